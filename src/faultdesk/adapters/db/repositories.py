@@ -1,0 +1,473 @@
+"""Rows <-> domain objects. Repositories never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, delete, exists, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from faultdesk.adapters.db import tables as t
+from faultdesk.domain.faults import Criticality, Fault, FaultStatus, FaultType, Severity
+from faultdesk.domain.reports import Channel, ContactKind, Network, Report
+from faultdesk.domain.roles import Role
+from faultdesk.services.intake import DuplicateSubmission
+from faultdesk.services.records import (
+    Actor,
+    AuditEvent,
+    FaultFilter,
+    FaultView,
+    Page,
+    ProductFunctionRecord,
+    ReportFilter,
+    ReportView,
+    UserRecord,
+)
+
+
+def _user(row: Any) -> UserRecord:
+    return UserRecord(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        password_hash=row.password_hash,
+        active=row.active,
+        created_at=row.created_at,
+    )
+
+
+class SqlUsers:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, username: str, display_name: str, role: Role, password_hash: str, at: datetime) -> int:
+        stmt = insert(t.users).values(
+            username=username,
+            display_name=display_name,
+            role=role.value,
+            password_hash=password_hash,
+            active=True,
+            created_at=at,
+        )
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def by_username(self, username: str) -> UserRecord | None:
+        row = self.conn.execute(select(t.users).where(t.users.c.username == username)).first()
+        return _user(row) if row else None
+
+    def by_id(self, user_id: int) -> UserRecord | None:
+        row = self.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+        return _user(row) if row else None
+
+    def add_token(self, user_id: int, name: str, token_hash: str, at: datetime) -> int:
+        stmt = insert(t.api_tokens).values(user_id=user_id, name=name, token_hash=token_hash, created_at=at)
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def by_token_hash(self, token_hash: str) -> UserRecord | None:
+        stmt = (
+            select(t.users)
+            .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
+            .where(t.api_tokens.c.token_hash == token_hash, t.api_tokens.c.revoked_at.is_(None))
+        )
+        row = self.conn.execute(stmt).first()
+        return _user(row) if row else None
+
+    def all(self) -> list[UserRecord]:
+        return [_user(r) for r in self.conn.execute(select(t.users).order_by(t.users.c.id))]
+
+
+class SqlCatalogue:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def fault_type(self, code: str) -> FaultType | None:
+        row = self.conn.execute(select(t.fault_types).where(t.fault_types.c.code == code)).first()
+        return FaultType(row.code, row.label_zh, row.label_en, row.active) if row else None
+
+    def fault_types(self) -> list[FaultType]:
+        rows = self.conn.execute(select(t.fault_types).order_by(t.fault_types.c.code))
+        return [FaultType(r.code, r.label_zh, r.label_en, r.active) for r in rows]
+
+    def add_fault_type(self, fault_type: FaultType) -> None:
+        self.conn.execute(
+            insert(t.fault_types).values(
+                code=fault_type.code,
+                label_zh=fault_type.label_zh,
+                label_en=fault_type.label_en,
+                active=fault_type.active,
+            )
+        )
+
+    def product_id(self, code: str) -> int | None:
+        value = self.conn.execute(select(t.products.c.id).where(t.products.c.code == code)).scalar()
+        return int(value) if value is not None else None
+
+    def add_product(self, code: str, name: str) -> int:
+        result = self.conn.execute(insert(t.products).values(code=code, name=name))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def function(self, product_code: str, function_code: str) -> ProductFunctionRecord | None:
+        f, p = t.product_functions, t.products
+        row = self.conn.execute(
+            select(f, p.c.code.label("product_code"))
+            .join(p, p.c.id == f.c.product_id)
+            .where(p.c.code == product_code, f.c.code == function_code)
+        ).first()
+        if row is None:
+            return None
+        return ProductFunctionRecord(
+            row.id, row.product_id, row.product_code, row.code, row.name, Criticality(row.criticality)
+        )
+
+    def add_function(self, product_id: int, code: str, name: str, criticality: str) -> int:
+        stmt = insert(t.product_functions).values(product_id=product_id, code=code, name=name, criticality=criticality)
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+
+def _page_bounds(page: int, page_size: int) -> tuple[int, int]:
+    return (page - 1) * page_size, page_size
+
+
+def _order(sort: str, columns: dict[str, Any], tiebreak: Any) -> list[Any]:
+    desc = sort.startswith("-")
+    col = columns[sort.lstrip("-")]
+    return [col.desc() if desc else col.asc(), tiebreak.desc() if desc else tiebreak.asc()]
+
+
+_r, _f, _p, _pf = t.reports, t.faults, t.products, t.product_functions
+_report_fault = _f.alias("report_fault")
+_report_product = _p.alias("report_product")
+_report_function = _pf.alias("report_function")
+
+
+def _report_select() -> Select[Any]:
+    return (
+        select(
+            _r,
+            _report_product.c.code.label("product_code"),
+            _report_function.c.code.label("function_code"),
+            _report_fault.c.number.label("fault_number"),
+        )
+        .outerjoin(_report_product, _report_product.c.id == _r.c.product_id)
+        .outerjoin(_report_function, _report_function.c.id == _r.c.function_id)
+        .outerjoin(_report_fault, _report_fault.c.id == _r.c.fault_id)
+    )
+
+
+def _report(row: Any) -> ReportView:
+    return ReportView(
+        id=row.id,
+        channel=Channel(row.channel),
+        received_at=row.received_at,
+        occurred_at=row.occurred_at,
+        scenario=row.scenario,
+        symptom=row.symptom,
+        device_model=row.device_model,
+        os_version=row.os_version,
+        app_version=row.app_version,
+        network=Network(row.network) if row.network else None,
+        reporter_id=row.reporter_id,
+        contact_kind=ContactKind(row.contact_kind) if row.contact_kind else None,
+        contact_masked=row.contact_masked,
+        description=row.description,
+        product_code=row.product_code,
+        function_code=row.function_code,
+        fault_id=row.fault_id,
+        fault_number=row.fault_number,
+        created_at=row.created_at,
+    )
+
+
+@dataclass(frozen=True)
+class _Submission:
+    report_id: int
+    request_hash: str
+    token_cipher: bytes
+
+
+class SqlReports:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(
+        self,
+        report: Report,
+        *,
+        token_hash: str,
+        contact_cipher: bytes | None,
+        contact_masked: str | None,
+        product_id: int | None,
+        function_id: int | None,
+        at: datetime,
+    ) -> int:
+        stmt = insert(_r).values(
+            tracking_token_hash=token_hash,
+            channel=report.channel.value,
+            received_at=report.received_at,
+            occurred_at=report.occurred_at,
+            scenario=report.scenario,
+            symptom=report.symptom,
+            device_model=report.device_model,
+            os_version=report.os_version,
+            app_version=report.app_version,
+            network=report.network.value if report.network else None,
+            reporter_id=report.reporter_id,
+            contact_kind=report.contact.kind.value if report.contact else None,
+            contact_masked=contact_masked,
+            contact_cipher=contact_cipher,
+            description=report.description,
+            product_id=product_id,
+            function_id=function_id,
+            fault_id=report.fault_id,
+            created_by=report.created_by,
+            created_at=at,
+        )
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def get(self, report_id: int) -> ReportView | None:
+        row = self.conn.execute(_report_select().where(_r.c.id == report_id)).first()
+        return _report(row) if row else None
+
+    def by_token_hash(self, token_hash: str) -> ReportView | None:
+        row = self.conn.execute(_report_select().where(_r.c.tracking_token_hash == token_hash)).first()
+        return _report(row) if row else None
+
+    def contact_cipher(self, report_id: int) -> bytes | None:
+        value = self.conn.execute(select(_r.c.contact_cipher).where(_r.c.id == report_id)).scalar()
+        return bytes(value) if value is not None else None
+
+    def search(self, flt: ReportFilter) -> Page[ReportView]:
+        conds: list[ColumnElement[bool]] = []
+        if flt.channel:
+            conds.append(_r.c.channel.in_([c.value for c in flt.channel]))
+        if flt.linked is not None:
+            conds.append(_r.c.fault_id.is_not(None) if flt.linked else _r.c.fault_id.is_(None))
+        if flt.fault_status:
+            conds.append(_report_fault.c.status.in_([s.value for s in flt.fault_status]))
+        if flt.severity:
+            conds.append(_report_fault.c.severity.in_([s.value for s in flt.severity]))
+        if flt.type_code:
+            conds.append(_report_fault.c.type_code.in_(flt.type_code))
+        if flt.received_from:
+            conds.append(_r.c.received_at >= flt.received_from)
+        if flt.received_to:
+            conds.append(_r.c.received_at < flt.received_to)
+        where = and_(True, *conds)
+        total = self.conn.execute(
+            select(func.count())
+            .select_from(_r.outerjoin(_report_fault, _report_fault.c.id == _r.c.fault_id))
+            .where(where)
+        ).scalar_one()
+        offset, limit = _page_bounds(flt.page, flt.page_size)
+        cols = {"received_at": _r.c.received_at, "occurred_at": _r.c.occurred_at, "id": _r.c.id}
+        rows = self.conn.execute(
+            _report_select().where(where).order_by(*_order(flt.sort, cols, _r.c.id)).offset(offset).limit(limit)
+        )
+        return Page([_report(r) for r in rows], int(total), flt.page, flt.page_size)
+
+    def for_fault(self, fault_id: int) -> list[ReportView]:
+        rows = self.conn.execute(_report_select().where(_r.c.fault_id == fault_id).order_by(_r.c.received_at))
+        return [_report(r) for r in rows]
+
+    def link(self, report_ids: list[int], fault_id: int) -> int:
+        """Links only reports that are still free; returns how many were."""
+        result = self.conn.execute(
+            update(_r).where(_r.c.id.in_(report_ids), _r.c.fault_id.is_(None)).values(fault_id=fault_id)
+        )
+        return int(result.rowcount)
+
+    def reporter_keys(self, fault_id: int) -> list[str | None]:
+        rows = self.conn.execute(select(_r.c.reporter_id).where(_r.c.fault_id == fault_id))
+        return [r.reporter_id for r in rows]
+
+    def submission(self, client: str, key: str) -> _Submission | None:
+        k = t.idempotency_keys
+        row = self.conn.execute(select(k).where(k.c.client == client, k.c.key == key)).first()
+        return _Submission(row.report_id, row.request_hash, bytes(row.token_cipher)) if row else None
+
+    def remember_submission(
+        self, client: str, key: str, request_hash: str, report_id: int, token_cipher: bytes, at: datetime
+    ) -> None:
+        stmt = insert(t.idempotency_keys).values(
+            client=client,
+            key=key,
+            request_hash=request_hash,
+            report_id=report_id,
+            token_cipher=token_cipher,
+            created_at=at,
+        )
+        try:
+            self.conn.execute(stmt)
+        except IntegrityError as exc:  # a concurrent retry with the same key committed first
+            raise DuplicateSubmission("duplicate Idempotency-Key", "重复的 Idempotency-Key") from exc
+
+    def forget_submissions_before(self, cutoff: datetime) -> int:
+        k = t.idempotency_keys
+        return int(self.conn.execute(delete(k).where(k.c.created_at < cutoff)).rowcount)
+
+
+_registrar = t.users.alias("registrar")
+_fault_product = _p.alias("fault_product")
+_fault_function = _pf.alias("fault_function")
+_report_count = select(func.count()).where(_r.c.fault_id == _f.c.id).correlate(_f).scalar_subquery()
+
+
+def _fault_select() -> Select[Any]:
+    return (
+        select(
+            _f,
+            _fault_product.c.code.label("product_code"),
+            _fault_function.c.code.label("function_code"),
+            _registrar.c.username.label("registrar"),
+            _report_count.label("report_count"),
+        )
+        .outerjoin(_fault_product, _fault_product.c.id == _f.c.product_id)
+        .outerjoin(_fault_function, _fault_function.c.id == _f.c.function_id)
+        .join(_registrar, _registrar.c.id == _f.c.registered_by)
+    )
+
+
+def _fault(row: Any) -> FaultView:
+    return FaultView(
+        id=row.id,
+        number=row.number,
+        type_code=row.type_code,
+        title=row.title,
+        status=FaultStatus(row.status),
+        severity=Severity(row.severity) if row.severity is not None else None,
+        product_code=row.product_code,
+        function_code=row.function_code,
+        affected_users=row.affected_users,
+        estimated_users=row.estimated_users,
+        registered_at=row.registered_at,
+        registered_by=row.registrar,
+        updated_at=row.updated_at,
+        version=row.version,
+        report_count=int(row.report_count),
+    )
+
+
+class SqlFaults:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def next_serial(self, scope: str) -> int:
+        """Atomic increment-or-create; the row stays locked until this transaction ends."""
+        s = t.fault_serials
+        ins = (postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert)(s)
+        stmt = (
+            ins.values(scope=scope, last_serial=1)
+            .on_conflict_do_update(index_elements=[s.c.scope], set_={"last_serial": s.c.last_serial + 1})
+            .returning(s.c.last_serial)
+        )
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def add(self, fault: Fault, *, product_id: int | None, function_id: int | None, at: datetime) -> int:
+        stmt = insert(_f).values(
+            number=fault.number,
+            type_code=fault.type_code,
+            title=fault.title,
+            status=fault.status.value,
+            severity=int(fault.severity) if fault.severity is not None else None,
+            product_id=product_id,
+            function_id=function_id,
+            affected_users=fault.affected_users,
+            estimated_users=fault.estimated_users,
+            estimate_source=fault.estimate_source,
+            registered_at=fault.registered_at,
+            registered_by=fault.registered_by,
+            updated_at=at,
+            version=fault.version,
+        )
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def by_number(self, number: str) -> FaultView | None:
+        row = self.conn.execute(_fault_select().where(_f.c.number == number)).first()
+        return _fault(row) if row else None
+
+    def by_id(self, fault_id: int) -> FaultView | None:
+        row = self.conn.execute(_fault_select().where(_f.c.id == fault_id)).first()
+        return _fault(row) if row else None
+
+    def search(self, flt: FaultFilter) -> Page[FaultView]:
+        conds: list[ColumnElement[bool]] = []
+        if flt.status:
+            conds.append(_f.c.status.in_([s.value for s in flt.status]))
+        if flt.severity:
+            conds.append(_f.c.severity.in_([int(s) for s in flt.severity]))
+        if flt.type_code:
+            conds.append(_f.c.type_code.in_(flt.type_code))
+        if flt.channel:
+            conds.append(exists().where(_r.c.fault_id == _f.c.id, _r.c.channel.in_([c.value for c in flt.channel])))
+        if flt.registered_from:
+            conds.append(_f.c.registered_at >= flt.registered_from)
+        if flt.registered_to:
+            conds.append(_f.c.registered_at < flt.registered_to)
+        where = and_(True, *conds)
+        total = self.conn.execute(select(func.count()).select_from(_f).where(where)).scalar_one()
+        offset, limit = _page_bounds(flt.page, flt.page_size)
+        cols = {
+            "registered_at": _f.c.registered_at,
+            "updated_at": _f.c.updated_at,
+            "severity": _f.c.severity,
+            "affected_users": _f.c.affected_users,
+            "number": _f.c.number,
+        }
+        rows = self.conn.execute(
+            _fault_select().where(where).order_by(*_order(flt.sort, cols, _f.c.id)).offset(offset).limit(limit)
+        )
+        return Page([_fault(r) for r in rows], int(total), flt.page, flt.page_size)
+
+    def set_affected_users(self, fault_id: int, count: int, at: datetime, *, bump_version: bool = True) -> None:
+        version = _f.c.version + 1 if bump_version else _f.c.version
+        self.conn.execute(
+            update(_f).where(_f.c.id == fault_id).values(affected_users=count, updated_at=at, version=version)
+        )
+
+
+class SqlAudit:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def record(self, event: AuditEvent) -> None:
+        self.conn.execute(
+            insert(t.audit_events).values(
+                at=event.at,
+                actor_id=event.actor.id,
+                actor_label=event.actor.label,
+                entity=event.entity,
+                entity_id=event.entity_id,
+                action=event.action,
+                fault_id=event.fault_id,
+                before=event.before,
+                after=event.after,
+            )
+        )
+
+    def timeline(self, fault_id: int) -> list[AuditEvent]:
+        a, u = t.audit_events, t.users
+        rows = self.conn.execute(
+            select(a, u.c.role.label("actor_role"))
+            .outerjoin(u, u.c.id == a.c.actor_id)
+            .where(a.c.fault_id == fault_id)
+            .order_by(a.c.id)
+        )
+        return [
+            AuditEvent(
+                at=r.at,
+                actor=Actor(r.actor_id, r.actor_label, Role(r.actor_role) if r.actor_role else None),
+                entity=r.entity,
+                entity_id=r.entity_id,
+                action=r.action,
+                before=r.before,
+                after=r.after,
+                fault_id=r.fault_id,
+                id=r.id,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,186 @@
+"""The schema, as SQLAlchemy Core tables.
+
+Core rather than ORM-mapped classes: the domain keeps plain dataclasses, repositories map rows
+by hand, and the hot intake path issues plain INSERTs without an identity map in the way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from faultdesk.adapters.db.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex; the token is shown once
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+)
+
+product_functions = Table(
+    "product_functions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("criticality", String(10), nullable=False),  # core / main / minor
+    UniqueConstraint("product_id", "code", name="uq_product_functions_product_code"),
+)
+
+fault_types = Table(
+    "fault_types",
+    metadata,
+    Column("code", String(2), primary_key=True),
+    Column("label_zh", String(40), nullable=False),
+    Column("label_en", String(60), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+# One row per numbering scope (local day, and type when the number shows it). Incremented
+# inside the registering transaction, so a rolled-back registration gives its serial back.
+fault_serials = Table(
+    "fault_serials",
+    metadata,
+    Column("scope", String(40), primary_key=True),
+    Column("last_serial", Integer, nullable=False),
+)
+
+faults = Table(
+    "faults",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("type_code", ForeignKey("fault_types.code"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("status", String(30), nullable=False, index=True),
+    Column("severity", SmallInteger, index=True),  # 0=P0 … 2=P2; null until graded
+    Column("product_id", ForeignKey("products.id")),
+    Column("function_id", ForeignKey("product_functions.id")),
+    Column("affected_users", Integer, nullable=False, default=0),
+    Column("estimated_users", Integer),
+    Column("estimate_source", String(200)),
+    Column("registered_at", UtcDateTime, nullable=False, index=True),
+    Column("registered_by", ForeignKey("users.id"), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tracking_token_hash", String(64), nullable=False, unique=True),
+    Column("channel", String(20), nullable=False, index=True),
+    Column("received_at", UtcDateTime, nullable=False, index=True),
+    Column("occurred_at", UtcDateTime),
+    Column("scenario", String(500)),
+    Column("symptom", String(500), nullable=False),
+    Column("device_model", String(100)),
+    Column("os_version", String(60)),
+    Column("app_version", String(40)),
+    Column("network", String(20)),
+    Column("reporter_id", String(100), index=True),
+    Column("contact_kind", String(10)),
+    Column("contact_masked", String(120)),  # precomputed so lists never decrypt
+    Column("contact_cipher", LargeBinary),  # Fernet token (AES-128-CBC + HMAC-SHA256)
+    Column("description", Text),
+    Column("product_id", ForeignKey("products.id")),
+    Column("function_id", ForeignKey("product_functions.id")),
+    Column("fault_id", ForeignKey("faults.id"), index=True),
+    Column("created_by", ForeignKey("users.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# A retried public submission returns the first answer. The token is kept encrypted so the
+# retry can show it again without the database ever holding it in clear.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client", String(100), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("report_id", ForeignKey("reports.id"), nullable=False),
+    Column("token_cipher", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    UniqueConstraint("client", "key", name="uq_idempotency_keys_client_key"),
+)
+
+severity_changes = Table(
+    "severity_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fault_id", ForeignKey("faults.id"), nullable=False, index=True),
+    Column("from_severity", SmallInteger),
+    Column("to_severity", SmallInteger, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("changed_by", ForeignKey("users.id")),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# Append-only: the migration adds triggers that refuse UPDATE and DELETE on both stores.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_id", ForeignKey("users.id")),
+    Column("actor_label", String(64), nullable=False),  # username, or "public" / "system"
+    Column("entity", String(30), nullable=False),
+    Column("entity_id", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("fault_id", ForeignKey("faults.id")),  # set when the event belongs to a fault's timeline
+    Column("before", JSON),
+    Column("after", JSON),
+)
+Index("ix_audit_events_fault_id_id", audit_events.c.fault_id, audit_events.c.id)
+Index("ix_audit_events_entity", audit_events.c.entity, audit_events.c.entity_id)

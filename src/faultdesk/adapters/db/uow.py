@@ -1,0 +1,53 @@
+"""SqlUnitOfWork: one connection, one transaction, the only commit() in src/."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine, RootTransaction, text
+
+from faultdesk.adapters.db.repositories import SqlAudit, SqlCatalogue, SqlFaults, SqlReports, SqlUsers
+from faultdesk.services.ports import Audit, Catalogue, Faults, Reports, UnitOfWork, Users
+
+
+class SqlUnitOfWork:
+    users: Users
+    catalogue: Catalogue
+    reports: Reports
+    faults: Faults
+    audit: Audit
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        conn = self._engine.connect()
+        self._conn = conn
+        self._tx = conn.begin()
+        self.users = SqlUsers(conn)
+        self.catalogue = SqlCatalogue(conn)
+        self.reports = SqlReports(conn)
+        self.faults = SqlFaults(conn)
+        self.audit = SqlAudit(conn)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()  # anything not committed explicitly is undone
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = self._tx = None
+
+    def commit(self) -> None:
+        assert self._tx is not None, "commit outside a unit of work"
+        self._tx.commit()
+
+    def ping(self) -> None:
+        assert self._conn is not None
+        self._conn.execute(text("SELECT 1"))

@@ -1,0 +1,98 @@
+"""Settings: the only reader of environment variables (``FAULTDESK_*``) and the TOML file.
+
+Precedence: explicit arguments > environment > TOML file (``FAULTDESK_CONFIG``, else
+``$FAULTDESK_HOME/faultdesk.toml`` when present) > defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from faultdesk.domain.numbering import InvalidNumberFormat, NumberFormat
+
+SECRET_FILE = "secret.key"
+
+
+def _toml_path() -> Path:
+    explicit = os.environ.get("FAULTDESK_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("FAULTDESK_HOME", "var")) / "faultdesk.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FAULTDESK_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="where the SQLite file and the secret key live")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under home")
+    timezone: str = "Asia/Shanghai"
+    secret_key: str = Field(default="", description="empty: read home/secret.key (made by `faultdesk init`)")
+    number_format: str = Field(default="default", description="'default', 'compact' or a template")
+    # Public intake: a per-client limit in the `limits` notation; the benchmark raises it.
+    intake_rate_limit: str = "120/minute"
+    max_body_bytes: int = 64 * 1024
+    db_pool_size: int = 10
+    run_worker: bool = True  # `faultdesk serve` runs the worker in-process
+    session_max_age_s: int = 12 * 3600
+    cookie_secure: bool = False  # set true behind HTTPS
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
+        return (init_settings, env_settings, toml)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("number_format")
+    @classmethod
+    def _valid_number_format(cls, value: str) -> str:
+        try:
+            NumberFormat.parse(value)
+        except InvalidNumberFormat as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'faultdesk.db').resolve()}"
+
+    @property
+    def numbers(self) -> NumberFormat:
+        return NumberFormat.parse(self.number_format)
+
+    def resolved_secret_key(self) -> str:
+        """The key contact encryption and sessions derive from; init writes it once."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / SECRET_FILE
+        if path.exists():
+            return path.read_text().strip()
+        raise RuntimeError(f"no secret key: set FAULTDESK_SECRET_KEY or run `faultdesk init` (looked in {path})")
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return self.model_copy(update=changes)

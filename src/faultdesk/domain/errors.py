@@ -1,0 +1,65 @@
+"""The domain's errors. Each carries a stable code; entry points map them to HTTP/CLI once.
+
+DomainError
+ ├── NotFound            the thing asked for does not exist (or is not visible to the caller)
+ ├── NotAuthenticated    no or bad credentials
+ ├── NotPermitted        the caller's role may not do this
+ ├── Conflict            the request clashes with current state (duplicate name, …)
+ ├── InvalidTransition   the fault's state does not allow this action
+ └── RuleViolation       input breaks a business rule; names the fields and the reasons (zh/en)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, message_zh: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh or message
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+
+
+class NotPermitted(DomainError):
+    code = "not_permitted"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class InvalidTransition(DomainError):
+    code = "fault.invalid_transition"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    reason_en: str
+    reason_zh: str
+
+
+class RuleViolation(DomainError):
+    code = "validation_error"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(
+            "; ".join(f"{p.field}: {p.reason_en}" for p in problems),
+            "；".join(f"{p.field}：{p.reason_zh}" for p in problems),
+        )
+        self.problems = problems
+
+    @classmethod
+    def one(cls, field: str, reason_en: str, reason_zh: str) -> RuleViolation:
+        return cls([FieldProblem(field, reason_en, reason_zh)])

@@ -1,0 +1,39 @@
+"""Staff roles and what each may do. The one table of who-may-what (DESIGN §2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # 客服专员
+    PM = "pm"  # 产品经理
+    TECH_LEAD = "tech_lead"  # 技术负责人
+    DEVELOPER = "developer"  # 研发工程师
+    TESTER = "tester"  # 测试工程师
+    ADMIN = "admin"  # 管理员
+
+
+class Permission(StrEnum):
+    VIEW = "view"  # read faults, reports, timelines
+    REGISTER_FAULT = "register_fault"  # stage 1: turn reports into a numbered fault
+    REVEAL_CONTACT = "reveal_contact"  # see a reporter's contact in full (audited)
+    MANAGE_USERS = "manage_users"
+    MANAGE_CATALOGUE = "manage_catalogue"  # products, functions, fault types
+
+
+ALL_STAFF = frozenset(Role)
+
+PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.VIEW: ALL_STAFF,
+    # The template names the agent for stage 1; PM and admin stand in when the desk is short.
+    Permission.REGISTER_FAULT: frozenset({Role.AGENT, Role.PM, Role.ADMIN}),
+    # Only those who talk to reporters (stage 4: agent / PM) need the contact.
+    Permission.REVEAL_CONTACT: frozenset({Role.AGENT, Role.PM, Role.ADMIN}),
+    Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Permission.MANAGE_CATALOGUE: frozenset({Role.ADMIN, Role.PM}),
+}
+
+
+def may(role: Role, permission: Permission) -> bool:
+    return role in PERMISSIONS[permission]

@@ -1,0 +1,78 @@
+"""create_app(settings): the HTTP API (/api/v1, OpenAPI at /docs) and the web console (/)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
+
+from faultdesk import __version__
+from faultdesk.bootstrap import Wiring, bootstrap
+from faultdesk.config import Settings
+from faultdesk.entrypoints import worker
+from faultdesk.entrypoints.api import errors
+from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
+from faultdesk.entrypoints.api.routes import faults, public
+from faultdesk.entrypoints.web import views as web
+
+
+def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None) -> FastAPI:
+    settings = settings or (wiring.settings if wiring else Settings())
+    wiring = wiring or bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        running = worker.start_in_thread(wiring.desk) if settings.run_worker else None
+        try:
+            yield
+        finally:
+            if running:
+                thread, stop = running
+                stop.set()
+                thread.join(timeout=10)
+            wiring.engine.dispose()
+
+    app = FastAPI(
+        title="FaultDesk 故障快响",
+        version=__version__,
+        description="Product-fault-feedback management: intake, numbering, grading, clocks, archive.",
+        lifespan=lifespan,
+    )
+    app.state.desk = wiring.desk
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.intake_rate_limit)
+    errors.install(app)
+    app.include_router(public.router)
+    app.include_router(faults.router)
+    app.include_router(web.router)
+    web.mount_static(app)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> JSONResponse:
+        """200 when the database answers, 503 when it does not."""
+        try:
+            with wiring.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok", "database": wiring.engine.dialect.name, "version": __version__})
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=wiring.desk.secrets.keyed_hash("web-session"),
+        session_cookie="faultdesk_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (used by `faultdesk serve`): settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,84 @@
+"""The one mapping of domain errors and bad input to HTTP responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from faultdesk.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+    RuleViolation,
+)
+from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
+
+STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    NotAuthenticated: 401,
+    NotPermitted: 403,
+    Conflict: 409,
+    InvalidTransition: 409,
+    RuleViolation: 422,
+}
+
+
+def status_of(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    body.update(extra)
+    return {"error": body}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_response(errors: list[dict[str, Any]], english: bool) -> JSONResponse:
+    fields = []
+    for err in errors:
+        msg = str(err.get("msg", "invalid"))
+        reason = msg if english else reason_zh(str(err.get("type", "")), err.get("ctx"), msg)
+        fields.append({"field": _field_name(tuple(err.get("loc", ()))), "reason": reason})
+    message = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
+    return JSONResponse(status_code=422, content=error_body("validation_error", message, fields))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_response(list(exc.errors()), wants_english(request.headers.get("accept-language")))
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        english = wants_english(request.headers.get("accept-language"))
+        message = exc.message if english else exc.message_zh
+        fields = None
+        if isinstance(exc, RuleViolation):
+            fields = [{"field": p.field, "reason": p.reason_en if english else p.reason_zh} for p in exc.problems]
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+        return JSONResponse(status_code=status_of(exc), content=error_body(exc.code, message, fields), headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=error_body(f"http_{exc.status_code}", str(exc.detail)),
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,0 +1,99 @@
+"""Request guards in front of the routes: body size and the public intake rate limit."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
+
+
+class BodyLimit:
+    """Refuses bodies over ``limit`` bytes with a 422 before anything parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                await self._refuse(scope, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No length given (chunked): read up to the limit, then replay what was read.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        headers = dict(scope["headers"])
+        lang = headers.get(b"accept-language", b"").decode("latin-1")
+        english = f"request body too large (limit {self.limit} bytes)"
+        reason = english if wants_english(lang) else reason_zh("body_too_large", {"limit": self.limit}, english)
+        payload = json.dumps(
+            {
+                "error": {
+                    "code": "validation_error",
+                    "message": f"body: {reason}",
+                    "fields": [{"field": "body", "reason": reason}],
+                }
+            },
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+class RateLimiter:
+    """Per-client limit for the public endpoints (in process memory: one API process each)."""
+
+    def __init__(self, rule: str) -> None:
+        self.rule = parse(rule)
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+
+    def allow(self, client: str) -> bool:
+        return self._limiter.hit(self.rule, "intake", client)
+
+    def retry_after(self, client: str) -> int:
+        reset_at, _ = self._limiter.get_window_stats(self.rule, "intake", client)
+        return max(1, int(reset_at - time.time()))

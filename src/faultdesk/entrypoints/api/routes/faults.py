@@ -1,0 +1,158 @@
+"""Staff endpoints for faults and reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+
+from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.reports import Channel
+from faultdesk.entrypoints.api.deps import ActorDep, DeskDep, in_zone
+from faultdesk.entrypoints.api.routes.public import draft_of
+from faultdesk.entrypoints.api.schemas import (
+    AuditEventOut,
+    ContactOut,
+    FaultDetailOut,
+    FaultIn,
+    FaultOut,
+    FaultPage,
+    FaultTypeOut,
+    MeOut,
+    RegisteredFaultOut,
+    ReportOut,
+    ReportPage,
+)
+from faultdesk.services import catalogue, faults
+from faultdesk.services.records import FaultFilter, ReportFilter
+
+router = APIRouter(prefix="/api/v1", tags=["staff"])
+
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
+SeverityName = Literal["P0", "P1", "P2"]
+FaultSort = Literal[
+    "registered_at", "-registered_at", "updated_at", "-updated_at", "severity", "-severity",
+    "affected_users", "-affected_users", "number", "-number",
+]  # fmt: skip
+ReportSort = Literal["received_at", "-received_at", "occurred_at", "-occurred_at", "id", "-id"]
+
+
+@router.get("/me", response_model=MeOut)
+def me(actor: ActorDep) -> MeOut:
+    return MeOut(id=actor.id, username=actor.label, role=actor.role.value if actor.role else None)
+
+
+@router.post("/faults", status_code=status.HTTP_201_CREATED, response_model=RegisteredFaultOut)
+def register_fault(body: FaultIn, desk: DeskDep, actor: ActorDep) -> RegisteredFaultOut:
+    """Stage 1: number a fault from existing reports and/or reports taken by phone or in person."""
+    result = faults.register_fault(
+        desk,
+        faults.FaultRegistration(
+            type_code=body.type_code,
+            report_ids=body.report_ids,
+            new_reports=[draft_of(r, desk.timezone) for r in body.new_reports],
+            title=body.title,
+            product=body.product,
+            function=body.function,
+            estimated_users=body.estimated_users,
+            estimate_source=body.estimate_source,
+        ),
+        actor=actor,
+    )
+    detail = FaultDetailOut(**FaultOut.of(result.fault).model_dump(), reports=[ReportOut.of(r) for r in result.reports])
+    return RegisteredFaultOut(fault=detail, new_report_tokens=result.new_report_tokens)
+
+
+@router.get("/faults", response_model=FaultPage)
+def list_faults(
+    desk: DeskDep,
+    actor: ActorDep,
+    status: Annotated[list[FaultStatus] | None, Query()] = None,
+    severity: Annotated[list[SeverityName] | None, Query()] = None,
+    type_code: Annotated[list[str] | None, Query(alias="type")] = None,
+    channel: Annotated[list[Channel] | None, Query()] = None,
+    registered_from: datetime | None = None,
+    registered_to: datetime | None = None,
+    sort: FaultSort = "-registered_at",
+    page: PageNo = 1,
+    page_size: PageSize = 20,
+) -> FaultPage:
+    result = faults.list_faults(
+        desk,
+        FaultFilter(
+            status=status or [],
+            severity=[Severity[s] for s in severity or []],
+            type_code=type_code or [],
+            channel=channel or [],
+            registered_from=in_zone(registered_from, desk.timezone),
+            registered_to=in_zone(registered_to, desk.timezone),
+            sort=sort,
+            page=page,
+            page_size=page_size,
+        ),
+        actor=actor,
+    )
+    return FaultPage(items=[FaultOut.of(f) for f in result.items], total=result.total, page=page, page_size=page_size)
+
+
+@router.get("/faults/{number}", response_model=FaultDetailOut)
+def get_fault(number: str, desk: DeskDep, actor: ActorDep) -> FaultDetailOut:
+    fault, reports = faults.get_fault(desk, number, actor=actor)
+    return FaultDetailOut(**FaultOut.of(fault).model_dump(), reports=[ReportOut.of(r) for r in reports])
+
+
+@router.get("/faults/{number}/timeline", response_model=list[AuditEventOut])
+def fault_timeline(number: str, desk: DeskDep, actor: ActorDep) -> list[AuditEventOut]:
+    return [AuditEventOut.of(e) for e in faults.fault_timeline(desk, number, actor=actor)]
+
+
+@router.get("/reports", response_model=ReportPage)
+def list_reports(
+    desk: DeskDep,
+    actor: ActorDep,
+    channel: Annotated[list[Channel] | None, Query()] = None,
+    status: Annotated[list[FaultStatus] | None, Query(description="status of the report's fault")] = None,
+    severity: Annotated[list[SeverityName] | None, Query()] = None,
+    type_code: Annotated[list[str] | None, Query(alias="type")] = None,
+    linked: bool | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    sort: ReportSort = "-received_at",
+    page: PageNo = 1,
+    page_size: PageSize = 20,
+) -> ReportPage:
+    result = faults.list_reports(
+        desk,
+        ReportFilter(
+            channel=channel or [],
+            fault_status=status or [],
+            severity=[Severity[s] for s in severity or []],
+            type_code=type_code or [],
+            linked=linked,
+            received_from=in_zone(received_from, desk.timezone),
+            received_to=in_zone(received_to, desk.timezone),
+            sort=sort,
+            page=page,
+            page_size=page_size,
+        ),
+        actor=actor,
+    )
+    return ReportPage(items=[ReportOut.of(r) for r in result.items], total=result.total, page=page, page_size=page_size)
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut)
+def get_report(report_id: int, desk: DeskDep, actor: ActorDep) -> ReportOut:
+    return ReportOut.of(faults.get_report(desk, report_id, actor=actor))
+
+
+@router.post("/reports/{report_id}/contact/reveal", response_model=ContactOut)
+def reveal_contact(report_id: int, desk: DeskDep, actor: ActorDep) -> ContactOut:
+    """The reporter's contact in full, for agents and PMs who must reply. Audited."""
+    return ContactOut(report_id=report_id, contact=faults.reveal_contact(desk, report_id, actor=actor))
+
+
+@router.get("/fault-types", response_model=list[FaultTypeOut])
+def fault_types(desk: DeskDep, actor: ActorDep) -> list[FaultTypeOut]:
+    return [FaultTypeOut(**vars(t)) for t in catalogue.list_fault_types(desk)]

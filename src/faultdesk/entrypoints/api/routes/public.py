@@ -1,0 +1,92 @@
+"""Public endpoints (no login): report a fault, follow it with the tracking token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from faultdesk.entrypoints.api.deps import DeskDep, client_of, in_zone
+from faultdesk.entrypoints.api.errors import error_body
+from faultdesk.entrypoints.api.schemas import ReportIn, ReportOut, SubmittedReportOut, TrackOut
+from faultdesk.services import faults, intake
+from faultdesk.services.records import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["public"])
+
+
+def draft_of(body: ReportIn, zone: str) -> intake.ReportDraft:
+    return intake.ReportDraft(
+        channel=body.channel,
+        symptom=body.symptom,
+        received_at=in_zone(body.received_at, zone),
+        occurred_at=in_zone(body.occurred_at, zone),
+        scenario=body.scenario,
+        device_model=body.device_model,
+        os_version=body.os_version,
+        app_version=body.app_version,
+        network=body.network,
+        reporter_id=body.reporter_id,
+        contact=body.contact,
+        description=body.description,
+        product=body.product,
+        function=body.function,
+    )
+
+
+def _limited(request: Request) -> JSONResponse | None:
+    limiter = request.app.state.rate_limiter
+    client = client_of(request)
+    if limiter.allow(client):
+        return None
+    return JSONResponse(
+        status_code=429,
+        content=error_body("rate_limited", "too many requests / 请求过于频繁，请稍后再试"),
+        headers={"Retry-After": str(limiter.retry_after(client))},
+    )
+
+
+@router.post(
+    "/reports",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubmittedReportOut,
+    responses={200: {"description": "a retry with the same Idempotency-Key: the first answer"}},
+)
+def submit_report(
+    body: ReportIn,
+    request: Request,
+    response: Response,
+    desk: DeskDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> SubmittedReportOut | JSONResponse:
+    """Report a fault. Send an ``Idempotency-Key`` header so a retry never files it twice."""
+    refused = _limited(request)
+    if refused:
+        return refused
+    result = intake.submit_report(
+        desk,
+        draft_of(body, desk.timezone),
+        actor=Actor.public(),
+        client=client_of(request),
+        idempotency_key=idempotency_key,
+    )
+    if result.replayed:
+        response.status_code = status.HTTP_200_OK
+    return SubmittedReportOut(report=ReportOut.of(result.report), tracking_token=result.tracking_token)
+
+
+@router.get("/track/{token}", response_model=TrackOut)
+def track(token: str, request: Request, desk: DeskDep) -> TrackOut | JSONResponse:
+    refused = _limited(request)
+    if refused:
+        return refused
+    tracking = faults.track_report(desk, token)
+    report, fault = tracking.report, tracking.fault
+    return TrackOut(
+        report_id=report.id,
+        received_at=report.received_at,
+        symptom=report.symptom,
+        fault_number=fault.number if fault else None,
+        status=fault.status.value if fault else "received",
+    )

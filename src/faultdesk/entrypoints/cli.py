@@ -1,0 +1,178 @@
+"""The `faultdesk` command (Typer). Domain errors become a message and exit code 1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from faultdesk.adapters.crypto import new_secret_key
+from faultdesk.bootstrap import Wiring, bootstrap
+from faultdesk.config import SECRET_FILE, Settings
+from faultdesk.domain.errors import DomainError
+from faultdesk.domain.roles import Role
+from faultdesk.services import catalogue, staff
+from faultdesk.services.records import Actor
+
+app = typer.Typer(help="FaultDesk 故障快响: product-fault-feedback management.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def friendly(fn: Callable[P, R]) -> Callable[P, R]:
+    """Bad input or a refused action ends in one clear line and a non-zero exit, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            _fail(f"{exc.message} / {exc.message_zh}")
+        except ValidationError as exc:
+            _fail(
+                "invalid configuration: "
+                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            )
+        except RuntimeError as exc:
+            _fail(str(exc))
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _wired() -> Wiring:
+    return bootstrap(_settings())
+
+
+@app.command()
+@friendly
+def init() -> None:
+    """Create the home folder (./var) and a secret key for contact encryption and sessions."""
+    settings = _settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    path = settings.home / SECRET_FILE
+    if settings.secret_key:
+        typer.echo("secret key comes from FAULTDESK_SECRET_KEY")
+    elif path.exists():
+        typer.echo(f"secret key exists: {path}")
+    else:
+        path.write_text(new_secret_key() + "\n")
+        path.chmod(0o600)
+        typer.echo(f"secret key written: {path} (back it up: encrypted contacts need it)")
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Create or upgrade the database schema, then seed the default fault types."""
+    from faultdesk.adapters.db.migrate import current_revision, upgrade
+
+    wiring = _wired()
+    upgrade(wiring.engine)
+    added = catalogue.ensure_default_fault_types(wiring.desk)
+    typer.echo(f"database at revision {current_revision(wiring.engine)}; {added} fault types added")
+
+
+@user_app.command("create")
+@friendly
+def user_create(
+    name: str,
+    role: Annotated[Role, typer.Option(help="agent, pm, tech_lead, developer, tester or admin")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    display_name: Annotated[str | None, typer.Option(help="shown in the console")] = None,
+) -> None:
+    """Create a staff account."""
+    user = staff.create_user(_wired().desk, name, role, password, actor=Actor.system(), display_name=display_name)
+    typer.echo(f"user {user.username} ({user.role.value}) created")
+
+
+@token_app.command("create")
+@friendly
+def token_create(name: str, label: Annotated[str, typer.Option(help="what the token is for")] = "cli") -> None:
+    """Print a new bearer token for user NAME (it is shown only once)."""
+    typer.echo(staff.create_token(_wired().desk, name, actor=Actor.system(), name=label))
+
+
+@app.command()
+@friendly
+def demo(
+    seed: Annotated[int, typer.Option(help="random seed: same seed, same data")] = 7,
+) -> None:
+    """Load demo data: staff, products, and realistic Chinese reports grouped into faults."""
+    from faultdesk.demo import load_demo
+
+    summary = load_demo(_wired().desk, seed=seed)
+    typer.echo(summary)
+
+
+@app.command()
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API processes (SQLite: keep 1)")] = 1,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="do not run the worker in-process")] = False,
+) -> None:
+    """Serve the API (/api/v1, docs at /docs) and the web console, with the worker in-process."""
+    import uvicorn
+
+    settings = _settings()  # fail early, in this process, on bad configuration
+    settings.resolved_secret_key()
+    if no_worker:
+        os.environ["FAULTDESK_RUN_WORKER"] = "false"
+    uvicorn.run(
+        "faultdesk.entrypoints.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@app.command()
+@friendly
+def worker(
+    interval: Annotated[float, typer.Option(min=0.1, help="seconds between ticks")] = 15.0,
+    once: Annotated[bool, typer.Option("--once", help="run one tick and exit")] = False,
+) -> None:
+    """Run the background worker in the foreground (stop with Ctrl-C or SIGTERM)."""
+    from faultdesk.entrypoints import worker as jobs
+
+    desk = _wired().desk
+    if once:
+        typer.echo(jobs.tick(desk))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        jobs.run(desk, stop, interval)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

@@ -1,0 +1,100 @@
+"""The web console: session login and a first view of the fault queue (same services as the API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from faultdesk.domain.errors import NotAuthenticated
+from faultdesk.domain.faults import DEFAULT_FAULT_TYPES
+from faultdesk.services import access, faults
+from faultdesk.services.desk import Desk
+from faultdesk.services.records import FaultFilter
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def _localtime(value: datetime, zone: str) -> str:
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["localtime"] = _localtime
+router = APIRouter(include_in_schema=False)
+
+STATUS_ZH = {
+    "registered": "已登记",
+    "triaging": "分析分级中",
+    "locating": "定位中",
+    "planning": "制定方案",
+    "plan_review": "方案评审",
+    "fixing": "修复中",
+    "verifying": "验证中",
+    "awaiting_confirmation": "待用户确认",
+    "releasing": "发布中",
+    "resolved": "已解决",
+    "archived": "已归档",
+    "duplicate": "重复",
+    "not_a_fault": "非故障",
+    "cannot_reproduce": "无法复现",
+}
+TYPE_ZH = {t.code: t.label_zh for t in DEFAULT_FAULT_TYPES}
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def _desk(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
+    try:
+        actor = access.authenticate_password(_desk(request), username, password)
+    except NotAuthenticated:
+        return templates.TemplateResponse(
+            request, "login.html", {"error": "用户名或密码错误", "username": username}, status_code=401
+        )
+    request.session.clear()
+    request.session["user_id"] = actor.id
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, page: int = 1) -> Response:
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        return RedirectResponse("/login", status_code=303)
+    desk = _desk(request)
+    try:
+        actor = access.session_actor(desk, user_id)
+    except NotAuthenticated:
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+    result = faults.list_faults(desk, FaultFilter(page=max(page, 1), page_size=50), actor=actor)
+    return templates.TemplateResponse(
+        request,
+        "home.html",
+        {"actor": actor, "page": result, "status_zh": STATUS_ZH, "type_zh": TYPE_ZH, "zone": desk.timezone},
+    )

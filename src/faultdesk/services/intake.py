@@ -1,0 +1,190 @@
+"""Stage 1 intake: a reporter's submission becomes a stored report with a tracking token."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from faultdesk.domain.errors import Conflict, DomainError, FieldProblem, RuleViolation
+from faultdesk.domain.reports import Channel, Contact, Network, Report, check_report_times
+from faultdesk.services.desk import Desk
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import Actor, AuditEvent, ReportView
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """A submission as it arrives, before the intake rules have looked at it."""
+
+    channel: Channel
+    symptom: str
+    received_at: datetime | None = None
+    occurred_at: datetime | None = None
+    scenario: str | None = None
+    device_model: str | None = None
+    os_version: str | None = None
+    app_version: str | None = None
+    network: Network | None = None
+    reporter_id: str | None = None
+    contact: str | None = None
+    description: str | None = None
+    product: str | None = None
+    function: str | None = None
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), default=str, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    report: ReportView
+    tracking_token: str
+    replayed: bool = False  # True when an Idempotency-Key retry got the first answer back
+
+
+class DuplicateSubmission(Conflict):
+    """Another request with the same Idempotency-Key committed first."""
+
+
+def submit_report(
+    desk: Desk, draft: ReportDraft, *, actor: Actor, client: str, idempotency_key: str | None = None
+) -> SubmittedReport:
+    fingerprint = draft.fingerprint()
+    if idempotency_key:
+        replay = _replay(desk, client, idempotency_key, fingerprint)
+        if replay:
+            return replay
+    try:
+        with desk.uow() as uow:
+            token = desk.secrets.new_token()
+            report_id = store_report(desk, uow, draft, actor=actor, token=token)
+            if idempotency_key:
+                uow.reports.remember_submission(
+                    client,
+                    idempotency_key,
+                    fingerprint,
+                    report_id,
+                    desk.secrets.encrypt(token),
+                    desk.clock.now(),
+                )
+            view = uow.reports.get(report_id)
+            uow.commit()
+    except DuplicateSubmission:
+        assert idempotency_key
+        replay = _replay(desk, client, idempotency_key, fingerprint)
+        assert replay, "a duplicate key that cannot be read back"
+        return replay
+    assert view is not None
+    return SubmittedReport(view, token)
+
+
+def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Actor, token: str) -> int:
+    """Validate and insert one report inside the caller's unit of work; audits the creation."""
+    now = desk.clock.now()
+    report, product_id, function_id = _admit(desk, uow, draft, now=now, actor=actor)
+    contact = report.contact
+    report_id = uow.reports.add(
+        report,
+        token_hash=desk.secrets.digest(token),
+        contact_cipher=desk.secrets.encrypt(contact.value) if contact else None,
+        contact_masked=contact.masked() if contact else None,
+        product_id=product_id,
+        function_id=function_id,
+        at=now,
+    )
+    uow.audit.record(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            entity="report",
+            entity_id=str(report_id),
+            action="submitted",
+            after={
+                "channel": report.channel.value,
+                "symptom": report.symptom,
+                "received_at": report.received_at.isoformat(),
+                "contact": contact.masked() if contact else None,  # never the clear contact
+            },
+        )
+    )
+    return report_id
+
+
+def _admit(
+    desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, now: datetime, actor: Actor
+) -> tuple[Report, int | None, int | None]:
+    problems: list[FieldProblem] = []
+    received_at = draft.received_at or now
+    try:
+        check_report_times(received_at, draft.occurred_at, now)
+    except RuleViolation as exc:
+        problems.extend(exc.problems)
+    contact: Contact | None = None
+    if draft.contact:
+        try:
+            contact = Contact.parse(draft.contact)
+        except RuleViolation as exc:
+            problems.extend(exc.problems)
+    product_id = function_id = None
+    if draft.function and not draft.product:
+        problems.append(FieldProblem("function", "needs a product", "需同时指定产品"))
+    elif draft.product:
+        product_id = uow.catalogue.product_id(draft.product)
+        if product_id is None:
+            problems.append(FieldProblem("product", "unknown product", "未知产品"))
+        elif draft.function:
+            fn = uow.catalogue.function(draft.product, draft.function)
+            if fn is None:
+                problems.append(FieldProblem("function", "unknown function of this product", "该产品下无此功能"))
+            else:
+                function_id = fn.id
+    if problems:
+        raise RuleViolation(problems)
+    report = Report(
+        channel=draft.channel,
+        received_at=received_at,
+        symptom=draft.symptom,
+        occurred_at=draft.occurred_at,
+        scenario=draft.scenario,
+        device_model=draft.device_model,
+        os_version=draft.os_version,
+        app_version=draft.app_version,
+        network=draft.network,
+        reporter_id=draft.reporter_id,
+        contact=contact,
+        description=draft.description,
+        product_code=draft.product,
+        function_code=draft.function,
+        created_by=actor.id,
+    )
+    return report, product_id, function_id
+
+
+def _replay(desk: Desk, client: str, key: str, fingerprint: str) -> SubmittedReport | None:
+    with desk.uow() as uow:
+        stored = uow.reports.submission(client, key)
+        if stored is None:
+            return None
+        if stored.request_hash != fingerprint:
+            raise Conflict(
+                "Idempotency-Key was already used for a different report",
+                "Idempotency-Key 已用于另一份不同的反馈",
+            )
+        view = uow.reports.get(stored.report_id)
+    assert view is not None
+    return SubmittedReport(view, desk.secrets.decrypt(stored.token_cipher), replayed=True)
+
+
+def forget_old_submissions(desk: Desk) -> int:
+    """Idempotency keys protect retries, not history: drop them after a day (worker job)."""
+    with desk.uow() as uow:
+        removed = uow.reports.forget_submissions_before(desk.clock.now() - IDEMPOTENCY_TTL)
+        uow.commit()
+    return removed
+
+
+__all__ = ["DomainError", "DuplicateSubmission", "ReportDraft", "SubmittedReport", "submit_report"]

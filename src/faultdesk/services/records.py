@@ -1,0 +1,142 @@
+"""What the service layer hands out and takes in: plain dataclasses, no ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from faultdesk.domain.faults import Criticality, FaultStatus, Severity
+from faultdesk.domain.reports import Channel, ContactKind, Network
+from faultdesk.domain.roles import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a staff user, the public intake form, or the system (worker)."""
+
+    id: int | None
+    label: str
+    role: Role | None
+
+    @classmethod
+    def public(cls) -> Actor:
+        return cls(None, "public", None)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(None, "system", None)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    password_hash: str
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ProductFunctionRecord:
+    id: int
+    product_id: int
+    product_code: str
+    code: str
+    name: str
+    criticality: Criticality
+
+
+@dataclass(frozen=True)
+class ReportView:
+    id: int
+    channel: Channel
+    received_at: datetime
+    occurred_at: datetime | None
+    scenario: str | None
+    symptom: str
+    device_model: str | None
+    os_version: str | None
+    app_version: str | None
+    network: Network | None
+    reporter_id: str | None
+    contact_kind: ContactKind | None
+    contact_masked: str | None
+    description: str | None
+    product_code: str | None
+    function_code: str | None
+    fault_id: int | None
+    fault_number: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FaultView:
+    id: int
+    number: str
+    type_code: str
+    title: str
+    status: FaultStatus
+    severity: Severity | None
+    product_code: str | None
+    function_code: str | None
+    affected_users: int
+    estimated_users: int | None
+    registered_at: datetime
+    registered_by: str
+    updated_at: datetime
+    version: int
+    report_count: int
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    at: datetime
+    actor: Actor
+    entity: str
+    entity_id: str
+    action: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    fault_id: int | None = None
+    id: int | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True)
+class FaultFilter:
+    status: list[FaultStatus] = field(default_factory=list)
+    severity: list[Severity] = field(default_factory=list)
+    type_code: list[str] = field(default_factory=list)
+    channel: list[Channel] = field(default_factory=list)  # faults with a report from these channels
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+    sort: str = "-registered_at"
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    channel: list[Channel] = field(default_factory=list)
+    fault_status: list[FaultStatus] = field(default_factory=list)
+    severity: list[Severity] = field(default_factory=list)
+    type_code: list[str] = field(default_factory=list)
+    linked: bool | None = None  # True: has a fault; False: still waiting for registration
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    sort: str = "-received_at"
+    page: int = 1
+    page_size: int = 20

@@ -1,0 +1,64 @@
+"""Staff accounts and API tokens."""
+
+from __future__ import annotations
+
+import re
+
+from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
+from faultdesk.domain.roles import Permission, Role
+from faultdesk.services.access import TOKEN_PREFIX, require
+from faultdesk.services.desk import Desk
+from faultdesk.services.records import Actor, AuditEvent, UserRecord
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+MIN_PASSWORD = 8
+
+
+def create_user(
+    desk: Desk, username: str, role: Role, password: str, *, actor: Actor, display_name: str | None = None
+) -> UserRecord:
+    if actor.label != "system":  # the CLI on the server acts as the system
+        require(actor, Permission.MANAGE_USERS)
+    if not USERNAME.match(username):
+        raise RuleViolation.one(
+            "username", "2-64 letters, digits, '_', '.' or '-'", "用户名须为 2-64 位字母、数字、_ . -"
+        )
+    if len(password) < MIN_PASSWORD:
+        raise RuleViolation.one(
+            "password", f"must be at least {MIN_PASSWORD} characters", f"密码至少 {MIN_PASSWORD} 位"
+        )
+    password_hash = desk.passwords.hash(password)  # slow on purpose: outside the transaction
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        if uow.users.by_username(username):
+            raise Conflict(f"user {username} exists", f"用户 {username} 已存在")
+        user_id = uow.users.add(username, display_name or username, role, password_hash, now)
+        uow.audit.record(
+            AuditEvent(now, actor, "user", str(user_id), "created", after={"username": username, "role": role.value})
+        )
+        user = uow.users.by_id(user_id)
+        uow.commit()
+    assert user is not None
+    return user
+
+
+def create_token(desk: Desk, username: str, *, actor: Actor, name: str = "cli") -> str:
+    """A bearer token for the API; only its digest is stored, so it is shown this once."""
+    if actor.label != "system" and actor.label != username:
+        require(actor, Permission.MANAGE_USERS)
+    now = desk.clock.now()
+    token = desk.secrets.new_token(TOKEN_PREFIX)
+    with desk.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise NotFound(f"no user {username}", f"用户 {username} 不存在")
+        token_id = uow.users.add_token(user.id, name, desk.secrets.digest(token), now)
+        uow.audit.record(AuditEvent(now, actor, "api_token", str(token_id), "created", after={"user": username}))
+        uow.commit()
+    return token
+
+
+def list_users(desk: Desk, *, actor: Actor) -> list[UserRecord]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return uow.users.all()
