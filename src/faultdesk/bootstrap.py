@@ -14,6 +14,7 @@ from faultdesk.adapters.passwords import Argon2Passwords
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.services.desk import Desk
+from faultdesk.services.ports import PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,19 @@ class Wiring:
     desk: Desk
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> Wiring:
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    passwords: PasswordHasher | None = None,
+) -> Wiring:
     engine = engine or make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
     desk = Desk(
         uow=partial(SqlUnitOfWork, engine),
         clock=clock or SystemClock(),
         secrets=Vault(settings.resolved_secret_key()),
-        passwords=Argon2Passwords(),
+        passwords=passwords or Argon2Passwords(),
         numbers=settings.numbers,
         timezone=settings.timezone,
     )

@@ -6,7 +6,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -63,8 +64,14 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _wired() -> Wiring:
-    return bootstrap(_settings())
+@contextmanager
+def _wired() -> Iterator[Wiring]:
+    """One wiring per command, its connections closed when the command ends."""
+    wiring = bootstrap(_settings())
+    try:
+        yield wiring
+    finally:
+        wiring.engine.dispose()
 
 
 @app.command()
@@ -90,10 +97,11 @@ def db_upgrade() -> None:
     """Create or upgrade the database schema, then seed the default fault types."""
     from faultdesk.adapters.db.migrate import current_revision, upgrade
 
-    wiring = _wired()
-    upgrade(wiring.engine)
-    added = catalogue.ensure_default_fault_types(wiring.desk)
-    typer.echo(f"database at revision {current_revision(wiring.engine)}; {added} fault types added")
+    with _wired() as wiring:
+        upgrade(wiring.engine)
+        added = catalogue.ensure_default_fault_types(wiring.desk)
+        revision = current_revision(wiring.engine)
+    typer.echo(f"database at revision {revision}; {added} fault types added")
 
 
 @user_app.command("create")
@@ -105,7 +113,8 @@ def user_create(
     display_name: Annotated[str | None, typer.Option(help="shown in the console")] = None,
 ) -> None:
     """Create a staff account."""
-    user = staff.create_user(_wired().desk, name, role, password, actor=Actor.system(), display_name=display_name)
+    with _wired() as wiring:
+        user = staff.create_user(wiring.desk, name, role, password, actor=Actor.system(), display_name=display_name)
     typer.echo(f"user {user.username} ({user.role.value}) created")
 
 
@@ -113,7 +122,9 @@ def user_create(
 @friendly
 def token_create(name: str, label: Annotated[str, typer.Option(help="what the token is for")] = "cli") -> None:
     """Print a new bearer token for user NAME (it is shown only once)."""
-    typer.echo(staff.create_token(_wired().desk, name, actor=Actor.system(), name=label))
+    with _wired() as wiring:
+        token = staff.create_token(wiring.desk, name, actor=Actor.system(), name=label)
+    typer.echo(token)
 
 
 @app.command()
@@ -124,7 +135,8 @@ def demo(
     """Load demo data: staff, products, and realistic Chinese reports grouped into faults."""
     from faultdesk.demo import load_demo
 
-    summary = load_demo(_wired().desk, seed=seed)
+    with _wired() as wiring:
+        summary = load_demo(wiring.desk, seed=seed)
     typer.echo(summary)
 
 
@@ -162,16 +174,16 @@ def worker(
     """Run the background worker in the foreground (stop with Ctrl-C or SIGTERM)."""
     from faultdesk.entrypoints import worker as jobs
 
-    desk = _wired().desk
-    if once:
-        typer.echo(jobs.tick(desk))
-        return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        jobs.run(desk, stop, interval)
-    except KeyboardInterrupt:
-        stop.set()
+    with _wired() as wiring:
+        if once:
+            typer.echo(jobs.tick(wiring.desk))
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            jobs.run(wiring.desk, stop, interval)
+        except KeyboardInterrupt:
+            stop.set()
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -25,9 +25,10 @@ def actor_of(user: UserRecord) -> Actor:
 def authenticate_password(desk: Desk, username: str, password: str) -> Actor:
     with desk.uow() as uow:
         user = uow.users.by_username(username)
-    # Verify against a real hash even for unknown users so timing does not reveal who exists.
-    ok = desk.passwords.verify(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not ok or not user.active:
+    if user is None:
+        desk.passwords.hash(password)  # spend the same time, so timing does not reveal who exists
+        raise NotAuthenticated("wrong username or password", "用户名或密码错误")
+    if not desk.passwords.verify(user.password_hash, password) or not user.active:
         raise NotAuthenticated("wrong username or password", "用户名或密码错误")
     return actor_of(user)
 
@@ -48,7 +49,3 @@ def session_actor(desk: Desk, user_id: int) -> Actor:
     if user is None or not user.active:
         raise NotAuthenticated("session expired", "会话已失效")
     return actor_of(user)
-
-
-# argon2id hash of a random string nobody knows; only used to spend equal time.
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$0S8mCW1H8b8oPbq2qCNvvVb4kJ3J8gq0wq6u2xVG7vE"

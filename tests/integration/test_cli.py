@@ -1,0 +1,134 @@
+"""The `faultdesk` command: set-up, accounts, tokens, demo data; clear errors and exit codes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from typer.testing import CliRunner
+
+from faultdesk.entrypoints.cli import app
+
+runner = CliRunner()
+COMMANDS = [[], ["init"], ["serve"], ["worker"], ["db", "upgrade"], ["user", "create"], ["token", "create"], ["demo"]]
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, store) -> Path:
+    monkeypatch.setenv("FAULTDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FAULTDESK_DATABASE_URL", store.url)
+    monkeypatch.delenv("FAULTDESK_SECRET_KEY", raising=False)
+    return tmp_path / "home"
+
+
+def ok(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "faultdesk")
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_init_writes_a_private_secret_once(env):
+    assert "secret key written" in ok("init")
+    key = (env / "secret.key").read_text()
+    assert oct((env / "secret.key").stat().st_mode & 0o777) == "0o600"
+    assert "exists" in ok("init")
+    assert (env / "secret.key").read_text() == key
+
+
+def test_users_and_tokens_from_the_command_line(env):
+    ok("init")
+    ok("db", "upgrade")
+    assert "user lee (tech_lead) created" in ok(
+        "user", "create", "lee", "--role", "tech_lead", "--password", "s3cret-pw"
+    )
+    token = ok("token", "create", "lee").strip()
+    assert token.startswith("fdt_") and len(token) > 30
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["user", "create", "x1", "--role", "boss", "--password", "s3cret-pw"], "Invalid value for '--role'"),
+        (["user", "create", "lee", "--role", "pm", "--password", "short"], "at least 8 characters"),
+        (["user", "create", "bad name!", "--role", "pm", "--password", "s3cret-pw"], "username"),
+        (["token", "create", "ghost"], "no user ghost"),
+    ],
+)
+def test_bad_input_is_a_message_and_a_non_zero_exit(env, args, message):
+    ok("init")
+    ok("db", "upgrade")
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_duplicate_user_is_refused(env):
+    ok("init")
+    ok("db", "upgrade")
+    ok("user", "create", "lee", "--role", "pm", "--password", "s3cret-pw")
+    result = runner.invoke(app, ["user", "create", "lee", "--role", "pm", "--password", "s3cret-pw"])
+    assert result.exit_code == 1 and "exists" in result.output
+
+
+def test_commands_without_a_secret_say_to_run_init(env):
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 1 and "faultdesk init" in result.output
+
+
+def test_bad_configuration_is_reported_not_raised(env, monkeypatch):
+    monkeypatch.setenv("FAULTDESK_TIMEZONE", "Mars/Olympus")
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 1 and "unknown time zone" in result.output
+
+
+def test_worker_runs_one_tick(env):
+    ok("init")
+    ok("db", "upgrade")
+    assert "idempotency_keys_forgotten" in ok("worker", "--once")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_runs_the_real_server(env, store, tmp_path):
+    ok("init")
+    ok("db", "upgrade")
+    port = _free_port()
+    exe = Path(sys.executable).with_name("faultdesk")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env={**os.environ}, stdout=out, stderr=out)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        assert health.json()["database"] == store.name
+        res = httpx.post(f"{base}/api/v1/reports", json={"channel": "web", "symptom": "首页白屏"}, timeout=5)
+        assert res.status_code == 201
+        assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

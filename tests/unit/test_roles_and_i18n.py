@@ -1,0 +1,33 @@
+import pytest
+
+from faultdesk.domain.roles import PERMISSIONS, Permission, Role, may
+from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
+
+
+def test_every_permission_has_a_row_and_admin_holds_all():
+    assert set(PERMISSIONS) == set(Permission)
+    assert all(may(Role.ADMIN, p) for p in Permission)
+
+
+def test_only_those_who_reply_to_reporters_see_contacts():
+    allowed = {r for r in Role if may(r, Permission.REVEAL_CONTACT)}
+    assert allowed == {Role.AGENT, Role.PM, Role.ADMIN}
+
+
+def test_testers_and_developers_cannot_register_faults():
+    assert not may(Role.TESTER, Permission.REGISTER_FAULT)
+    assert not may(Role.DEVELOPER, Permission.REGISTER_FAULT)
+    assert may(Role.AGENT, Permission.REGISTER_FAULT)
+
+
+@pytest.mark.parametrize(
+    ("header", "english"),
+    [(None, False), ("", False), ("en-US,en;q=0.9", True), ("zh-CN,zh;q=0.9,en;q=0.8", False), ("EN", True)],
+)
+def test_language_is_the_first_one_the_client_names(header, english):
+    assert wants_english(header) is english
+
+
+def test_chinese_reasons_fill_in_the_limits():
+    assert reason_zh("string_too_long", {"max_length": 500}, "x") == "长度不能超过 500 个字符"
+    assert reason_zh("no_such_type", None, "fallback") == "fallback"
