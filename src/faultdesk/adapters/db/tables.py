@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -111,7 +112,20 @@ faults = Table(
     Column("registered_at", UtcDateTime, nullable=False, index=True),
     Column("registered_by", ForeignKey("users.id"), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    Column("version", Integer, nullable=False, default=1),
+    Column("version", Integer, nullable=False, default=1),  # optimistic concurrency, sent as the ETag
+    # Lifecycle (DESIGN §3); the stage records hold the detail of each step.
+    Column("reopen_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("fix_version", String(60)),
+    Column("cases", JSON),  # verification cases attached by the tester
+    Column("gray_steps", Integer, nullable=False, default=0, server_default="0"),
+    Column("impact", String(20)),  # outage / partial / cosmetic, from the analysis
+    Column("revenue_impact", Boolean, nullable=False, default=False, server_default="0"),
+    Column("recurrence", String(20)),  # new / recurrence / known_issue
+    Column("related_fault_id", ForeignKey("faults.id")),  # the earlier fault this one repeats
+    Column("known_issue", String(200)),
+    Column("owners", JSON),  # stage -> user id
+    Column("team", JSON),  # P0 special team: {"lead": id, "members": [ids]}
+    Column("merged_into_id", ForeignKey("faults.id")),
 )
 
 reports = Table(
@@ -165,6 +179,48 @@ severity_changes = Table(
     Column("reason", String(500), nullable=False),
     Column("changed_by", ForeignKey("users.id")),
     Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# One row per lifecycle step, holding what that step recorded (diagnosis, plan, review, runs…).
+stage_records = Table(
+    "stage_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fault_id", ForeignKey("faults.id"), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("actor_id", ForeignKey("users.id")),
+    Column("actor_label", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+Index("ix_stage_records_fault_id_id", stage_records.c.fault_id, stage_records.c.id)
+
+improvement_actions = Table(
+    "improvement_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fault_id", ForeignKey("faults.id"), nullable=False, index=True),
+    Column("title", String(300), nullable=False),
+    Column("owner_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("due", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # open / done / dropped
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+kb_articles = Table(
+    "kb_articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fault_id", ForeignKey("faults.id"), index=True),
+    Column("title", String(200), nullable=False),
+    Column("symptoms", Text, nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("fix", Text, nullable=False),
+    Column("workaround", Text),
+    Column("tags", JSON, nullable=False),
+    Column("created_by", ForeignKey("users.id")),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 # Append-only: the migration adds triggers that refuse UPDATE and DELETE on both stores.
