@@ -13,6 +13,7 @@ from faultdesk.adapters.db.uow import SqlUnitOfWork
 from faultdesk.adapters.passwords import Argon2Passwords
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
+from faultdesk.domain.severity import SeverityRules
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import PasswordHasher
 
@@ -39,5 +40,6 @@ def bootstrap(
         passwords=passwords or Argon2Passwords(),
         numbers=settings.numbers,
         timezone=settings.timezone,
+        severity_rules=SeverityRules(settings.severity_p1_users, settings.severity_p0_users),
     )
     return Wiring(settings, engine, desk)

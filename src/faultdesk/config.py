@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     number_format: str = Field(default="default", description="'default', 'compact' or a template")
     # Public intake: a per-client limit in the `limits` notation; the benchmark raises it.
     intake_rate_limit: str = "120/minute"
+    # Severity rules (DESIGN §1): more than p0 users → P0, p1..p0 users → P1.
+    severity_p1_users: int = Field(default=100, ge=1)
+    severity_p0_users: int = Field(default=1000, ge=2)
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process

@@ -6,6 +6,7 @@ DomainError
  ├── NotPermitted        the caller's role may not do this
  ├── Conflict            the request clashes with current state (duplicate name, …)
  ├── InvalidTransition   the fault's state does not allow this action
+ ├── StaleVersion        If-Match names an old version of the fault
  └── RuleViolation       input breaks a business rule; names the fields and the reasons (zh/en)
 """
 
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 class DomainError(Exception):
     code = "error"
 
-    def __init__(self, message: str, message_zh: str | None = None) -> None:
+    def __init__(self, message: str, message_zh: str | None = None, **data: object) -> None:
         super().__init__(message)
         self.message = message
         self.message_zh = message_zh or message
+        self.data = data  # machine-readable detail for the client (e.g. the allowed actions)
 
 
 class NotFound(DomainError):
@@ -41,6 +43,12 @@ class Conflict(DomainError):
 
 class InvalidTransition(DomainError):
     code = "fault.invalid_transition"
+
+
+class StaleVersion(DomainError):
+    """The caller's If-Match names a version of the fault that is no longer current."""
+
+    code = "fault.stale_version"
 
 
 @dataclass(frozen=True)

@@ -194,8 +194,8 @@ class StartAnalysis:
 @dataclass(frozen=True)
 class Grade:
     severity: Severity
-    suggested: Severity  # what the rules proposed; overriding it needs a reason
     reason: str | None = None
+    suggested: Severity | None = None  # what the rules proposed (filled in by the service)
     owners: dict[Stage, int] = field(default_factory=dict)
     team_lead: int | None = None  # P0: the special team (专项小组)
     team_members: tuple[int, ...] = ()
@@ -417,10 +417,12 @@ def decide(life: FaultLife, command: Command, actor: Party) -> Decision:
     """Check state, role and preconditions; return the new lifecycle state, the record and events."""
     action = ACTION_OF[type(command)]
     if life.status not in FROM[action]:
+        possible = [a.value for a in Action if life.status in FROM[a]]
         raise InvalidTransition(
-            f"fault {life.number} is {life.status.value}: cannot {action.value}; allowed now: "
-            + ", ".join(a.value for a in Action if life.status in FROM[a]),
-            f"故障单 {life.number} 当前为 {life.status.value}，不能执行 {action.value}",
+            f"fault {life.number} is {life.status.value}: cannot {action.value}; allowed now: {', '.join(possible) or 'none'}",
+            f"故障单 {life.number} 当前状态为 {life.status.value}，不能执行 {action.value}；当前可执行：{'、'.join(possible) or '无'}",
+            state=life.status.value,
+            allowed=possible,
         )
     if not may_act(action, life.severity, actor):
         who = "the reporter" if actor.is_reporter else (actor.role.value if actor.role else "nobody")
@@ -451,7 +453,7 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
             )
             return replace(life, status=S.TRIAGING), _record(c), ()
         case Grade():
-            if c.severity != c.suggested:
+            if c.suggested is not None and c.severity != c.suggested:
                 _need(
                     _text(c.reason),
                     "reason",
@@ -568,3 +570,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
+
+
+# Which stage records close which span of the fault's life, for the archive's durations.
+_MILESTONES = {
+    "graded": (Action.GRADE,),
+    "fix_ready": (Action.MARK_FIX_READY,),
+    "verified": (Action.RECORD_VERIFICATION,),
+    "resolved": (Action.CONFIRM, Action.RELEASE_FULL),
+}
+
+
+def durations(
+    registered_at: datetime, steps: list[tuple[str, datetime, dict[str, Any]]], archived_at: datetime
+) -> dict[str, int]:
+    """Minutes from registration to each milestone (its last occurrence: reopens count in full)."""
+    last: dict[str, datetime] = {}
+    for action, at, data in steps:
+        for milestone, actions in _MILESTONES.items():
+            if action in {a.value for a in actions}:
+                if milestone == "verified" and not all(r.get("passed") for r in data.get("results", [])):
+                    continue
+                if milestone == "resolved" and action == Action.CONFIRM.value and not data.get("recovered"):
+                    continue
+                last[milestone] = at
+    out = {f"to_{m}_min": int((at - registered_at).total_seconds() // 60) for m, at in last.items()}
+    out["to_archived_min"] = int((archived_at - registered_at).total_seconds() // 60)
+    return out

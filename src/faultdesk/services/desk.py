@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
+from faultdesk.domain.severity import SeverityRules
 from faultdesk.services.ports import PasswordHasher, Secrets, UnitOfWork
 
 
@@ -18,3 +19,4 @@ class Desk:
     passwords: PasswordHasher
     numbers: NumberFormat
     timezone: str
+    severity_rules: SeverityRules = field(default_factory=SeverityRules)

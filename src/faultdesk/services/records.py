@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
+from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, TestCase
 from faultdesk.domain.reports import Channel, ContactKind, Network
 from faultdesk.domain.roles import Role
+from faultdesk.domain.severity import Impact
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,80 @@ class FaultView:
     updated_at: datetime
     version: int
     report_count: int
+    reopen_count: int = 0
+    fix_version: str | None = None
+    cases: tuple[TestCase, ...] = ()
+    gray_steps: int = 0
+    impact: Impact | None = None
+    revenue_impact: bool = False
+    recurrence: Recurrence | None = None
+    related_fault: str | None = None
+    known_issue: str | None = None
+    owners: dict[str, int] = field(default_factory=dict)
+    team: dict[str, Any] | None = None
+    merged_into: str | None = None
+    estimate_source: str | None = None
+    function_criticality: Criticality | None = None
+
+    @property
+    def life(self) -> FaultLife:
+        return FaultLife(
+            number=self.number,
+            status=self.status,
+            severity=self.severity,
+            reopen_count=self.reopen_count,
+            cases=self.cases,
+            gray_steps=self.gray_steps,
+            fix_version=self.fix_version,
+        )
+
+    @property
+    def impact_users(self) -> int:
+        """Users counted for severity: distinct reporters, or the estimate when it is larger."""
+        return max(self.affected_users, self.estimated_users or 0)
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    id: int
+    action: str
+    data: dict[str, Any]
+    actor: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class SeverityChange:
+    from_severity: Severity | None
+    to_severity: Severity
+    reason: str
+    changed_by: str | None
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class ImprovementRecord:
+    id: int
+    fault_number: str
+    title: str
+    owner: str
+    due: date
+    status: ActionStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class KbArticleRecord:
+    id: int
+    fault_number: str | None
+    title: str
+    symptoms: str
+    cause: str
+    fix: str
+    workaround: str | None
+    tags: list[str]
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, insert, select, update
@@ -13,18 +13,24 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from faultdesk.adapters.db import tables as t
 from faultdesk.domain.faults import Criticality, Fault, FaultStatus, FaultType, Severity
+from faultdesk.domain.lifecycle import ActionStatus, KbArticle, Recurrence, TestCase
 from faultdesk.domain.reports import Channel, ContactKind, Network, Report
 from faultdesk.domain.roles import Role
+from faultdesk.domain.severity import Impact
 from faultdesk.services.intake import DuplicateSubmission
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
     FaultFilter,
     FaultView,
+    ImprovementRecord,
+    KbArticleRecord,
     Page,
     ProductFunctionRecord,
     ReportFilter,
     ReportView,
+    SeverityChange,
+    StageRecord,
     UserRecord,
 )
 
@@ -281,6 +287,16 @@ class SqlReports:
         )
         return int(result.rowcount)
 
+    def unlink(self, report_id: int, fault_id: int) -> bool:
+        result = self.conn.execute(
+            update(_r).where(_r.c.id == report_id, _r.c.fault_id == fault_id).values(fault_id=None)
+        )
+        return int(result.rowcount) == 1
+
+    def move(self, from_fault_id: int, to_fault_id: int) -> int:
+        result = self.conn.execute(update(_r).where(_r.c.fault_id == from_fault_id).values(fault_id=to_fault_id))
+        return int(result.rowcount)
+
     def reporter_keys(self, fault_id: int) -> list[str | None]:
         rows = self.conn.execute(select(_r.c.reporter_id).where(_r.c.fault_id == fault_id))
         return [r.reporter_id for r in rows]
@@ -314,6 +330,8 @@ class SqlReports:
 _registrar = t.users.alias("registrar")
 _fault_product = _p.alias("fault_product")
 _fault_function = _pf.alias("fault_function")
+_related = _f.alias("related_fault")
+_merged = _f.alias("merged_fault")
 _report_count = select(func.count()).where(_r.c.fault_id == _f.c.id).correlate(_f).scalar_subquery()
 
 
@@ -323,12 +341,17 @@ def _fault_select() -> Select[Any]:
             _f,
             _fault_product.c.code.label("product_code"),
             _fault_function.c.code.label("function_code"),
+            _fault_function.c.criticality.label("function_criticality"),
             _registrar.c.username.label("registrar"),
             _report_count.label("report_count"),
+            _related.c.number.label("related_number"),
+            _merged.c.number.label("merged_number"),
         )
         .outerjoin(_fault_product, _fault_product.c.id == _f.c.product_id)
         .outerjoin(_fault_function, _fault_function.c.id == _f.c.function_id)
         .join(_registrar, _registrar.c.id == _f.c.registered_by)
+        .outerjoin(_related, _related.c.id == _f.c.related_fault_id)
+        .outerjoin(_merged, _merged.c.id == _f.c.merged_into_id)
     )
 
 
@@ -349,6 +372,20 @@ def _fault(row: Any) -> FaultView:
         updated_at=row.updated_at,
         version=row.version,
         report_count=int(row.report_count),
+        reopen_count=row.reopen_count,
+        fix_version=row.fix_version,
+        cases=tuple(TestCase(**c) for c in row.cases or ()),
+        gray_steps=row.gray_steps,
+        impact=Impact(row.impact) if row.impact else None,
+        revenue_impact=bool(row.revenue_impact),
+        recurrence=Recurrence(row.recurrence) if row.recurrence else None,
+        related_fault=row.related_number,
+        known_issue=row.known_issue,
+        owners=dict(row.owners or {}),
+        team=row.team,
+        merged_into=row.merged_number,
+        estimate_source=row.estimate_source,
+        function_criticality=Criticality(row.function_criticality) if row.function_criticality else None,
     )
 
 
@@ -428,6 +465,149 @@ class SqlFaults:
         self.conn.execute(
             update(_f).where(_f.c.id == fault_id).values(affected_users=count, updated_at=at, version=version)
         )
+
+    def update(self, fault_id: int, expected_version: int, changes: dict[str, Any], at: datetime) -> bool:
+        """Compare-and-set on the version: False when someone else changed the fault first."""
+        result = self.conn.execute(
+            update(_f)
+            .where(_f.c.id == fault_id, _f.c.version == expected_version)
+            .values(**changes, updated_at=at, version=expected_version + 1)
+        )
+        return int(result.rowcount) == 1
+
+    def set_estimate(self, fault_id: int, users: int | None, source: str | None, at: datetime) -> None:
+        self.conn.execute(
+            update(_f)
+            .where(_f.c.id == fault_id)
+            .values(estimated_users=users, estimate_source=source, updated_at=at, version=_f.c.version + 1)
+        )
+
+    def add_stage_record(self, fault_id: int, action: str, data: dict[str, Any], actor: Actor, at: datetime) -> None:
+        self.conn.execute(
+            insert(t.stage_records).values(
+                fault_id=fault_id, action=action, data=data, actor_id=actor.id, actor_label=actor.label, recorded_at=at
+            )
+        )
+
+    def stage_records(self, fault_id: int) -> list[StageRecord]:
+        r = t.stage_records
+        rows = self.conn.execute(select(r).where(r.c.fault_id == fault_id).order_by(r.c.id))
+        return [StageRecord(x.id, x.action, x.data, x.actor_label, x.recorded_at) for x in rows]
+
+    def add_severity_change(
+        self, fault_id: int, before: Severity | None, after: Severity, reason: str, actor: Actor, at: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(t.severity_changes).values(
+                fault_id=fault_id,
+                from_severity=int(before) if before is not None else None,
+                to_severity=int(after),
+                reason=reason,
+                changed_by=actor.id,
+                changed_at=at,
+            )
+        )
+
+    def severity_history(self, fault_id: int) -> list[SeverityChange]:
+        c, u = t.severity_changes, t.users
+        rows = self.conn.execute(
+            select(c, u.c.username)
+            .outerjoin(u, u.c.id == c.c.changed_by)
+            .where(c.c.fault_id == fault_id)
+            .order_by(c.c.id)
+        )
+        return [
+            SeverityChange(
+                Severity(x.from_severity) if x.from_severity is not None else None,
+                Severity(x.to_severity),
+                x.reason,
+                x.username or "system",
+                x.changed_at,
+            )
+            for x in rows
+        ]
+
+
+_owner = t.users.alias("owner")
+_ia = t.improvement_actions
+
+
+class SqlKnowledge:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_improvement(self, fault_id: int, title: str, owner_id: int, due: date, at: datetime) -> int:
+        stmt = insert(_ia).values(
+            fault_id=fault_id, title=title, owner_id=owner_id, due=due, status="open", created_at=at, updated_at=at
+        )
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def _improvements(self) -> Select[Any]:
+        return (
+            select(_ia, _f.c.number, _owner.c.username)
+            .join(_f, _f.c.id == _ia.c.fault_id)
+            .join(_owner, _owner.c.id == _ia.c.owner_id)
+        )
+
+    @staticmethod
+    def _improvement(x: Any) -> ImprovementRecord:
+        return ImprovementRecord(
+            x.id, x.number, x.title, x.username, x.due, ActionStatus(x.status), x.created_at, x.updated_at
+        )
+
+    def improvements(
+        self, *, fault_id: int | None, status: ActionStatus | None, owner_id: int | None
+    ) -> list[ImprovementRecord]:
+        stmt = self._improvements()
+        if fault_id is not None:
+            stmt = stmt.where(_ia.c.fault_id == fault_id)
+        if status is not None:
+            stmt = stmt.where(_ia.c.status == status.value)
+        if owner_id is not None:
+            stmt = stmt.where(_ia.c.owner_id == owner_id)
+        return [self._improvement(x) for x in self.conn.execute(stmt.order_by(_ia.c.due, _ia.c.id))]
+
+    def improvement(self, improvement_id: int) -> ImprovementRecord | None:
+        row = self.conn.execute(self._improvements().where(_ia.c.id == improvement_id)).first()
+        return self._improvement(row) if row else None
+
+    def set_improvement_status(self, improvement_id: int, status: ActionStatus, at: datetime) -> None:
+        self.conn.execute(update(_ia).where(_ia.c.id == improvement_id).values(status=status.value, updated_at=at))
+
+    def add_article(self, fault_id: int | None, article: KbArticle, actor: Actor, at: datetime) -> int:
+        stmt = insert(t.kb_articles).values(
+            fault_id=fault_id,
+            title=article.title,
+            symptoms=article.symptoms,
+            cause=article.cause,
+            fix=article.fix,
+            workaround=article.workaround,
+            tags=list(article.tags),
+            created_by=actor.id,
+            created_at=at,
+        )
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def search_articles(self, query: str | None, limit: int) -> list[KbArticleRecord]:
+        """Every word of the query must appear in some field (substring match: works for Chinese).
+
+        A stop-gap until the known-issue index (segmentation, ranking) serves the knowledge base too.
+        """
+        k = t.kb_articles
+        haystack = func.lower(
+            k.c.title + " " + k.c.symptoms + " " + k.c.cause + " " + k.c.fix + " " + func.coalesce(k.c.workaround, "")
+        )
+        stmt = select(k, _f.c.number).outerjoin(_f, _f.c.id == k.c.fault_id)
+        for word in (query or "").lower().split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(haystack.like(f"%{escaped}%", escape="\\"))
+        rows = self.conn.execute(stmt.order_by(k.c.id.desc()).limit(limit))
+        return [
+            KbArticleRecord(
+                x.id, x.number, x.title, x.symptoms, x.cause, x.fix, x.workaround, list(x.tags or []), x.created_at
+            )
+            for x in rows
+        ]
 
 
 class SqlAudit:

@@ -6,8 +6,8 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction, text
 
-from faultdesk.adapters.db.repositories import SqlAudit, SqlCatalogue, SqlFaults, SqlReports, SqlUsers
-from faultdesk.services.ports import Audit, Catalogue, Faults, Reports, UnitOfWork, Users
+from faultdesk.adapters.db.repositories import SqlAudit, SqlCatalogue, SqlFaults, SqlKnowledge, SqlReports, SqlUsers
+from faultdesk.services.ports import Audit, Catalogue, Faults, Knowledge, Reports, UnitOfWork, Users
 
 
 class SqlUnitOfWork:
@@ -16,6 +16,7 @@ class SqlUnitOfWork:
     reports: Reports
     faults: Faults
     audit: Audit
+    knowledge: Knowledge
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
         self.reports = SqlReports(conn)
         self.faults = SqlFaults(conn)
         self.audit = SqlAudit(conn)
+        self.knowledge = SqlKnowledge(conn)
         return self
 
     def __exit__(

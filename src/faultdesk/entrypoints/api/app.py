@@ -16,7 +16,7 @@ from faultdesk.config import Settings
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api import errors
 from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
-from faultdesk.entrypoints.api.routes import faults, public
+from faultdesk.entrypoints.api.routes import faults, lifecycle, public
 from faultdesk.entrypoints.web import views as web
 
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     errors.install(app)
     app.include_router(public.router)
     app.include_router(faults.router)
+    app.include_router(lifecycle.router)
     app.include_router(web.router)
     web.mount_static(app)
 

@@ -17,6 +17,7 @@ from faultdesk.domain.errors import (
     NotFound,
     NotPermitted,
     RuleViolation,
+    StaleVersion,
 )
 from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
 
@@ -26,6 +27,7 @@ STATUS: dict[type[DomainError], int] = {
     NotPermitted: 403,
     Conflict: 409,
     InvalidTransition: 409,
+    StaleVersion: 412,
     RuleViolation: 422,
 }
 
@@ -73,7 +75,9 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, RuleViolation):
             fields = [{"field": p.field, "reason": p.reason_en if english else p.reason_zh} for p in exc.problems]
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
-        return JSONResponse(status_code=status_of(exc), content=error_body(exc.code, message, fields), headers=headers)
+        return JSONResponse(
+            status_code=status_of(exc), content=error_body(exc.code, message, fields, **exc.data), headers=headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

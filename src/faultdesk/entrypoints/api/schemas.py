@@ -117,6 +117,19 @@ class FaultOut(BaseModel):
     updated_at: datetime
     version: int
     report_count: int
+    reopen_count: int = 0
+    fix_version: str | None = None
+    gray_steps: int = 0
+    cases: list[dict[str, str]] = Field(default_factory=list)
+    impact: str | None = None
+    revenue_impact: bool = False
+    recurrence: str | None = None
+    related_fault: str | None = None
+    known_issue: str | None = None
+    owners: dict[str, int] = Field(default_factory=dict)
+    team: dict[str, Any] | None = None
+    merged_into: str | None = None
+    estimate_source: str | None = None
 
     @classmethod
     def of(cls, v: FaultView) -> FaultOut:
@@ -135,6 +148,19 @@ class FaultOut(BaseModel):
             updated_at=v.updated_at,
             version=v.version,
             report_count=v.report_count,
+            reopen_count=v.reopen_count,
+            fix_version=v.fix_version,
+            gray_steps=v.gray_steps,
+            cases=[vars(c) for c in v.cases],
+            impact=v.impact.value if v.impact else None,
+            revenue_impact=v.revenue_impact,
+            recurrence=v.recurrence.value if v.recurrence else None,
+            related_fault=v.related_fault,
+            known_issue=v.known_issue,
+            owners=v.owners,
+            team=v.team,
+            merged_into=v.merged_into,
+            estimate_source=v.estimate_source,
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.reports import Channel
@@ -98,8 +98,10 @@ def list_faults(
 
 
 @router.get("/faults/{number}", response_model=FaultDetailOut)
-def get_fault(number: str, desk: DeskDep, actor: ActorDep) -> FaultDetailOut:
+def get_fault(number: str, desk: DeskDep, actor: ActorDep, response: Response) -> FaultDetailOut:
+    """The fault with its reports; its ``ETag`` is what ``If-Match`` wants on a transition."""
     fault, reports = faults.get_fault(desk, number, actor=actor)
+    response.headers["ETag"] = f'"{fault.version}"'
     return FaultDetailOut(**FaultOut.of(fault).model_dump(), reports=[ReportOut.of(r) for r in reports])
 
 

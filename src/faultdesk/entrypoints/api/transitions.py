@@ -1,0 +1,261 @@
+"""Bodies of the lifecycle actions (one model per action, told apart by ``action``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from faultdesk.domain import lifecycle as lc
+from faultdesk.domain.faults import Severity
+from faultdesk.domain.severity import Impact
+from faultdesk.entrypoints.api.deps import in_zone
+from faultdesk.entrypoints.api.schemas import Text40, Text60, Text200, Text5000
+
+SeverityName = Literal["P0", "P1", "P2"]
+UserId = Annotated[int, Field(ge=1)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StartAnalysisIn(_Body):
+    """PM: is this new, a recurrence of an earlier fault, or a known issue? How bad is it?"""
+
+    action: Literal["start_analysis"]
+    recurrence: lc.Recurrence
+    impact: Impact
+    revenue_impact: bool = False
+    related_fault: Text40 | None = None
+    known_issue: Text200 | None = None
+    notes: Text5000 | None = None
+
+
+class GradeIn(_Body):
+    """Tech lead: confirm the suggested severity or override it with a reason; owners; P0 team."""
+
+    action: Literal["grade"]
+    severity: SeverityName
+    reason: Text5000 | None = None
+    owners: dict[lc.Stage, UserId] = Field(default_factory=dict)
+    team_lead: UserId | None = None
+    team_members: list[UserId] = Field(default_factory=list, max_length=50)
+
+
+class RegradeIn(_Body):
+    action: Literal["regrade"]
+    severity: SeverityName
+    reason: Text5000
+
+
+class AssignIn(_Body):
+    action: Literal["assign"]
+    owners: dict[lc.Stage, UserId]
+
+
+class RecordCauseIn(_Body):
+    """Developer: the root cause found by logs, reproduction or simulation."""
+
+    action: Literal["record_cause"]
+    cause: Text5000
+    category: lc.CauseCategory
+
+
+class ProposePlanIn(_Body):
+    action: Literal["propose_plan"]
+    kind: lc.PlanKind
+    description: Text5000
+    deadline: datetime
+
+
+class ReviewPlanIn(_Body):
+    action: Literal["review_plan"]
+    approved: bool
+    comments: Text5000 | None = None
+    reviewers: list[Text60] = Field(default_factory=list, max_length=20)
+
+
+class CaseIn(_Body):
+    key: Text40
+    title: Text200
+    expected: Text5000
+
+
+class AttachCasesIn(_Body):
+    action: Literal["attach_cases"]
+    cases: list[CaseIn] = Field(min_length=1, max_length=200)
+
+
+class MarkFixReadyIn(_Body):
+    action: Literal["mark_fix_ready"]
+    fix_version: Text60
+    notes: Text5000 | None = None
+
+
+class CaseResultIn(_Body):
+    key: Text40
+    passed: bool
+    notes: Text5000 | None = None
+
+
+class RecordVerificationIn(_Body):
+    action: Literal["record_verification"]
+    results: list[CaseResultIn] = Field(min_length=1, max_length=200)
+
+
+class ConfirmIn(_Body):
+    """Agent, on the reporter's word: recovered (恢复了) or still broken (仍有问题)."""
+
+    action: Literal["confirm"]
+    outcome: Literal["recovered", "still_broken"]
+    comment: Text5000 | None = None
+
+
+class RecordGrayStepIn(_Body):
+    action: Literal["record_gray_step"]
+    percentage: int = Field(ge=1, le=99)
+    at: datetime | None = None
+    notes: Text5000 | None = None
+
+
+class ReleaseFullIn(_Body):
+    action: Literal["release_full"]
+    version: Text60
+    announcement: Text5000
+
+
+class ArchiveIn(_Body):
+    action: Literal["archive"]
+    cause: Text5000
+    solution: Text5000
+    reporter_feedback: Text5000 | None = None
+    satisfaction: int | None = Field(None, ge=1, le=5)
+
+
+class ImprovementIn(_Body):
+    title: Text200
+    owner_id: UserId
+    due: date
+
+
+class KbArticleIn(_Body):
+    title: Text200
+    symptoms: Text5000
+    cause: Text5000
+    fix: Text5000
+    workaround: Text5000 | None = None
+    tags: list[Text40] = Field(default_factory=list, max_length=20)
+
+
+class RetrospectIn(_Body):
+    action: Literal["retrospect"]
+    analysis: Text5000
+    actions: list[ImprovementIn] = Field(default_factory=list, max_length=50)
+    article: KbArticleIn | None = None
+
+
+class MergeIn(_Body):
+    action: Literal["merge"]
+    into: Text40
+
+
+class CloseNotAFaultIn(_Body):
+    action: Literal["close_not_a_fault"]
+    reason: Text5000
+
+
+class CloseCannotReproduceIn(_Body):
+    action: Literal["close_cannot_reproduce"]
+    reason: Text5000
+
+
+TransitionIn = Annotated[
+    StartAnalysisIn | GradeIn | RegradeIn | AssignIn | RecordCauseIn | ProposePlanIn | ReviewPlanIn | AttachCasesIn
+    | MarkFixReadyIn | RecordVerificationIn | ConfirmIn | RecordGrayStepIn | ReleaseFullIn | ArchiveIn | RetrospectIn
+    | MergeIn | CloseNotAFaultIn | CloseCannotReproduceIn,
+    Field(discriminator="action"),
+]  # fmt: skip
+
+BODY_OF: dict[lc.Action, type[_Body]] = {
+    lc.Action.START_ANALYSIS: StartAnalysisIn,
+    lc.Action.GRADE: GradeIn,
+    lc.Action.REGRADE: RegradeIn,
+    lc.Action.ASSIGN: AssignIn,
+    lc.Action.RECORD_CAUSE: RecordCauseIn,
+    lc.Action.PROPOSE_PLAN: ProposePlanIn,
+    lc.Action.REVIEW_PLAN: ReviewPlanIn,
+    lc.Action.ATTACH_CASES: AttachCasesIn,
+    lc.Action.MARK_FIX_READY: MarkFixReadyIn,
+    lc.Action.RECORD_VERIFICATION: RecordVerificationIn,
+    lc.Action.CONFIRM: ConfirmIn,
+    lc.Action.RECORD_GRAY_STEP: RecordGrayStepIn,
+    lc.Action.RELEASE_FULL: ReleaseFullIn,
+    lc.Action.ARCHIVE: ArchiveIn,
+    lc.Action.RETROSPECT: RetrospectIn,
+    lc.Action.MERGE: MergeIn,
+    lc.Action.CLOSE_NOT_A_FAULT: CloseNotAFaultIn,
+    lc.Action.CLOSE_CANNOT_REPRODUCE: CloseCannotReproduceIn,
+}
+
+
+def command_of(body: _Body, zone: str, now: datetime) -> lc.Command:
+    """The request body as the domain's command (times without a zone are local)."""
+    match body:
+        case StartAnalysisIn():
+            return lc.StartAnalysis(
+                body.recurrence, body.impact, body.revenue_impact, body.related_fault, body.known_issue, body.notes
+            )
+        case GradeIn():
+            return lc.Grade(
+                severity=Severity[body.severity],
+                reason=body.reason,
+                owners=dict(body.owners),
+                team_lead=body.team_lead,
+                team_members=tuple(body.team_members),
+            )
+        case RegradeIn():
+            return lc.Regrade(Severity[body.severity], body.reason)
+        case AssignIn():
+            return lc.Assign(dict(body.owners))
+        case RecordCauseIn():
+            return lc.RecordCause(body.cause, body.category)
+        case ProposePlanIn():
+            deadline = in_zone(body.deadline, zone)
+            assert deadline is not None
+            return lc.ProposePlan(body.kind, body.description, deadline)
+        case ReviewPlanIn():
+            return lc.ReviewPlan(body.approved, body.comments or "", tuple(body.reviewers))
+        case AttachCasesIn():
+            return lc.AttachCases(tuple(lc.TestCase(c.key, c.title, c.expected) for c in body.cases))
+        case MarkFixReadyIn():
+            return lc.MarkFixReady(body.fix_version, body.notes)
+        case RecordVerificationIn():
+            return lc.RecordVerification(tuple(lc.CaseResult(r.key, r.passed, r.notes) for r in body.results))
+        case ConfirmIn():
+            return lc.Confirm(body.outcome == "recovered", body.comment)
+        case RecordGrayStepIn():
+            return lc.RecordGrayStep(body.percentage, in_zone(body.at, zone) or now, body.notes)
+        case ReleaseFullIn():
+            return lc.ReleaseFull(body.version, body.announcement)
+        case ArchiveIn():
+            return lc.Archive(body.cause, body.solution, body.reporter_feedback, body.satisfaction)
+        case RetrospectIn():
+            article = body.article
+            return lc.Retrospect(
+                body.analysis,
+                tuple(lc.ImprovementAction(a.title, a.owner_id, a.due) for a in body.actions),
+                lc.KbArticle(
+                    article.title, article.symptoms, article.cause, article.fix, article.workaround, tuple(article.tags)
+                )
+                if article
+                else None,
+            )
+        case MergeIn():
+            return lc.Merge(body.into)
+        case CloseNotAFaultIn():
+            return lc.CloseNotAFault(body.reason)
+        case CloseCannotReproduceIn():
+            return lc.CloseCannotReproduce(body.reason)
+    raise AssertionError(f"no command for {type(body).__name__}")  # pragma: no cover

@@ -1,0 +1,372 @@
+"""Driving a fault through its lifecycle: one use case, one transaction, per action."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from faultdesk.domain import lifecycle as lc
+from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, NotPermitted, RuleViolation, StaleVersion
+from faultdesk.domain.faults import distinct_reporters
+from faultdesk.domain.lifecycle import Action, Party
+from faultdesk.domain.roles import Permission
+from faultdesk.domain.severity import Suggestion, suggest_severity
+from faultdesk.services.access import require
+from faultdesk.services.desk import Desk
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import (
+    Actor,
+    AuditEvent,
+    FaultView,
+    ImprovementRecord,
+    KbArticleRecord,
+    SeverityChange,
+    StageRecord,
+)
+
+
+def party_of(actor: Actor) -> Party:
+    return Party(role=actor.role)
+
+
+def act(desk: Desk, number: str, command: lc.Command, *, actor: Actor, if_match: int | None = None) -> FaultView:
+    """Apply one lifecycle action to a fault, as ``actor``; ``if_match`` guards against stale edits."""
+    with desk.uow() as uow:
+        view = _fault(uow, number)
+        result = _act(desk, uow, view, command, actor, party_of(actor), if_match)
+        uow.commit()
+    return result
+
+
+def confirm_by_reporter(desk: Desk, token: str, *, recovered: bool, comment: str | None) -> FaultView:
+    """The reporter answers "恢复了 / 仍有问题" with their tracking token."""
+    with desk.uow() as uow:
+        report = uow.reports.by_token_hash(desk.secrets.digest(token))
+        if report is None:
+            raise NotFound("unknown tracking token", "查询码无效")
+        if report.fault_id is None:
+            raise Conflict("this report has not been registered as a fault yet", "该反馈尚未登记为故障单")
+        view = uow.faults.by_id(report.fault_id)
+        assert view is not None
+        reporter = Actor(None, f"reporter:{report.id}", None)
+        command = lc.Confirm(recovered=recovered, comment=comment, by_reporter=True)
+        result = _act(desk, uow, view, command, reporter, Party(role=None, is_reporter=True), None)
+        uow.commit()
+    return result
+
+
+def _act(
+    desk: Desk,
+    uow: UnitOfWork,
+    view: FaultView,
+    command: lc.Command,
+    actor: Actor,
+    party: Party,
+    if_match: int | None,
+) -> FaultView:
+    if if_match is not None and if_match != view.version:
+        raise StaleVersion(
+            f"fault {view.number} is at version {view.version}, not {if_match}: reload and retry",
+            f"故障单 {view.number} 已被修改（当前版本 {view.version}），请刷新后重试",
+            version=view.version,
+        )
+    now = desk.clock.now()
+    changes: dict[str, Any] = {}
+    command, changes = _resolve(desk, uow, view, command, changes)
+    decision = lc.decide(view.life, command, party)
+    before, after = decision.before, decision.after
+    changes |= {
+        "status": after.status.value,
+        "severity": int(after.severity) if after.severity is not None else None,
+        "reopen_count": after.reopen_count,
+        "cases": [vars(c) for c in after.cases] or None,
+        "gray_steps": after.gray_steps,
+        "fix_version": after.fix_version,
+    }
+    record = decision.record
+    if isinstance(command, lc.Archive):
+        steps = [(r.action, r.recorded_at, r.data) for r in uow.faults.stage_records(view.id)]
+        record = {**record, "durations": lc.durations(view.registered_at, steps, now), "ships_in": view.fix_version}
+    if not uow.faults.update(view.id, view.version, changes, now):
+        if if_match is not None:
+            raise StaleVersion("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
+        raise Conflict("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
+    uow.faults.add_stage_record(view.id, decision.action.value, record, actor, now)
+    for event in decision.events:
+        if event.name == "severity_changed":
+            assert after.severity is not None
+            reason = str(event.data.get("reason") or "")
+            uow.faults.add_severity_change(view.id, before.severity, after.severity, reason, actor, now)
+    if isinstance(command, lc.Retrospect):
+        for item in command.actions:
+            uow.knowledge.add_improvement(view.id, item.title, item.owner_id, item.due, now)
+        if command.article:
+            uow.knowledge.add_article(view.id, command.article, actor, now)
+    if isinstance(command, lc.Merge):
+        target = uow.faults.by_number(command.into)
+        assert target is not None
+        uow.reports.move(view.id, target.id)
+        uow.faults.set_affected_users(target.id, distinct_reporters(uow.reports.reporter_keys(target.id)), now)
+        uow.faults.set_affected_users(view.id, 0, now, bump_version=False)
+        uow.audit.record(
+            AuditEvent(now, actor, "fault", target.number, "absorbed", fault_id=target.id, after={"from": view.number})
+        )
+    uow.audit.record(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            entity="fault",
+            entity_id=view.number,
+            action=decision.action.value,
+            fault_id=view.id,
+            before={
+                "status": before.status.value,
+                "severity": before.severity.name if before.severity is not None else None,
+            },
+            after={
+                "status": after.status.value,
+                "severity": after.severity.name if after.severity is not None else None,
+                "record": record,
+                "events": [e.name for e in decision.events],
+            },
+        )
+    )
+    fresh = uow.faults.by_id(view.id)
+    assert fresh is not None
+    return fresh
+
+
+def _resolve(
+    desk: Desk, uow: UnitOfWork, view: FaultView, command: lc.Command, changes: dict[str, Any]
+) -> tuple[lc.Command, dict[str, Any]]:
+    """Check references against the store and fill in what the service knows (the suggestion)."""
+    match command:
+        case lc.StartAnalysis():
+            related_id = None
+            if command.related_fault:
+                related = uow.faults.by_number(command.related_fault)
+                if related is None or related.id == view.id:
+                    raise RuleViolation.one("related_fault", "no such earlier fault", "原故障单不存在")
+                related_id = related.id
+            changes |= {
+                "impact": command.impact.value,
+                "revenue_impact": command.revenue_impact,
+                "recurrence": command.recurrence.value,
+                "related_fault_id": related_id,
+                "known_issue": command.known_issue,
+            }
+        case lc.Grade():
+            _users_exist(uow, {"owners": list(command.owners.values())})
+            _users_exist(uow, {"team_lead": [command.team_lead] if command.team_lead else []})
+            _users_exist(uow, {"team_members": list(command.team_members)})
+            suggestion = _suggest(desk, view)
+            command = replace(command, suggested=suggestion.severity)
+            changes["owners"] = {**view.owners, **{k.value: v for k, v in command.owners.items()}}
+            if command.team_lead is not None:
+                changes["team"] = {"lead": command.team_lead, "members": list(command.team_members)}
+        case lc.Assign():
+            _users_exist(uow, {"owners": list(command.owners.values())})
+            changes["owners"] = {**view.owners, **{k.value: v for k, v in command.owners.items()}}
+        case lc.Retrospect():
+            _users_exist(uow, {"actions": [a.owner_id for a in command.actions]})
+        case lc.Merge():
+            target = uow.faults.by_number(command.into)
+            if target is None:
+                raise RuleViolation.one("into", "no such fault", "目标故障单不存在")
+            if target.status in lc.CLOSED_STATES:
+                raise RuleViolation.one(
+                    "into",
+                    f"fault {target.number} is closed ({target.status.value})",
+                    f"目标故障单已关闭（{target.status.value}）",
+                )
+            changes["merged_into_id"] = target.id
+        case _:
+            pass
+    return command, changes
+
+
+def _users_exist(uow: UnitOfWork, named: dict[str, list[int]]) -> None:
+    problems = [
+        FieldProblem(field, f"no user {uid}", f"用户 {uid} 不存在")
+        for field, ids in named.items()
+        for uid in ids
+        if uow.users.by_id(uid) is None
+    ]
+    if problems:
+        raise RuleViolation(problems)
+
+
+def _suggest(desk: Desk, view: FaultView) -> Suggestion:
+    return suggest_severity(
+        criticality=view.function_criticality,
+        impact=view.impact,
+        affected_users=view.impact_users,
+        revenue_impact=view.revenue_impact,
+        rules=desk.severity_rules,
+    )
+
+
+def _fault(uow: UnitOfWork, number: str) -> FaultView:
+    view = uow.faults.by_number(number)
+    if view is None:
+        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
+    return view
+
+
+# ---- read side and the smaller edits around the lifecycle ---------------------------------
+
+
+def available_actions(desk: Desk, number: str, *, actor: Actor) -> tuple[FaultView, list[Action]]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        view = _fault(uow, number)
+    return view, lc.available(view.life, party_of(actor))
+
+
+def severity_suggestion(desk: Desk, number: str, *, actor: Actor) -> Suggestion:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return _suggest(desk, _fault(uow, number))
+
+
+def stage_records(desk: Desk, number: str, *, actor: Actor) -> list[StageRecord]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return uow.faults.stage_records(_fault(uow, number).id)
+
+
+def severity_history(desk: Desk, number: str, *, actor: Actor) -> list[SeverityChange]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return uow.faults.severity_history(_fault(uow, number).id)
+
+
+def link_reports(desk: Desk, number: str, report_ids: list[int], *, actor: Actor) -> FaultView:
+    """More reports of the same fault: link them and recount the affected users."""
+    require(actor, Permission.REGISTER_FAULT)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        view = _fault(uow, number)
+        if view.status in lc.CLOSED_STATES:
+            raise Conflict(f"fault {number} is closed", f"故障单 {number} 已关闭")
+        for report_id in report_ids:
+            report = uow.reports.get(report_id)
+            if report is None:
+                raise RuleViolation.one("report_ids", f"no report {report_id}", f"反馈 {report_id} 不存在")
+            if report.fault_id is not None:
+                raise Conflict(
+                    f"report {report_id} already belongs to fault {report.fault_number}",
+                    f"反馈 {report_id} 已属于故障单 {report.fault_number}",
+                )
+        if uow.reports.link(report_ids, view.id) != len(report_ids):
+            raise Conflict("a report was linked to another fault meanwhile", "有反馈已被登记到其他故障单")
+        result = _recount(uow, view, actor, now, "reports_linked", {"report_ids": report_ids})
+        uow.commit()
+    return result
+
+
+def unlink_report(desk: Desk, number: str, report_id: int, *, actor: Actor) -> FaultView:
+    require(actor, Permission.REGISTER_FAULT)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        view = _fault(uow, number)
+        if not uow.reports.unlink(report_id, view.id):
+            raise NotFound(f"report {report_id} is not on fault {number}", f"反馈 {report_id} 不属于故障单 {number}")
+        if not uow.reports.reporter_keys(view.id) and view.status not in lc.CLOSED_STATES:
+            raise Conflict("an open fault keeps at least one report", "未关闭的故障单至少保留一条反馈")
+        result = _recount(uow, view, actor, now, "report_unlinked", {"report_id": report_id})
+        uow.commit()
+    return result
+
+
+def set_estimate(desk: Desk, number: str, users: int | None, source: str | None, *, actor: Actor) -> FaultView:
+    """An estimate of affected users beyond those who reported (e.g. from monitoring), with its source."""
+    require(actor, Permission.REGISTER_FAULT)
+    if users is not None and not (source and source.strip()):
+        raise RuleViolation.one("source", "say where the estimate comes from", "请说明估算来源")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        view = _fault(uow, number)
+        uow.faults.set_estimate(view.id, users, source, now)
+        uow.audit.record(
+            AuditEvent(
+                now,
+                actor,
+                "fault",
+                number,
+                "estimate_set",
+                fault_id=view.id,
+                before={"estimated_users": view.estimated_users, "source": view.estimate_source},
+                after={"estimated_users": users, "source": source},
+            )
+        )
+        fresh = uow.faults.by_id(view.id)
+        uow.commit()
+    assert fresh is not None
+    return fresh
+
+
+def _recount(uow: UnitOfWork, view: FaultView, actor: Actor, now: Any, action: str, data: dict[str, Any]) -> FaultView:
+    count = distinct_reporters(uow.reports.reporter_keys(view.id))
+    uow.faults.set_affected_users(view.id, count, now)
+    uow.audit.record(
+        AuditEvent(
+            now,
+            actor,
+            "fault",
+            view.number,
+            action,
+            fault_id=view.id,
+            before={"affected_users": view.affected_users},
+            after={**data, "affected_users": count},
+        )
+    )
+    fresh = uow.faults.by_id(view.id)
+    assert fresh is not None
+    return fresh
+
+
+def improvements(
+    desk: Desk, *, actor: Actor, number: str | None = None, status: lc.ActionStatus | None = None
+) -> list[ImprovementRecord]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        fault_id = _fault(uow, number).id if number else None
+        return uow.knowledge.improvements(fault_id=fault_id, status=status, owner_id=None)
+
+
+def set_improvement_status(
+    desk: Desk, improvement_id: int, status: lc.ActionStatus, *, actor: Actor
+) -> ImprovementRecord:
+    """The owner, a PM or an admin closes an improvement action as done or dropped."""
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        item = uow.knowledge.improvement(improvement_id)
+        if item is None:
+            raise NotFound(f"no improvement action {improvement_id}", f"改进措施 {improvement_id} 不存在")
+        if actor.label != item.owner and actor.role not in lc.ROLES[Action.RETROSPECT]:
+            raise NotPermitted("only its owner or a PM may update it", "仅负责人或产品经理可更新")
+        uow.knowledge.set_improvement_status(improvement_id, status, now)
+        fault = uow.faults.by_number(item.fault_number)
+        uow.audit.record(
+            AuditEvent(
+                now,
+                actor,
+                "improvement_action",
+                str(improvement_id),
+                "status_changed",
+                fault_id=fault.id if fault else None,
+                before={"status": item.status.value},
+                after={"status": status.value},
+            )
+        )
+        fresh = uow.knowledge.improvement(improvement_id)
+        uow.commit()
+    assert fresh is not None
+    return fresh
+
+
+def search_kb(desk: Desk, query: str | None, *, actor: Actor, limit: int = 20) -> list[KbArticleRecord]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return uow.knowledge.search_articles(query, limit)
