@@ -284,3 +284,10 @@ def test_random_calls_never_leave_an_undefined_state(steps):
             assert decision.after.severity is not None  # graded before handling starts
         state = decision.after
         assert state.status in set(S)
+
+
+def test_the_readme_prints_the_role_table_of_the_code():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert lc.role_table() in readme

@@ -597,3 +597,25 @@ def durations(
     out = {f"to_{m}_min": int((at - registered_at).total_seconds() // 60) for m, at in last.items()}
     out["to_archived_min"] = int((archived_at - registered_at).total_seconds() // 60)
     return out
+
+
+def role_table() -> str:
+    """The role × action table as Markdown (printed in the README; a test keeps them equal)."""
+    roles = list(Role)
+    head = "| action | from | to | " + " | ".join(r.value for r in roles) + " |"
+    rule = "|---|---|---|" + "---|" * len(roles)
+    rows = []
+    for action in Action:
+        starts = ", ".join(sorted(s.value for s in FROM[action]))
+        targets = TARGETS[action]
+        to = ", ".join(sorted(s.value for s in targets)) if targets else "(same)"
+        cells = []
+        for role in roles:
+            if action is Action.PROPOSE_PLAN:
+                cells.append(" / ".join(sev.name for sev, who in PLAN_AUTHORS.items() if role in who) or "")
+            else:
+                cells.append("✓" if role in ROLES[action] else "")
+        if action in REPORTER_ACTIONS:
+            to += " (also the reporter, by tracking token)"
+        rows.append(f"| `{action.value}` | {starts} | {to} | " + " | ".join(cells) + " |")
+    return "\n".join([head, rule, *rows])

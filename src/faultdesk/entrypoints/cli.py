@@ -141,6 +141,14 @@ def demo(
 
 
 @app.command()
+def roles() -> None:
+    """Print who may take which lifecycle action (the README's table)."""
+    from faultdesk.domain.lifecycle import role_table
+
+    typer.echo(role_table())
+
+
+@app.command()
 @friendly
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
