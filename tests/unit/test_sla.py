@@ -1,0 +1,97 @@
+"""Response clocks: budgets per stage and severity, warning, breach, escalation, pause, re-plan."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from faultdesk.domain.calendars import BusinessCalendar
+from faultdesk.domain.faults import Severity
+from faultdesk.domain.sla import (
+    ClockKind,
+    ClockPolicy,
+    ClockState,
+    Mode,
+    fire,
+    meet,
+    pause,
+    replan,
+    resume,
+    start_clock,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+CAL = BusinessCalendar(known_years=frozenset({2026}))
+POLICY = ClockPolicy()
+
+
+def sh(d, hh, mm=0) -> datetime:
+    return datetime(2026, 11, d, hh, mm, tzinfo=SH)
+
+
+def test_grading_is_due_an_hour_after_registration_in_working_hours():
+    clock = start_clock(ClockKind.GRADE, None, sh(25, 17, 30), POLICY, CAL)
+    assert clock.due_at == sh(26, 9, 30) and clock.mode is Mode.BUSINESS
+    assert clock.warn_at == sh(26, 9, 18) and clock.next_fire_at == clock.warn_at
+
+
+def test_p0_clocks_run_around_the_clock():
+    clock = start_clock(ClockKind.RESPONSE, Severity.P0, sh(25, 23), POLICY, CAL)
+    assert clock.due_at == sh(25, 23, 15) and clock.mode is Mode.ALWAYS
+
+
+def test_p1_response_is_due_at_close_of_business_and_p2_updates_at_17():
+    assert start_clock(ClockKind.RESPONSE, Severity.P1, sh(25, 10), POLICY, CAL).due_at == sh(25, 18)
+    assert start_clock(ClockKind.UPDATE, Severity.P2, sh(25, 17, 30), POLICY, CAL).due_at == sh(26, 17)
+    assert start_clock(ClockKind.UPDATE, Severity.P0, sh(25, 10), POLICY, CAL).due_at == sh(25, 12)
+
+
+def test_warning_then_breach_then_escalation_along_the_chain():
+    clock = start_clock(ClockKind.RESPONSE, Severity.P0, sh(25, 10), POLICY, CAL)
+    clock, out = fire(clock, sh(25, 10, 12), POLICY)
+    assert [(f.kind, f.recipient_role) for f in out] == [("warning", "owner")] and clock.next_fire_at == sh(25, 10, 15)
+    clock, out = fire(clock, sh(25, 10, 15), POLICY)
+    assert clock.state is ClockState.BREACHED and [(f.kind, f.level) for f in out] == [("breach", 1)]
+    clock, out = fire(clock, sh(25, 10, 25), POLICY)
+    assert [(f.kind, f.recipient_role) for f in out] == [("escalation", "tech_lead")]
+    clock, out = fire(clock, sh(25, 10, 35), POLICY)
+    assert [f.recipient_role for f in out] == ["admin"] and clock.next_fire_at is None
+
+
+def test_firing_before_time_does_nothing_and_a_met_clock_never_fires():
+    clock = start_clock(ClockKind.GRADE, None, sh(25, 10), POLICY, CAL)
+    assert fire(clock, sh(25, 10, 1), POLICY) == (clock, [])
+    met = meet(clock, sh(25, 10, 30))
+    assert met.state is ClockState.MET and met.next_fire_at is None
+    assert fire(met, sh(26, 10), POLICY) == (met, [])
+
+
+def test_a_clock_met_after_its_breach_stays_breached_but_stops_escalating():
+    clock = start_clock(ClockKind.GRADE, None, sh(25, 10), POLICY, CAL)
+    clock, _ = fire(fire(clock, sh(25, 10, 48), POLICY)[0], sh(25, 11), POLICY)
+    late = meet(clock, sh(25, 11, 5))
+    assert late.state is ClockState.BREACHED and late.met_at == sh(25, 11, 5) and late.next_fire_at is None
+
+
+def test_pause_keeps_the_time_left_and_resume_gives_it_back():
+    clock = start_clock(ClockKind.RESPONSE, Severity.P2, sh(25, 10), POLICY, CAL)
+    paused = pause(clock, sh(25, 20), CAL)
+    assert paused.state is ClockState.PAUSED and paused.remaining == timedelta(hours=38)
+    assert fire(paused, sh(30, 10), POLICY) == (paused, [])
+    resumed = resume(paused, sh(27, 8), POLICY, CAL)
+    assert resumed.state is ClockState.RUNNING and resumed.due_at == sh(28, 22)
+
+
+def test_raising_the_severity_replans_the_running_clock():
+    clock = start_clock(ClockKind.RESPONSE, Severity.P2, sh(25, 10), POLICY, CAL)
+    raised = replan(clock, Severity.P0, POLICY, CAL)
+    assert raised.due_at == sh(25, 10, 15) and raised.severity is Severity.P0
+    assert raised.started_at == clock.started_at and raised.next_fire_at is not None
+
+
+def test_policy_is_configurable():
+    quick = ClockPolicy(warn_share=0.5, chain=("owner",))
+    clock = start_clock(ClockKind.RESPONSE, Severity.P0, datetime(2026, 11, 25, 2, tzinfo=UTC), quick, CAL)
+    assert clock.warn_at == datetime(2026, 11, 25, 2, 7, 30, tzinfo=UTC)
+    clock, _ = fire(clock, clock.due_at, quick)
+    assert clock.next_fire_at is None
