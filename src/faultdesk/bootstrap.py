@@ -11,6 +11,7 @@ from faultdesk.adapters.crypto import Vault
 from faultdesk.adapters.db.engine import make_engine
 from faultdesk.adapters.db.uow import SqlUnitOfWork
 from faultdesk.adapters.passwords import Argon2Passwords
+from faultdesk.adapters.templating import JinjaRenderer
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.domain.severity import SeverityRules
@@ -40,6 +41,7 @@ def bootstrap(
         passwords=passwords or Argon2Passwords(),
         numbers=settings.numbers,
         timezone=settings.timezone,
+        renderer=JinjaRenderer(),
         severity_rules=SeverityRules(settings.severity_p1_users, settings.severity_p0_users),
     )
     return Wiring(settings, engine, desk)

@@ -261,6 +261,7 @@ START = {
     "grade": "triaging",
     "regrade": "locating",
     "assign": "locating",
+    "acknowledge": "locating",
     "record_cause": "locating",
     "propose_plan": "planning",
     "review_plan": "plan_review",

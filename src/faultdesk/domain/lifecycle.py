@@ -26,6 +26,7 @@ class Action(StrEnum):
     GRADE = "grade"  # tech lead: confirm/override severity, owners, P0 team → locating
     REGRADE = "regrade"  # tech lead: change severity later, with a reason
     ASSIGN = "assign"  # tech lead / PM: owners per stage
+    ACKNOWLEDGE = "acknowledge"  # handling team: "we are on it" (meets the response clock)
     RECORD_CAUSE = "record_cause"  # developer: root cause → planning
     PROPOSE_PLAN = "propose_plan"  # PM (P0/P1) or developer (P2) → plan_review
     REVIEW_PLAN = "review_plan"  # tech lead: approve → fixing, reject → planning
@@ -64,6 +65,7 @@ FROM: dict[Action, frozenset[FaultStatus]] = {
     Action.GRADE: frozenset({S.TRIAGING}),
     Action.REGRADE: OPEN_STATES - {S.REGISTERED, S.TRIAGING},
     Action.ASSIGN: OPEN_STATES,
+    Action.ACKNOWLEDGE: frozenset({S.LOCATING, S.PLANNING, S.PLAN_REVIEW, S.FIXING}),
     Action.RECORD_CAUSE: frozenset({S.LOCATING}),
     Action.PROPOSE_PLAN: frozenset({S.PLANNING}),
     Action.REVIEW_PLAN: frozenset({S.PLAN_REVIEW}),
@@ -86,6 +88,7 @@ TARGETS: dict[Action, frozenset[FaultStatus] | None] = {  # None: the state does
     Action.GRADE: frozenset({S.LOCATING}),
     Action.REGRADE: None,
     Action.ASSIGN: None,
+    Action.ACKNOWLEDGE: None,
     Action.RECORD_CAUSE: frozenset({S.PLANNING}),
     Action.PROPOSE_PLAN: frozenset({S.PLAN_REVIEW}),
     Action.REVIEW_PLAN: frozenset({S.FIXING, S.PLANNING}),
@@ -109,6 +112,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.GRADE: frozenset({R.TECH_LEAD, R.ADMIN}),
     Action.REGRADE: frozenset({R.TECH_LEAD, R.ADMIN}),
     Action.ASSIGN: frozenset({R.TECH_LEAD, R.PM, R.ADMIN}),
+    Action.ACKNOWLEDGE: frozenset({R.DEVELOPER, R.TECH_LEAD, R.ADMIN}),
     Action.RECORD_CAUSE: frozenset({R.DEVELOPER, R.TECH_LEAD, R.ADMIN}),
     Action.PROPOSE_PLAN: frozenset({R.PM, R.DEVELOPER, R.ADMIN}),  # narrowed by severity below
     Action.REVIEW_PLAN: frozenset({R.TECH_LEAD, R.ADMIN}),
@@ -210,6 +214,11 @@ class Regrade:
 @dataclass(frozen=True)
 class Assign:
     owners: dict[Stage, int]
+
+
+@dataclass(frozen=True)
+class Acknowledge:
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -330,7 +339,7 @@ class CloseCannotReproduce:
 
 
 Command = (
-    StartAnalysis | Grade | Regrade | Assign | RecordCause | ProposePlan | ReviewPlan | AttachCases | MarkFixReady
+    StartAnalysis | Grade | Regrade | Assign | Acknowledge | RecordCause | ProposePlan | ReviewPlan | AttachCases | MarkFixReady
     | RecordVerification | Confirm | RecordGrayStep | ReleaseFull | Archive | Retrospect | Merge | CloseNotAFault
     | CloseCannotReproduce
 )  # fmt: skip
@@ -340,6 +349,7 @@ ACTION_OF: dict[type[Any], Action] = {
     Grade: Action.GRADE,
     Regrade: Action.REGRADE,
     Assign: Action.ASSIGN,
+    Acknowledge: Action.ACKNOWLEDGE,
     RecordCause: Action.RECORD_CAUSE,
     ProposePlan: Action.PROPOSE_PLAN,
     ReviewPlan: Action.REVIEW_PLAN,
@@ -484,6 +494,8 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
         case Assign():
             _need(bool(c.owners), "owners", "names no owner", "未指定负责人")
             return life, _record(c), (Event("owners_changed", {k.value: v for k, v in c.owners.items()}),)
+        case Acknowledge():
+            return life, _record(c), (Event("acknowledged", {}),)
         case RecordCause():
             _need(_text(c.cause), "cause", "is empty", "不能为空")
             return replace(life, status=S.PLANNING), _record(c), ()

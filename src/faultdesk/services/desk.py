@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
 from faultdesk.domain.severity import SeverityRules
-from faultdesk.services.ports import PasswordHasher, Secrets, UnitOfWork
+from faultdesk.domain.sla import ClockPolicy
+from faultdesk.services.ports import PasswordHasher, Renderer, Secrets, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -19,4 +21,9 @@ class Desk:
     passwords: PasswordHasher
     numbers: NumberFormat
     timezone: str
+    renderer: Renderer
     severity_rules: SeverityRules = field(default_factory=SeverityRules)
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)  # official, before overrides
+    policy: ClockPolicy = field(default_factory=ClockPolicy)
+    language: str = "zh"
+    channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …

@@ -8,6 +8,7 @@ from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, RuleViolat
 from faultdesk.domain.faults import Fault, FaultStatus, distinct_reporters
 from faultdesk.domain.numbering import registration_day
 from faultdesk.domain.roles import Permission
+from faultdesk.services import clocks
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.intake import ReportDraft, store_report
@@ -61,7 +62,7 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
         existing = _linkable_reports(uow, reg.report_ids)
         tokens = [desk.secrets.new_token() for _ in reg.new_reports]
         new_ids = [
-            store_report(desk, uow, draft, actor=actor, token=token)
+            store_report(desk, uow, draft, actor=actor, token=token).id
             for draft, token in zip(reg.new_reports, tokens, strict=True)
         ]
         title = (reg.title or (existing[0].symptom if existing else reg.new_reports[0].symptom))[:TITLE_MAX]
@@ -120,9 +121,10 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
                 )
             )
         view = uow.faults.by_id(fault_id)
+        assert view is not None
+        clocks.on_registered(desk, uow, view, all_ids, now)
         reports = uow.reports.for_fault(fault_id)
         uow.commit()
-    assert view is not None
     return RegisteredFault(view, reports, tokens)
 
 

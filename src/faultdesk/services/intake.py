@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from faultdesk.domain.errors import Conflict, DomainError, FieldProblem, RuleViolation
 from faultdesk.domain.reports import Channel, Contact, Network, Report, check_report_times
+from faultdesk.services import clocks
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ReportView
@@ -61,29 +62,23 @@ def submit_report(
     try:
         with desk.uow() as uow:
             token = desk.secrets.new_token()
-            report_id = store_report(desk, uow, draft, actor=actor, token=token)
+            view = store_report(desk, uow, draft, actor=actor, token=token)
             if idempotency_key:
                 uow.reports.remember_submission(
-                    client,
-                    idempotency_key,
-                    fingerprint,
-                    report_id,
-                    desk.secrets.encrypt(token),
-                    desk.clock.now(),
+                    client, idempotency_key, fingerprint, view.id, desk.secrets.encrypt(token), desk.clock.now()
                 )
-            view = uow.reports.get(report_id)
             uow.commit()
     except DuplicateSubmission:
         assert idempotency_key
         replay = _replay(desk, client, idempotency_key, fingerprint)
         assert replay, "a duplicate key that cannot be read back"
         return replay
-    assert view is not None
     return SubmittedReport(view, token)
 
 
-def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Actor, token: str) -> int:
-    """Validate and insert one report inside the caller's unit of work; audits the creation."""
+def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Actor, token: str) -> ReportView:
+    """Validate and insert one report inside the caller's unit of work; audits the creation,
+    starts its register clock and queues the reporter's receipt."""
     now = desk.clock.now()
     report, product_id, function_id = _admit(desk, uow, draft, now=now, actor=actor)
     contact = report.contact
@@ -111,7 +106,10 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
             },
         )
     )
-    return report_id
+    view = uow.reports.get(report_id)
+    assert view is not None
+    clocks.on_report(desk, uow, view, now)
+    return view
 
 
 def _admit(

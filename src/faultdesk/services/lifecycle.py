@@ -11,6 +11,7 @@ from faultdesk.domain.faults import distinct_reporters
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
+from faultdesk.services import clocks
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -102,6 +103,9 @@ def _act(
             uow.knowledge.add_improvement(view.id, item.title, item.owner_id, item.due, now)
         if command.article:
             uow.knowledge.add_article(view.id, command.article, actor, now)
+    after_view = uow.faults.by_id(view.id)
+    assert after_view is not None
+    clocks.on_decision(desk, uow, view, after_view, decision, now)
     if isinstance(command, lc.Merge):
         target = uow.faults.by_number(command.into)
         assert target is not None
@@ -347,6 +351,8 @@ def set_improvement_status(
         if actor.label != item.owner and actor.role not in lc.ROLES[Action.RETROSPECT]:
             raise NotPermitted("only its owner or a PM may update it", "仅负责人或产品经理可更新")
         uow.knowledge.set_improvement_status(improvement_id, status, now)
+        if status is not lc.ActionStatus.OPEN:
+            clocks.on_improvement_closed(uow, improvement_id, now)
         fault = uow.faults.by_number(item.fault_number)
         uow.audit.record(
             AuditEvent(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -10,19 +10,23 @@ from faultdesk.domain.faults import Fault, FaultType, Severity
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
+from faultdesk.domain.sla import Clock, ClockState
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
+    ClockRow,
     FaultFilter,
     FaultView,
     ImprovementRecord,
     KbArticleRecord,
+    Outgoing,
     Page,
     ProductFunctionRecord,
     ReportFilter,
     ReportView,
     SeverityChange,
     StageRecord,
+    StoredMessage,
     UserRecord,
 )
 
@@ -34,6 +38,8 @@ class Users(Protocol):
     def add_token(self, user_id: int, name: str, token_hash: str, at: datetime) -> int: ...
     def by_token_hash(self, token_hash: str) -> UserRecord | None: ...
     def all(self) -> list[UserRecord]: ...
+    def with_role(self, role: Role) -> list[UserRecord]: ...
+    def set_email(self, user_id: int, email: str | None) -> None: ...
 
 
 class Catalogue(Protocol):
@@ -118,6 +124,44 @@ class Audit(Protocol):
     def timeline(self, fault_id: int) -> list[AuditEvent]: ...
 
 
+class Clocks(Protocol):
+    def add(
+        self,
+        clock: Clock,
+        *,
+        fault_id: int | None = None,
+        report_id: int | None = None,
+        improvement_id: int | None = None,
+    ) -> int: ...
+    def save(self, row_id: int, clock: Clock) -> None: ...
+    def of_fault(self, fault_id: int) -> list[ClockRow]: ...
+    def of_report(self, report_id: int) -> list[ClockRow]: ...
+    def of_improvement(self, improvement_id: int) -> list[ClockRow]: ...
+    def claim_due(self, now: datetime, limit: int) -> list[ClockRow]: ...
+    def listing(self, states: list[ClockState], due_before: datetime | None, limit: int) -> list[ClockRow]: ...
+
+
+class Outbox(Protocol):
+    def add(self, message: Outgoing) -> None: ...
+    def claim(self, now: datetime, lease: timedelta, limit: int) -> list[StoredMessage]: ...
+    def mark_sent(self, row_id: int, now: datetime) -> None: ...
+    def mark_failed(self, row_id: int, error: str, retry_at: datetime | None) -> None: ...
+    def retry(self, row_id: int, now: datetime) -> bool: ...
+    def listing(
+        self, *, state: str | None, report_id: int | None, fault_id: int | None, limit: int
+    ) -> list[StoredMessage]: ...
+
+
+class Settings(Protocol):
+    """The organisation's calendar overrides and edited message templates."""
+
+    def overrides(self) -> tuple[list[date], list[date], list[int]]: ...
+    def set_day(self, day: date, kind: str, note: str | None, at: datetime) -> None: ...
+    def announce_year(self, year: int, at: datetime) -> None: ...
+    def template(self, key: str, lang: str) -> tuple[str, str] | None: ...
+    def set_template(self, key: str, lang: str, subject: str, body: str, at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     users: Users
     catalogue: Catalogue
@@ -125,6 +169,9 @@ class UnitOfWork(Protocol):
     faults: Faults
     audit: Audit
     knowledge: Knowledge
+    clocks: Clocks
+    outbox: Outbox
+    settings: Settings
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -145,3 +192,7 @@ class Secrets(Protocol):
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Renderer(Protocol):
+    def render(self, template: str, context: dict[str, Any]) -> str: ...

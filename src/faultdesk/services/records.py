@@ -11,6 +11,7 @@ from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, Test
 from faultdesk.domain.reports import Channel, ContactKind, Network
 from faultdesk.domain.roles import Role
 from faultdesk.domain.severity import Impact
+from faultdesk.domain.sla import Clock
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class UserRecord:
     password_hash: str
     active: bool
     created_at: datetime
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,3 +218,48 @@ class ReportFilter:
     sort: str = "-received_at"
     page: int = 1
     page_size: int = 20
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    id: int
+    fault_id: int | None
+    report_id: int | None
+    improvement_id: int | None
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to put in the outbox; ``recipient`` is a reference resolved only at delivery
+    (``report:12`` → the decrypted contact, ``user:3`` → a staff e-mail, ``robot:dingtalk``)."""
+
+    message_id: str
+    channel: str
+    recipient: str
+    kind: str
+    subject: str
+    body: str
+    not_before: datetime
+    created_at: datetime
+    fault_id: int | None = None
+    report_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    message_id: str
+    channel: str
+    recipient: str
+    kind: str
+    subject: str
+    body: str
+    fault_id: int | None
+    report_id: int | None
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None

@@ -44,6 +44,7 @@ def _user(row: Any) -> UserRecord:
         password_hash=row.password_hash,
         active=row.active,
         created_at=row.created_at,
+        email=row.email,
     )
 
 
@@ -85,6 +86,15 @@ class SqlUsers:
 
     def all(self) -> list[UserRecord]:
         return [_user(r) for r in self.conn.execute(select(t.users).order_by(t.users.c.id))]
+
+    def with_role(self, role: Role) -> list[UserRecord]:
+        rows = self.conn.execute(
+            select(t.users).where(t.users.c.role == role.value, t.users.c.active.is_(True)).order_by(t.users.c.id)
+        )
+        return [_user(r) for r in rows]
+
+    def set_email(self, user_id: int, email: str | None) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(email=email))
 
 
 class SqlCatalogue:

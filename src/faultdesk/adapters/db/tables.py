@@ -43,6 +43,7 @@ users = Table(
     Column("display_name", String(100), nullable=False),
     Column("role", String(20), nullable=False),
     Column("password_hash", String(200), nullable=False),
+    Column("email", String(254)),  # where staff notices go
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
@@ -240,3 +241,83 @@ audit_events = Table(
 )
 Index("ix_audit_events_fault_id_id", audit_events.c.fault_id, audit_events.c.id)
 Index("ix_audit_events_entity", audit_events.c.entity, audit_events.c.entity_id)
+
+
+# Response clocks. The worker claims rows whose next_fire_at has come (SKIP LOCKED on PostgreSQL).
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fault_id", ForeignKey("faults.id")),
+    Column("report_id", ForeignKey("reports.id")),  # the register clock belongs to a report
+    Column("improvement_id", ForeignKey("improvement_actions.id")),
+    Column("kind", String(20), nullable=False),
+    Column("severity", SmallInteger),
+    Column("mode", String(10), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("warn_at", UtcDateTime),
+    Column("next_fire_at", UtcDateTime),
+    Column("warned_at", UtcDateTime),
+    Column("breached_at", UtcDateTime),
+    Column("met_at", UtcDateTime),
+    Column("paused_at", UtcDateTime),
+    Column("remaining_s", Integer),
+    Column("escalation_level", Integer, nullable=False, default=0),
+)
+Index("ix_clocks_next_fire_at", clocks.c.next_fire_at)
+Index("ix_clocks_fault_id_kind", clocks.c.fault_id, clocks.c.kind)
+Index("ix_clocks_report_id", clocks.c.report_id)
+Index("ix_clocks_state_due_at", clocks.c.state, clocks.c.due_at)
+
+# The transactional outbox: written in the same commit as the change that causes a message.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(64), nullable=False, unique=True),  # stable across attempts
+    Column("channel", String(20), nullable=False),  # email / webhook / dingtalk / feishu / wecom
+    Column("recipient", String(300), nullable=False),
+    Column("kind", String(30), nullable=False),  # receipt, progress, closing, p0_opened, breach, …
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("fault_id", ForeignKey("faults.id")),
+    Column("report_id", ForeignKey("reports.id")),
+    Column("state", String(10), nullable=False),  # pending / sending / sent / dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
+    Column("last_error", String(500)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+)
+Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_at)
+Index("ix_outbox_report_id", outbox.c.report_id)
+Index("ix_outbox_fault_id", outbox.c.fault_id)
+
+# An organisation's changes to the official calendar, entered the day they are announced.
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("kind", String(10), nullable=False),  # holiday / workday
+    Column("note", String(200)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("announced_at", UtcDateTime, nullable=False),
+)
+
+message_templates = Table(
+    "message_templates",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("lang", String(5), primary_key=True),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -6,8 +6,20 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction, text
 
+from faultdesk.adapters.db.clock_store import SqlCalendar, SqlClocks, SqlOutbox
 from faultdesk.adapters.db.repositories import SqlAudit, SqlCatalogue, SqlFaults, SqlKnowledge, SqlReports, SqlUsers
-from faultdesk.services.ports import Audit, Catalogue, Faults, Knowledge, Reports, UnitOfWork, Users
+from faultdesk.services.ports import (
+    Audit,
+    Catalogue,
+    Clocks,
+    Faults,
+    Knowledge,
+    Outbox,
+    Reports,
+    Settings,
+    UnitOfWork,
+    Users,
+)
 
 
 class SqlUnitOfWork:
@@ -17,6 +29,9 @@ class SqlUnitOfWork:
     faults: Faults
     audit: Audit
     knowledge: Knowledge
+    clocks: Clocks
+    outbox: Outbox
+    settings: Settings
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -33,6 +48,9 @@ class SqlUnitOfWork:
         self.faults = SqlFaults(conn)
         self.audit = SqlAudit(conn)
         self.knowledge = SqlKnowledge(conn)
+        self.clocks = SqlClocks(conn)
+        self.outbox = SqlOutbox(conn)
+        self.settings = SqlCalendar(conn)
         return self
 
     def __exit__(

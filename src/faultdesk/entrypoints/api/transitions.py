@@ -55,6 +55,13 @@ class AssignIn(_Body):
     owners: dict[lc.Stage, UserId]
 
 
+class AcknowledgeIn(_Body):
+    """Handling team: "we are on it" — meets the response clock (P0: within 15 minutes)."""
+
+    action: Literal["acknowledge"]
+    note: Text5000 | None = None
+
+
 class RecordCauseIn(_Body):
     """Developer: the root cause found by logs, reproduction or simulation."""
 
@@ -172,7 +179,7 @@ class CloseCannotReproduceIn(_Body):
 
 
 TransitionIn = Annotated[
-    StartAnalysisIn | GradeIn | RegradeIn | AssignIn | RecordCauseIn | ProposePlanIn | ReviewPlanIn | AttachCasesIn
+    StartAnalysisIn | GradeIn | RegradeIn | AssignIn | AcknowledgeIn | RecordCauseIn | ProposePlanIn | ReviewPlanIn | AttachCasesIn
     | MarkFixReadyIn | RecordVerificationIn | ConfirmIn | RecordGrayStepIn | ReleaseFullIn | ArchiveIn | RetrospectIn
     | MergeIn | CloseNotAFaultIn | CloseCannotReproduceIn,
     Field(discriminator="action"),
@@ -183,6 +190,7 @@ BODY_OF: dict[lc.Action, type[_Body]] = {
     lc.Action.GRADE: GradeIn,
     lc.Action.REGRADE: RegradeIn,
     lc.Action.ASSIGN: AssignIn,
+    lc.Action.ACKNOWLEDGE: AcknowledgeIn,
     lc.Action.RECORD_CAUSE: RecordCauseIn,
     lc.Action.PROPOSE_PLAN: ProposePlanIn,
     lc.Action.REVIEW_PLAN: ReviewPlanIn,
@@ -219,6 +227,8 @@ def command_of(body: _Body, zone: str, now: datetime) -> lc.Command:
             return lc.Regrade(Severity[body.severity], body.reason)
         case AssignIn():
             return lc.Assign(dict(body.owners))
+        case AcknowledgeIn():
+            return lc.Acknowledge(body.note)
         case RecordCauseIn():
             return lc.RecordCause(body.cause, body.category)
         case ProposePlanIn():

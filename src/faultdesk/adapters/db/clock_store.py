@@ -1,0 +1,247 @@
+"""Rows of the clocks and outbox tables <-> domain clocks and outgoing messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, or_, select, update
+
+from faultdesk.adapters.db import tables as t
+from faultdesk.domain.faults import Severity
+from faultdesk.domain.sla import Clock, ClockKind, ClockState, Mode
+from faultdesk.services.records import ClockRow, Outgoing, StoredMessage
+
+_c, _o = t.clocks, t.outbox
+
+
+def _clock_values(clock: Clock) -> dict[str, Any]:
+    return {
+        "kind": clock.kind.value,
+        "severity": int(clock.severity) if clock.severity is not None else None,
+        "mode": clock.mode.value,
+        "state": clock.state.value,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "warn_at": clock.warn_at,
+        "next_fire_at": clock.next_fire_at,
+        "warned_at": clock.warned_at,
+        "breached_at": clock.breached_at,
+        "met_at": clock.met_at,
+        "paused_at": clock.paused_at,
+        "remaining_s": int(clock.remaining.total_seconds()) if clock.remaining is not None else None,
+        "escalation_level": clock.escalation_level,
+    }
+
+
+def _clock(row: Any) -> ClockRow:
+    clock = Clock(
+        kind=ClockKind(row.kind),
+        severity=Severity(row.severity) if row.severity is not None else None,
+        mode=Mode(row.mode),
+        started_at=row.started_at,
+        due_at=row.due_at,
+        warn_at=row.warn_at,
+        state=ClockState(row.state),
+        next_fire_at=row.next_fire_at,
+        warned_at=row.warned_at,
+        breached_at=row.breached_at,
+        met_at=row.met_at,
+        paused_at=row.paused_at,
+        remaining=timedelta(seconds=row.remaining_s) if row.remaining_s is not None else None,
+        escalation_level=row.escalation_level,
+    )
+    return ClockRow(row.id, row.fault_id, row.report_id, row.improvement_id, clock)
+
+
+class SqlClocks:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(
+        self,
+        clock: Clock,
+        *,
+        fault_id: int | None = None,
+        report_id: int | None = None,
+        improvement_id: int | None = None,
+    ) -> int:
+        stmt = insert(_c).values(
+            fault_id=fault_id, report_id=report_id, improvement_id=improvement_id, **_clock_values(clock)
+        )
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def save(self, row_id: int, clock: Clock) -> None:
+        self.conn.execute(update(_c).where(_c.c.id == row_id).values(**_clock_values(clock)))
+
+    def of_fault(self, fault_id: int) -> list[ClockRow]:
+        return [_clock(r) for r in self.conn.execute(select(_c).where(_c.c.fault_id == fault_id).order_by(_c.c.id))]
+
+    def of_report(self, report_id: int) -> list[ClockRow]:
+        return [_clock(r) for r in self.conn.execute(select(_c).where(_c.c.report_id == report_id))]
+
+    def of_improvement(self, improvement_id: int) -> list[ClockRow]:
+        return [_clock(r) for r in self.conn.execute(select(_c).where(_c.c.improvement_id == improvement_id))]
+
+    def claim_due(self, now: datetime, limit: int) -> list[ClockRow]:
+        """Due clocks, locked for this transaction; other workers skip them (PostgreSQL)."""
+        stmt = (
+            select(_c)
+            .where(_c.c.next_fire_at <= now)
+            .order_by(_c.c.next_fire_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_clock(r) for r in self.conn.execute(stmt)]
+
+    def listing(self, states: list[ClockState], due_before: datetime | None, limit: int) -> list[ClockRow]:
+        stmt = select(_c)
+        if states:
+            stmt = stmt.where(_c.c.state.in_([s.value for s in states]))
+        if due_before is not None:
+            stmt = stmt.where(_c.c.due_at <= due_before)
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    rows: list[StoredMessage]
+
+
+def _message(row: Any) -> StoredMessage:
+    return StoredMessage(
+        id=row.id,
+        message_id=row.message_id,
+        channel=row.channel,
+        recipient=row.recipient,
+        kind=row.kind,
+        subject=row.subject,
+        body=row.body,
+        fault_id=row.fault_id,
+        report_id=row.report_id,
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+class SqlOutbox:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, message: Outgoing) -> None:
+        self.conn.execute(
+            insert(_o).values(
+                message_id=message.message_id,
+                channel=message.channel,
+                recipient=message.recipient,
+                kind=message.kind,
+                subject=message.subject,
+                body=message.body,
+                fault_id=message.fault_id,
+                report_id=message.report_id,
+                state="pending",
+                attempts=0,
+                next_attempt_at=message.not_before,
+                created_at=message.created_at,
+            )
+        )
+
+    def claim(self, now: datetime, lease: timedelta, limit: int) -> list[StoredMessage]:
+        """Lease a batch: pending and due, or sending whose lease ran out (a worker died)."""
+        ready = or_(
+            and_(_o.c.state == "pending", _o.c.next_attempt_at <= now),
+            and_(_o.c.state == "sending", _o.c.lease_until < now),
+        )
+        ids = list(
+            self.conn.execute(
+                select(_o.c.id)
+                .where(ready)
+                .order_by(_o.c.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        if not ids:
+            return []
+        self.conn.execute(update(_o).where(_o.c.id.in_(ids)).values(state="sending", lease_until=now + lease))
+        return [_message(r) for r in self.conn.execute(select(_o).where(_o.c.id.in_(ids)).order_by(_o.c.id))]
+
+    def mark_sent(self, row_id: int, now: datetime) -> None:
+        self.conn.execute(
+            update(_o)
+            .where(_o.c.id == row_id)
+            .values(state="sent", sent_at=now, attempts=_o.c.attempts + 1, lease_until=None, last_error=None)
+        )
+
+    def mark_failed(self, row_id: int, error: str, retry_at: datetime | None) -> None:
+        """Back to pending for another attempt at ``retry_at``, or dead when there is none."""
+        self.conn.execute(
+            update(_o)
+            .where(_o.c.id == row_id)
+            .values(
+                state="pending" if retry_at else "dead",
+                attempts=_o.c.attempts + 1,
+                next_attempt_at=retry_at or _o.c.next_attempt_at,
+                lease_until=None,
+                last_error=error[:500],
+            )
+        )
+
+    def retry(self, row_id: int, now: datetime) -> bool:
+        result = self.conn.execute(
+            update(_o).where(_o.c.id == row_id, _o.c.state == "dead").values(state="pending", next_attempt_at=now)
+        )
+        return int(result.rowcount) == 1
+
+    def listing(
+        self, *, state: str | None, report_id: int | None, fault_id: int | None, limit: int
+    ) -> list[StoredMessage]:
+        stmt = select(_o)
+        if state:
+            stmt = stmt.where(_o.c.state == state)
+        if report_id is not None:
+            stmt = stmt.where(_o.c.report_id == report_id)
+        if fault_id is not None:
+            stmt = stmt.where(_o.c.fault_id == fault_id)
+        return [_message(r) for r in self.conn.execute(stmt.order_by(_o.c.id).limit(limit))]
+
+
+class SqlCalendar:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def overrides(self) -> tuple[list[date], list[date], list[int]]:
+        days = list(self.conn.execute(select(t.calendar_days)))
+        years = list(self.conn.execute(select(t.calendar_years.c.year)).scalars())
+        return [d.day for d in days if d.kind == "holiday"], [d.day for d in days if d.kind == "workday"], years
+
+    def set_day(self, day: date, kind: str, note: str | None, at: datetime) -> None:
+        cd = t.calendar_days
+        if self.conn.execute(select(cd.c.day).where(cd.c.day == day)).first():
+            self.conn.execute(update(cd).where(cd.c.day == day).values(kind=kind, note=note, created_at=at))
+        else:
+            self.conn.execute(insert(cd).values(day=day, kind=kind, note=note, created_at=at))
+
+    def announce_year(self, year: int, at: datetime) -> None:
+        cy = t.calendar_years
+        if not self.conn.execute(select(cy.c.year).where(cy.c.year == year)).first():
+            self.conn.execute(insert(cy).values(year=year, announced_at=at))
+
+    def template(self, key: str, lang: str) -> tuple[str, str] | None:
+        mt = t.message_templates
+        row = self.conn.execute(select(mt).where(mt.c.key == key, mt.c.lang == lang)).first()
+        return (row.subject, row.body) if row else None
+
+    def set_template(self, key: str, lang: str, subject: str, body: str, at: datetime) -> None:
+        mt = t.message_templates
+        if self.template(key, lang):
+            self.conn.execute(
+                update(mt).where(mt.c.key == key, mt.c.lang == lang).values(subject=subject, body=body, updated_at=at)
+            )
+        else:
+            self.conn.execute(insert(mt).values(key=key, lang=lang, subject=subject, body=body, updated_at=at))

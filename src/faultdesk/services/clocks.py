@@ -1,0 +1,358 @@
+"""Running the response clocks: start and meet them as the fault moves, fire them when due.
+
+The worker's tick claims due clocks (SKIP LOCKED on PostgreSQL) and fires each exactly once:
+its database effects — the clock's new state and the messages it causes — commit together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from faultdesk.domain import lifecycle as lc
+from faultdesk.domain import sla
+from faultdesk.domain.errors import NotFound, RuleViolation
+from faultdesk.domain.faults import Severity
+from faultdesk.domain.roles import Permission, Role
+from faultdesk.domain.sla import ClockKind, ClockState
+from faultdesk.services import messages
+from faultdesk.services.access import require
+from faultdesk.services.desk import Desk
+from faultdesk.services.message_texts import CLOCK_ZH
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultView, ReportView
+
+# Which stage's owner hears first of a clock's warning or breach.
+STAGE_OF = {
+    ClockKind.REGISTER: "intake",
+    ClockKind.GRADE: "analysis",
+    ClockKind.FIRST_REPLY: "communication",
+    ClockKind.RESPONSE: "handling",
+    ClockKind.UPDATE: "communication",
+    ClockKind.VERIFY: "verification",
+    ClockKind.ARCHIVE: "archive",
+    ClockKind.RETROSPECT: "archive",
+    ClockKind.IMPROVEMENT: "archive",
+}
+RUNNING = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+def _start(
+    desk: Desk, uow: UnitOfWork, kind: ClockKind, severity: Severity | None, now: datetime, **owner: int
+) -> None:
+    clock = sla.start_clock(kind, severity, now, desk.policy, messages.calendar(desk, uow))
+    uow.clocks.add(clock, **owner)
+
+
+def _meet(uow: UnitOfWork, rows: list[ClockRow], kinds: set[ClockKind] | None, now: datetime) -> None:
+    for row in rows:
+        if (
+            (kinds is None or row.clock.kind in kinds)
+            and row.clock.met_at is None
+            and row.clock.state
+            in (
+                *RUNNING,
+                ClockState.BREACHED,
+            )
+        ):
+            uow.clocks.save(row.id, sla.meet(row.clock, now))
+
+
+# ---- reactions to what happened -----------------------------------------------------------------
+
+
+def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime) -> None:
+    """A report arrived: it must be registered within the register clock; the reporter gets a receipt."""
+    _start(
+        desk,
+        uow,
+        ClockKind.REGISTER,
+        None,
+        report.received_at if report.received_at < now else now,
+        report_id=report.id,
+    )
+    hint = f"…{report.id:06d}"
+    messages.to_reporter(desk, uow, report, "receipt", {"symptom": report.symptom, "tracking_hint": hint}, now)
+
+
+def on_registered(desk: Desk, uow: UnitOfWork, fault: FaultView, report_ids: list[int], now: datetime) -> None:
+    for report_id in report_ids:
+        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, now)
+    _start(desk, uow, ClockKind.GRADE, None, now, fault_id=fault.id)
+    _start(desk, uow, ClockKind.FIRST_REPLY, None, now, fault_id=fault.id)
+
+
+def on_decision(
+    desk: Desk, uow: UnitOfWork, before: FaultView, after: FaultView, decision: lc.Decision, now: datetime
+) -> None:
+    rows = uow.clocks.of_fault(after.id)
+    names = {e.name for e in decision.events}
+    action = decision.action
+    if action is lc.Action.GRADE:
+        _meet(uow, rows, {ClockKind.GRADE}, now)
+        _start(desk, uow, ClockKind.RESPONSE, after.severity, now, fault_id=after.id)
+        _start(desk, uow, ClockKind.UPDATE, after.severity, now, fault_id=after.id)
+        if after.severity is Severity.P0:
+            lead = uow.users.by_id(int(after.team["lead"])) if after.team else None
+            ctx = {"lead": lead.display_name if lead else "-"}
+            messages.to_staff(
+                desk, uow, after, messages.staff_for(uow, after, "team"), "p0_opened", ctx, now, robots=True
+            )
+    if action is lc.Action.REGRADE and after.severity is not None:
+        cal = messages.calendar(desk, uow)
+        for row in rows:
+            if row.clock.kind in (ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY):
+                uow.clocks.save(row.id, sla.replan(row.clock, after.severity, desk.policy, cal))
+        if before.severity is not None and after.severity < before.severity:  # raised (P0 is the smallest)
+            ctx = {
+                "before": before.severity.name,
+                "after": after.severity.name,
+                "reason": decision.record.get("reason", ""),
+            }
+            owners = messages.staff_for(uow, after, "owner", "handling") + messages.staff_for(uow, after, "tech_lead")
+            messages.to_staff(desk, uow, after, owners, "severity_raised", ctx, now, robots=True)
+    if action in (lc.Action.ACKNOWLEDGE, lc.Action.RECORD_CAUSE):
+        _meet(uow, rows, {ClockKind.RESPONSE}, now)
+    if "fix_ready" in names:
+        _start(desk, uow, ClockKind.VERIFY, after.severity, now, fault_id=after.id)
+    if "verified" in names or "reopened" in names:
+        _meet(uow, rows, {ClockKind.VERIFY}, now)
+    if "verified" in names:
+        messages.to_reporters(desk, uow, after, "closing", {}, now)
+    if "resolved" in names:
+        _meet(uow, rows, {ClockKind.UPDATE, ClockKind.RESPONSE, ClockKind.FIRST_REPLY}, now)
+        _start(desk, uow, ClockKind.ARCHIVE, after.severity, now, fault_id=after.id)
+        _start(desk, uow, ClockKind.RETROSPECT, after.severity, now, fault_id=after.id)
+    if "archived" in names:
+        _meet(uow, rows, {ClockKind.ARCHIVE}, now)
+    if action is lc.Action.RETROSPECT:
+        _meet(uow, rows, {ClockKind.RETROSPECT}, now)
+        cal = messages.calendar(desk, uow)
+        for item in uow.knowledge.improvements(fault_id=after.id, status=lc.ActionStatus.OPEN, owner_id=None):
+            if not uow.clocks.of_improvement(item.id):
+                due = _end_of_day(item.due, cal.zone)
+                clock = sla.start_clock(ClockKind.IMPROVEMENT, None, now, desk.policy, cal, due_at=due)
+                uow.clocks.add(clock, fault_id=after.id, improvement_id=item.id)
+    if "closed" in names or "merged" in names:
+        _meet(uow, rows, None, now)
+        reason = decision.record.get("reason") or f"已合并到 {decision.record.get('into')}"
+        messages.to_reporters(desk, uow, before, "closed", {"reason": reason}, now)
+
+
+def on_improvement_closed(uow: UnitOfWork, improvement_id: int, now: datetime) -> None:
+    _meet(uow, uow.clocks.of_improvement(improvement_id), None, now)
+
+
+def _end_of_day(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+# ---- staff updates and pauses -------------------------------------------------------------------
+
+
+def post_update(desk: Desk, number: str, text: str | None, *, actor: Actor, first_reply: bool = False) -> int:
+    """An update to every reporter of the fault. It meets the update clock and starts the next one
+    (and stops that clock's escalation: Zammad #3140); the first reply clock stays its own (#5177)."""
+    if not actor.role or actor.role not in (Role.AGENT, Role.PM, Role.TECH_LEAD, Role.ADMIN):
+        require(actor, Permission.REVEAL_CONTACT)  # raises NotPermitted for the others
+    if not first_reply and not (text and text.strip()):
+        raise RuleViolation.one("text", "an update needs text", "进展内容不能为空")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        fault = _fault(uow, number)
+        rows = uow.clocks.of_fault(fault.id)
+        key = "first_reply" if first_reply and not text else "progress"
+        sent = messages.to_reporters(desk, uow, fault, key, {"text": text or "", "eta": None}, now)
+        if first_reply or not any(r.clock.kind is ClockKind.FIRST_REPLY and r.clock.met_at for r in rows):
+            _meet(uow, rows, {ClockKind.FIRST_REPLY}, now)
+        if not first_reply or text:
+            updates = [r for r in rows if r.clock.kind is ClockKind.UPDATE and r.clock.met_at is None]
+            _meet(uow, updates, None, now)
+            if updates and fault.status in lc.OPEN_STATES:
+                _start(desk, uow, ClockKind.UPDATE, fault.severity, now, fault_id=fault.id)
+        uow.audit.record(
+            AuditEvent(
+                now,
+                actor,
+                "fault",
+                number,
+                "first_reply" if first_reply else "update_posted",
+                fault_id=fault.id,
+                after={"text": text, "recipients": sent},
+            )
+        )
+        uow.commit()
+    return sent
+
+
+def pause_clocks(desk: Desk, number: str, *, actor: Actor, reason: str, resume: bool = False) -> int:
+    """Waiting for the reporter: stop the fault's running clocks (or resume them with the time left)."""
+    require(actor, Permission.REGISTER_FAULT) if actor.role is not Role.TECH_LEAD else None
+    if not resume and not reason.strip():
+        raise RuleViolation.one("reason", "say why the clocks stop", "请说明暂停原因")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        fault = _fault(uow, number)
+        cal = messages.calendar(desk, uow)
+        changed = 0
+        for row in uow.clocks.of_fault(fault.id):
+            if row.clock.kind in (ClockKind.IMPROVEMENT, ClockKind.FIRST_REPLY):
+                continue
+            new = sla.resume(row.clock, now, desk.policy, cal) if resume else sla.pause(row.clock, now, cal)
+            if new != row.clock:
+                uow.clocks.save(row.id, new)
+                changed += 1
+        uow.audit.record(
+            AuditEvent(
+                now,
+                actor,
+                "fault",
+                number,
+                "clocks_resumed" if resume else "clocks_paused",
+                fault_id=fault.id,
+                after={"reason": reason, "clocks": changed},
+            )
+        )
+        uow.commit()
+    return changed
+
+
+def _fault(uow: UnitOfWork, number: str) -> FaultView:
+    fault = uow.faults.by_number(number)
+    if fault is None:
+        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
+    return fault
+
+
+# ---- the worker's tick ---------------------------------------------------------------------------
+
+
+def fire_due(desk: Desk, *, limit: int = 500) -> int:
+    """Claim and fire up to ``limit`` due clocks in one transaction; returns how many fired."""
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        due = uow.clocks.claim_due(now, limit)
+        for row in due:
+            _fire_one(desk, uow, row, now)
+        uow.commit()
+    return len(due)
+
+
+def _fire_one(desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime) -> None:
+    clock, firings = sla.fire(row.clock, now, desk.policy)
+    if clock.kind is ClockKind.UPDATE and row.fault_id is not None and firings:
+        fault = uow.faults.by_id(row.fault_id)
+        assert fault is not None
+        if firings[0].kind == "warning":
+            owners = messages.staff_for(uow, fault, "owner", "communication")
+            ctx = {"due": _local(clock.due_at, desk.timezone)}
+            messages.to_staff(desk, uow, fault, owners, "update_reminder", ctx, now)
+        elif fault.status in lc.OPEN_STATES:
+            # Nobody posted: the reporters get the templated update and the cadence goes on.
+            messages.to_reporters(desk, uow, fault, "progress_auto", {}, now)
+            uow.clocks.save(row.id, sla.meet(clock, now))
+            _start(desk, uow, ClockKind.UPDATE, fault.severity, now, fault_id=fault.id)
+            return
+    uow.clocks.save(row.id, clock)
+    if not firings or row.fault_id is None:
+        return
+    fault = uow.faults.by_id(row.fault_id)
+    assert fault is not None
+    for firing in firings:
+        users = messages.staff_for(uow, fault, firing.recipient_role, STAGE_OF[clock.kind])
+        key = "clock_warning" if firing.kind == "warning" else "clock_breach"
+        notice: dict[str, Any] = {
+            "clock": clock.kind.value,
+            "clock_zh": CLOCK_ZH[clock.kind.value],
+            "due": _local(clock.due_at, desk.timezone),
+            "level": firing.level,
+        }
+        messages.to_staff(desk, uow, fault, users, key, notice, now, robots=firing.kind != "warning")
+
+
+def _local(at: datetime, zone: str) -> str:
+    return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+# ---- read side and the calendar admin ---------------------------------------------------------------
+
+
+def list_clocks(desk: Desk, *, actor: Actor, state: str | None, limit: int = 200) -> list[tuple[ClockRow, str | None]]:
+    """``breached``, ``due_soon`` (running, past the warning share), or any clock state."""
+    require(actor, Permission.VIEW)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        if state == "due_soon":
+            rows = [
+                r
+                for r in uow.clocks.listing([ClockState.RUNNING], None, limit * 4)
+                if r.clock.warn_at is not None and r.clock.warn_at <= now < r.clock.due_at
+            ][:limit]
+        else:
+            states = [ClockState(state)] if state else []
+            rows = uow.clocks.listing(states, None, limit)
+        numbers: dict[int, str | None] = {}
+        for r in rows:
+            if r.fault_id is not None and r.fault_id not in numbers:
+                f = uow.faults.by_id(r.fault_id)
+                numbers[r.fault_id] = f.number if f else None
+        return [(r, numbers.get(r.fault_id) if r.fault_id else None) for r in rows]
+
+
+def set_calendar_day(desk: Desk, day: date, kind: str, note: str | None, *, actor: Actor) -> None:
+    require(actor, Permission.MANAGE_USERS)
+    if kind not in ("holiday", "workday"):
+        raise RuleViolation.one("kind", "is holiday or workday", "须为 holiday 或 workday")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        uow.settings.set_day(day, kind, note, now)
+        uow.audit.record(
+            AuditEvent(now, actor, "calendar", day.isoformat(), "day_set", after={"kind": kind, "note": note})
+        )
+        uow.commit()
+
+
+def announce_year(desk: Desk, year: int, *, actor: Actor) -> None:
+    require(actor, Permission.MANAGE_USERS)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        uow.settings.announce_year(year, now)
+        uow.audit.record(AuditEvent(now, actor, "calendar", str(year), "year_announced"))
+        uow.commit()
+
+
+def calendar_warnings(desk: Desk, *, actor: Actor) -> list[str]:
+    """Running clocks that reach into a year whose official arrangement is not yet known."""
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        cal = messages.calendar(desk, uow)
+        years: set[int] = set()
+        for row in uow.clocks.listing([ClockState.RUNNING], None, 10_000):
+            if row.clock.mode is sla.Mode.BUSINESS:
+                years.update(cal.unknown_years(row.clock.started_at, row.clock.due_at))
+    return [
+        f"clocks run into {y}, whose holiday arrangement is not announced yet / {y} 年节假日安排尚未公布，时钟可能不准"
+        for y in sorted(years)
+    ]
+
+
+def set_template(desk: Desk, key: str, lang: str, subject: str, body: str, *, actor: Actor) -> None:
+    require(actor, Permission.MANAGE_USERS)
+    from faultdesk.services.message_texts import DEFAULTS
+
+    if key not in DEFAULTS:
+        raise RuleViolation.one("key", f"unknown template; known: {', '.join(DEFAULTS)}", "未知模板")
+    if lang not in ("zh", "en"):
+        raise RuleViolation.one("lang", "is zh or en", "须为 zh 或 en")
+    try:
+        desk.renderer.render(subject, {}), desk.renderer.render(body, {})
+    except Exception as exc:  # a template that does not compile must not reach the outbox
+        raise RuleViolation.one("body", f"does not render: {exc}", f"模板无法渲染：{exc}") from exc
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        uow.settings.set_template(key, lang, subject, body, now)
+        uow.audit.record(
+            AuditEvent(now, actor, "template", f"{key}/{lang}", "edited", after={"subject": subject, "body": body})
+        )
+        uow.commit()

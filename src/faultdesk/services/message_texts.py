@@ -1,0 +1,117 @@
+"""The default message templates (Jinja2 source, Chinese and English); admins may override them.
+
+Texts follow the template's own words (产品故障反馈处理快速响应模板, stage 4).
+"""
+
+from __future__ import annotations
+
+# key -> lang -> (subject, body)
+DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
+    "receipt": {
+        "zh": (
+            "【故障快响】已收到您的故障反馈",
+            "您好，已收到您的故障反馈：“{{ symptom }}”。我们会尽快处理，您可凭查询码 {{ tracking_hint }} 查看进度。",
+        ),
+        "en": (
+            "[FaultDesk] We received your fault report",
+            'Hello, we received your report: "{{ symptom }}". Track it with code {{ tracking_hint }}.',
+        ),
+    },
+    "first_reply": {
+        "zh": (
+            "【故障快响】{{ number }} 正在处理",
+            "已收到您的故障反馈，我们正在紧急处理，预计{{ eta or '近期' }}给出初步进展，感谢您的耐心等待。",
+        ),
+        "en": (
+            "[FaultDesk] {{ number }} is being handled",
+            "We have your report and are working on it urgently; expect first news {{ eta or 'soon' }}. Thank you for your patience.",
+        ),
+    },
+    "progress": {
+        "zh": ("【故障快响】{{ number }} 处理进展", "{{ text }}"),
+        "en": ("[FaultDesk] {{ number }} progress", "{{ text }}"),
+    },
+    "progress_auto": {
+        "zh": (
+            "【故障快响】{{ number }} 处理进展",
+            "您反馈的问题（{{ title }}）正在处理中，当前阶段：{{ status_zh }}。我们会继续同步进展。",
+        ),
+        "en": (
+            "[FaultDesk] {{ number }} progress",
+            "The problem you reported ({{ title }}) is being worked on; current stage: {{ status }}. We will keep you posted.",
+        ),
+    },
+    "closing": {
+        "zh": (
+            "【故障快响】{{ number }} 已修复，请协助验证",
+            "故障已修复，麻烦您协助测试，若仍有问题请随时反馈。",
+        ),
+        "en": (
+            "[FaultDesk] {{ number }} is fixed: please check",
+            "The fault has been fixed. Please check on your side and tell us if anything is still wrong.",
+        ),
+    },
+    "closed": {
+        "zh": ("【故障快响】{{ number }} 已关闭", "您反馈的问题已关闭：{{ reason }}。如有疑问请随时联系我们。"),
+        "en": ("[FaultDesk] {{ number }} closed", "Your report was closed: {{ reason }}. Contact us any time."),
+    },
+    "p0_opened": {
+        "zh": (
+            "【P0 紧急】{{ number }} {{ title }}",
+            "新 P0 故障：{{ title }}（影响 {{ users }} 用户）。专项小组负责人：{{ lead }}。请立即响应。",
+        ),
+        "en": (
+            "[P0] {{ number }} {{ title }}",
+            "New P0 fault: {{ title }} ({{ users }} users). Team lead: {{ lead }}. Respond now.",
+        ),
+    },
+    "severity_raised": {
+        "zh": (
+            "【级别调整】{{ number }} {{ before }} → {{ after }}",
+            "{{ number }} 级别由 {{ before }} 调整为 {{ after }}：{{ reason }}",
+        ),
+        "en": (
+            "[Severity] {{ number }} {{ before }} → {{ after }}",
+            "{{ number }} is now {{ after }} (was {{ before }}): {{ reason }}",
+        ),
+    },
+    "clock_warning": {
+        "zh": (
+            "【即将超时】{{ number }} {{ clock_zh }}",
+            "{{ number }} 的「{{ clock_zh }}」将于 {{ due }} 到期，请尽快处理。",
+        ),
+        "en": ("[Due soon] {{ number }} {{ clock }}", "The {{ clock }} clock of {{ number }} is due at {{ due }}."),
+    },
+    "clock_breach": {
+        "zh": (
+            "【已超时】{{ number }} {{ clock_zh }}",
+            "{{ number }} 的「{{ clock_zh }}」已于 {{ due }} 超时（第 {{ level }} 级通知）。",
+        ),
+        "en": (
+            "[Breached] {{ number }} {{ clock }}",
+            "The {{ clock }} clock of {{ number }} breached at {{ due }} (level {{ level }}).",
+        ),
+    },
+    "update_reminder": {
+        "zh": (
+            "【请同步进展】{{ number }}",
+            "请向用户同步 {{ number }} 的处理进展（截止 {{ due }}），否则系统将发送模板进展。",
+        ),
+        "en": (
+            "[Post an update] {{ number }}",
+            "Please post a progress update for {{ number }} by {{ due }}, or a templated one goes out.",
+        ),
+    },
+}
+
+CLOCK_ZH = {
+    "register": "登记",
+    "grade": "分析分级",
+    "first_reply": "首次回复",
+    "response": "响应",
+    "update": "进度同步",
+    "verify": "验证",
+    "archive": "归档",
+    "retrospect": "复盘",
+    "improvement": "改进措施",
+}

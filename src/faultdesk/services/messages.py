@@ -1,0 +1,205 @@
+"""Composing messages into the outbox, in the same transaction as the change that causes them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from faultdesk.domain.calendars import BusinessCalendar, add_business_time, calendar_with
+from faultdesk.domain.faults import Severity
+from faultdesk.domain.reports import ContactKind
+from faultdesk.domain.roles import Role
+from faultdesk.services.desk import Desk
+from faultdesk.services.message_texts import DEFAULTS
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import FaultView, Outgoing, ReportView
+
+ROBOTS = ("dingtalk", "feishu", "wecom", "webhook")
+
+
+def calendar(desk: Desk, uow: UnitOfWork) -> BusinessCalendar:
+    """The official calendar with this organisation's overrides."""
+    holidays, workdays, years = uow.settings.overrides()
+    return calendar_with(desk.calendar, holidays=holidays, workdays=workdays, announced_years=years)
+
+
+def render(desk: Desk, uow: UnitOfWork, key: str, context: dict[str, Any]) -> tuple[str, str]:
+    lang = desk.language
+    edited = uow.settings.template(key, lang)
+    subject, body = edited or DEFAULTS[key].get(lang) or DEFAULTS[key]["zh"]
+    return desk.renderer.render(subject, context), desk.renderer.render(body, context)
+
+
+def _outgoing(
+    desk: Desk,
+    uow: UnitOfWork,
+    key: str,
+    context: dict[str, Any],
+    *,
+    channel: str,
+    recipient: str,
+    now: datetime,
+    not_before: datetime | None = None,
+    fault_id: int | None = None,
+    report_id: int | None = None,
+) -> Outgoing:
+    subject, body = render(desk, uow, key, context)
+    return Outgoing(
+        message_id=uuid.uuid4().hex,
+        channel=channel,
+        recipient=recipient,
+        kind=key,
+        subject=subject,
+        body=body,
+        not_before=not_before or now,
+        created_at=now,
+        fault_id=fault_id,
+        report_id=report_id,
+    )
+
+
+def reporter_channel(desk: Desk, report: ReportView) -> str | None:
+    if report.contact_kind is ContactKind.EMAIL:
+        return "email"
+    if report.contact_kind is ContactKind.PHONE and "sms" in desk.channels:
+        return "sms"
+    return None
+
+
+def to_reporter(
+    desk: Desk, uow: UnitOfWork, report: ReportView, key: str, context: dict[str, Any], now: datetime
+) -> int:
+    channel = reporter_channel(desk, report)
+    if channel is None:
+        return 0
+    uow.outbox.add(
+        _outgoing(
+            desk,
+            uow,
+            key,
+            context,
+            channel=channel,
+            recipient=f"report:{report.id}",
+            now=now,
+            fault_id=report.fault_id,
+            report_id=report.id,
+        )
+    )
+    return 1
+
+
+def to_reporters(
+    desk: Desk, uow: UnitOfWork, fault: FaultView, key: str, context: dict[str, Any], now: datetime
+) -> int:
+    """Every reporter of the fault once (a reporter with several reports hears once)."""
+    seen: set[str] = set()
+    sent = 0
+    for report in uow.reports.for_fault(fault.id):
+        who = report.reporter_id or f"report:{report.id}"
+        if who in seen:
+            continue
+        seen.add(who)
+        sent += to_reporter(desk, uow, report, key, {**fault_context(fault), **context}, now)
+    return sent
+
+
+def staff_for(uow: UnitOfWork, fault: FaultView, who: str, stage: str | None = None) -> list[int]:
+    """Resolve a chain entry (owner / tech_lead / admin / team) to user ids."""
+    if who == "owner":
+        owner = fault.owners.get(stage or "") if stage else None
+        owner = owner or next(iter(fault.owners.values()), None)
+        if owner is None and fault.team:
+            owner = fault.team.get("lead")
+        if owner is not None:
+            return [int(owner)]
+        user = uow.users.by_username(fault.registered_by)
+        return [user.id] if user else []
+    if who == "team" and fault.team:
+        return [int(fault.team["lead"]), *map(int, fault.team.get("members", []))]
+    if who == "tech_lead" and fault.team and fault.team.get("lead"):
+        return [int(fault.team["lead"])]
+    role = {"tech_lead": Role.TECH_LEAD, "admin": Role.ADMIN, "pm": Role.PM}.get(who)
+    return [u.id for u in uow.users.with_role(role)] if role else []
+
+
+def to_staff(
+    desk: Desk,
+    uow: UnitOfWork,
+    fault: FaultView,
+    user_ids: Iterable[int],
+    key: str,
+    context: dict[str, Any],
+    now: datetime,
+    *,
+    robots: bool = False,
+) -> int:
+    """Staff hear by e-mail (and the group robots, for the loud notices). P1/P2 notices wait for
+    working hours; a P0 goes out at once (Zammad #4432)."""
+    cal = calendar(desk, uow)
+    not_before = now if fault.severity is Severity.P0 else add_business_time(now, timedelta(0), cal)
+    ctx = {**fault_context(fault), **context}
+    sent = 0
+    for user_id in dict.fromkeys(user_ids):
+        uow.outbox.add(
+            _outgoing(
+                desk,
+                uow,
+                key,
+                ctx,
+                channel="email",
+                recipient=f"user:{user_id}",
+                now=now,
+                not_before=not_before,
+                fault_id=fault.id,
+            )
+        )
+        sent += 1
+    if robots:
+        for robot in ROBOTS:
+            if robot in desk.channels:
+                uow.outbox.add(
+                    _outgoing(
+                        desk,
+                        uow,
+                        key,
+                        ctx,
+                        channel=robot,
+                        recipient=f"robot:{robot}",
+                        now=now,
+                        not_before=not_before,
+                        fault_id=fault.id,
+                    )
+                )
+                sent += 1
+    return sent
+
+
+STATUS_ZH = {
+    "registered": "已登记",
+    "triaging": "分析分级中",
+    "locating": "问题定位中",
+    "planning": "制定修复方案",
+    "plan_review": "方案评审中",
+    "fixing": "修复中",
+    "verifying": "验证中",
+    "awaiting_confirmation": "待您确认",
+    "releasing": "发布中",
+    "resolved": "已解决",
+    "archived": "已归档",
+    "duplicate": "已合并",
+    "not_a_fault": "非故障",
+    "cannot_reproduce": "无法复现",
+}
+
+
+def fault_context(fault: FaultView) -> dict[str, Any]:
+    return {
+        "number": fault.number,
+        "title": fault.title,
+        "status": fault.status.value,
+        "status_zh": STATUS_ZH.get(fault.status.value, fault.status.value),
+        "severity": fault.severity.name if fault.severity is not None else "",
+        "users": fault.impact_users,
+    }
