@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from functools import partial
 
 from sqlalchemy import Engine
@@ -10,11 +11,15 @@ from sqlalchemy import Engine
 from faultdesk.adapters.crypto import Vault
 from faultdesk.adapters.db.engine import make_engine
 from faultdesk.adapters.db.uow import SqlUnitOfWork
+from faultdesk.adapters.holidays_cn import official_calendar
+from faultdesk.adapters.notify import DingTalkNotifier, FeishuNotifier, SmtpNotifier, WebhookNotifier, WeComNotifier
 from faultdesk.adapters.passwords import Argon2Passwords
 from faultdesk.adapters.templating import JinjaRenderer
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.domain.severity import SeverityRules
+from faultdesk.domain.sla import ClockPolicy
+from faultdesk.services.delivery import Notifier
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import PasswordHasher
 
@@ -24,6 +29,32 @@ class Wiring:
     settings: Settings
     engine: Engine
     desk: Desk
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+
+
+def notifiers_from(settings: Settings) -> dict[str, Notifier]:
+    """A channel is on when its address is configured."""
+    out: dict[str, Notifier] = {}
+    if settings.smtp_host:
+        out["email"] = SmtpNotifier(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+        )
+    if settings.webhook_url:
+        out["webhook"] = WebhookNotifier(settings.webhook_url, settings.webhook_secret)
+    if settings.sms_webhook_url:
+        out["sms"] = WebhookNotifier(settings.sms_webhook_url, settings.sms_webhook_secret)
+    if settings.dingtalk_url:
+        out["dingtalk"] = DingTalkNotifier(settings.dingtalk_url, settings.dingtalk_secret or None)
+    if settings.feishu_url:
+        out["feishu"] = FeishuNotifier(settings.feishu_url, settings.feishu_secret or None)
+    if settings.wecom_url:
+        out["wecom"] = WeComNotifier(settings.wecom_url)
+    return out
 
 
 def bootstrap(
@@ -34,14 +65,27 @@ def bootstrap(
     passwords: PasswordHasher | None = None,
 ) -> Wiring:
     engine = engine or make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    clock = clock or SystemClock()
+    notifiers = notifiers_from(settings)
     desk = Desk(
         uow=partial(SqlUnitOfWork, engine),
-        clock=clock or SystemClock(),
+        clock=clock,
         secrets=Vault(settings.resolved_secret_key()),
         passwords=passwords or Argon2Passwords(),
         numbers=settings.numbers,
         timezone=settings.timezone,
         renderer=JinjaRenderer(),
         severity_rules=SeverityRules(settings.severity_p1_users, settings.severity_p0_users),
+        calendar=official_calendar(
+            settings.timezone, _hhmm(settings.work_start), _hhmm(settings.work_end), clock.now().year
+        ),
+        policy=ClockPolicy(warn_share=settings.warn_share),
+        language=settings.language,
+        channels=frozenset(notifiers),
     )
-    return Wiring(settings, engine, desk)
+    return Wiring(settings, engine, desk, notifiers)
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))

@@ -48,6 +48,28 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process
     session_max_age_s: int = 12 * 3600
+    # Business calendar and messages.
+    work_start: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
+    work_end: str = Field(default="18:00", pattern=r"^\d{2}:\d{2}$")
+    language: str = Field(default="zh", pattern=r"^(zh|en)$")
+    warn_share: float = Field(default=0.8, gt=0, lt=1)
+    worker_interval_s: float = Field(default=5.0, gt=0)  # clocks fire within a tick of their due time
+    # Delivery channels: a channel is on when its address is set.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "faultdesk@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    webhook_url: str = ""  # generic JSON webhook for internal notices, HMAC-signed
+    webhook_secret: str = ""
+    sms_webhook_url: str = ""  # an SMS gateway taking the same signed JSON, for phone contacts
+    sms_webhook_secret: str = ""
+    dingtalk_url: str = ""
+    dingtalk_secret: str = ""
+    feishu_url: str = ""
+    feishu_secret: str = ""
+    wecom_url: str = ""
     cookie_secure: bool = False  # set true behind HTTPS
 
     @classmethod

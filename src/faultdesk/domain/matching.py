@@ -47,6 +47,7 @@ class MatchField(StrEnum):
     TITLE = "title"  # title / symptom: what the reporter saw
     SCENARIO = "scenario"  # what they were doing
     BODY = "body"  # description, article text, release note
+    LOG = "log"  # logs, stack traces and code pasted into the body (split off by the analyzer)
     DEVICE = "device"  # device model
     VERSION = "version"  # OS and app version
     PRODUCT = "product"  # product and function names
@@ -215,6 +216,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(
     rf"([{_CJK}]+)|[vV]?([0-9]+(?:\.[0-9]+)+)(?![0-9A-Za-z])|([A-Za-z][A-Za-z0-9_']*|[0-9]+[A-Za-z]*)"
 )
+_CJK_RE = re.compile(f"[{_CJK}]")
 _CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _HEXISH_RE = re.compile(r"^(?:0x)?[0-9a-f]{8,}$")
 
@@ -443,6 +445,7 @@ class Analyzer:
         synonyms: Synonyms = DEFAULT_SYNONYMS,
         *,
         max_body_chars: int = 4000,
+        max_log_chars: int = 2000,
         stopwords: frozenset[str] = ENGLISH_STOPWORDS | CHINESE_STOPWORDS,
     ) -> None:
         self.segmenter = segmenter
@@ -450,49 +453,116 @@ class Analyzer:
         # Pasted logs and thread dumps (one real body is 3 MB) add noise and cost, not evidence:
         # the symptom and the top of a stack trace are at the start.
         self.max_body_chars = max_body_chars
+        self.max_log_chars = max_log_chars
         self._stopwords = stopwords
-        canonical = synonyms.canonical()
-        # Phrase level: variants are rewritten in the text before segmentation, so that a
-        # segmenter that splits 自动退出 differently from 闪退 still yields the same term.
-        phrases = sorted((w for w in canonical if w != canonical[w]), key=len, reverse=True)
-        self._phrase_target = {w: canonical[w] for w in phrases}
-        self._phrase_re = re.compile("|".join(_phrase_pattern(w) for w in phrases), re.IGNORECASE) if phrases else None
-        # Term level: inflected English variants (crashes, hangs) are folded after stemming.
+        self._word_cache: dict[str, tuple[str, ...]] = {}
+        self._cjk_phrase: dict[str, str] = {}
+        self._cjk_phrase_re: re.Pattern[str] | None = None
+        ascii_phrase: dict[str, str] = {}
         self._term_fold: dict[str, str] = {}
+        canonical = synonyms.canonical()
         for variant, target in canonical.items():
-            v_terms = self._plain_terms(variant)
-            t_terms = self._plain_terms(target)
-            if len(v_terms) == 1 and len(t_terms) == 1 and v_terms[0] != t_terms[0]:
-                self._term_fold[v_terms[0]] = t_terms[0]
+            if variant == target:
+                continue
+            if _CJK_RE.search(variant):
+                # Chinese variants are rewritten inside each CJK run before segmentation, so that a
+                # segmenter that splits 自动退出 differently from 闪退 still yields the same term.
+                self._cjk_phrase[variant] = target
+            elif len(_TOKEN_RE.findall(variant)) > 1:
+                # "log-in": several tokens, so it can only be recognised in the text as a phrase.
+                ascii_phrase[variant] = target
+            else:
+                # crashes, hangs: folded after stemming, which also catches inflections not listed.
+                v_terms, t_terms = self._plain_terms(variant), self._plain_terms(target)
+                if len(v_terms) == 1 and len(t_terms) == 1 and v_terms[0] != t_terms[0]:
+                    self._term_fold[v_terms[0]] = t_terms[0]
+        self._cjk_phrase_re = _alternation(self._cjk_phrase, 0)
+        self._ascii_phrase = ascii_phrase
+        self._ascii_phrase_re = _alternation(ascii_phrase, re.IGNORECASE)
+        self._word_cache.clear()  # filled above before the folds existed
 
     def terms(self, text: str) -> list[str]:
         if not text:
             return []
         text = unicodedata.normalize("NFKC", text)
-        if self._phrase_re is not None:
-            text = self._phrase_re.sub(lambda m: f" {self._phrase_target[m.group(0).casefold()]} ", text)
-        fold = self._term_fold
-        return [fold.get(t, t) for t in self._plain_terms(text)]
+        if self._ascii_phrase_re is not None:
+            text = self._ascii_phrase_re.sub(lambda m: f" {self._ascii_phrase[m.group(0).casefold()]} ", text)
+        return self._plain_terms(text)
 
     def analyze(self, doc: MatchDocument) -> AnalyzedDocument:
         texts = doc.field_texts()
-        texts[MatchField.BODY] = texts[MatchField.BODY][: self.max_body_chars]
+        prose, log = split_pasted_log(texts[MatchField.BODY][: 4 * self.max_body_chars])
+        texts[MatchField.BODY] = prose[: self.max_body_chars]
+        texts[MatchField.LOG] = log[: self.max_log_chars]
         return AnalyzedDocument({f: tuple(self.terms(t)) for f, t in texts.items() if t}, doc.facts())
 
-    def _plain_terms(self, text: str) -> list[str]:
+    def _plain_terms(self, text: str, *, rewritten: bool = False) -> list[str]:
         out: list[str] = []
         stop = self._stopwords
+        cache = self._word_cache
         for m in _TOKEN_RE.finditer(text):
             cjk, version, word = m.group(1), m.group(2), m.group(3)
             if cjk:
+                if self._cjk_phrase_re is not None and not rewritten:
+                    replaced = self._cjk_phrase_re.sub(lambda p: f" {self._cjk_phrase[p.group(0)]} ", cjk)
+                    if replaced != cjk:
+                        out.extend(self._plain_terms(replaced, rewritten=True))
+                        continue
                 out.extend(w for w in self.segmenter.cut(cjk) if w not in stop)
             elif version:
                 # v2.3.1 and 2.3.1 are the same version; dotted numbers are kept whole.
                 if len(version) <= 16:
                     out.append(version)
             elif word:
-                out.extend(t for t in _word_terms(word) if t not in stop)
+                terms = cache.get(word)
+                if terms is None:
+                    fold = self._term_fold
+                    terms = tuple(fold.get(t, t) for t in _word_terms(word) if t not in stop)
+                    if len(cache) > 200_000:  # bounded: logs can be full of one-off tokens
+                        cache.clear()
+                    cache[word] = terms
+                out.extend(terms)
         return out
+
+
+def _alternation(words: Mapping[str, str], flags: int) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    # Longest first, so a longer variant wins over a variant it contains.
+    return re.compile("|".join(_phrase_pattern(w) for w in sorted(words, key=len, reverse=True)), flags)
+
+
+# Jira {code}/{noformat} blocks and Markdown fences; unterminated blocks run to the end.
+_BLOCK_RE = re.compile(r"\{(code|noformat)[^}]*\}(.*?)(?:\{\1\}|\Z)|```(.*?)(?:```|\Z)", re.S)
+# Lines that are machine output even outside a block: stack frames and time-stamped log lines.
+_LOG_LINE_RE = re.compile(
+    r"^\s*(?:at\s+[\w$.<>/]+\(|caused by:|\.\.\. \d+ more|\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\d{2}/\d{2}/\d{2} \d{2}:\d{2}"
+    r"|\[?(?:info|warn|warning|error|debug|trace|fatal)\]?\s)",
+    re.IGNORECASE,
+)
+
+
+def split_pasted_log(body: str) -> tuple[str, str]:
+    """(prose, log): what the reporter wrote, and what they pasted (logs, stack traces, code).
+
+    Both are evidence, of different strength: a pasted log repeats timestamps, hosts and ids that
+    match unrelated reports, while its exception names match the same fault; so the log is
+    indexed as its own, lighter field instead of being dropped or mixed into the description.
+    """
+    if "{" not in body and "```" not in body and "\n" not in body:
+        return body, ""
+    prose: list[str] = []
+    log: list[str] = []
+    pos = 0
+    for m in _BLOCK_RE.finditer(body):
+        prose.append(body[pos : m.start()])
+        log.append(m.group(2) or m.group(3) or "")
+        pos = m.end()
+    prose.append(body[pos:])
+    kept: list[str] = []
+    for line in "".join(prose).splitlines():
+        (log if _LOG_LINE_RE.match(line) else kept).append(line)
+    return "\n".join(kept), "\n".join(log)
 
 
 def _phrase_pattern(word: str) -> str:
@@ -536,25 +606,28 @@ class MatchWeights:
     """
 
     # BM25F (field weights multiply the within-field, length-normalised term frequency)
-    k1: float = 1.2
-    title: float = 3.0
+    k1: float = 1.6
+    title: float = 4.0
     scenario: float = 1.5
     body: float = 1.0
     device: float = 0.5
     version: float = 0.5
     product: float = 1.0
-    b_title: float = 0.5
-    b_body: float = 0.75
+    b_title: float = 0.0
+    b_body: float = 1.0
+    log: float = 0.5
+    query_log: float = 0.5
     b_short: float = 0.3  # scenario, device, version, product: short fields, light length penalty
     # Query side: a term the reporter put in the title says more than one buried in a log.
     query_title: float = 2.0
-    query_k: float = 1.0  # saturation of repeated query terms
+    query_k: float = 0.6  # saturation of repeated query terms
     # Query pruning: the most informative terms only, which bounds latency on long reports.
     max_query_terms: int = 32
+    max_query_postings: int = 1_000_000_000
     max_df_ratio: float = 0.25  # skip terms in more than this share of documents ...
     min_docs_for_df_cut: int = 200  # ... once the index is big enough for df to mean something
     # Structural evidence, added to the lexical score scaled to the best candidate (= 1.0)
-    time: float = 0.2
+    time: float = 0.3
     time_scale_days: float = 30.0
     open: float = 0.02
     same_function: float = 0.05
@@ -567,6 +640,7 @@ class MatchWeights:
             MatchField.TITLE: self.title,
             MatchField.SCENARIO: self.scenario,
             MatchField.BODY: self.body,
+            MatchField.LOG: self.log,
             MatchField.DEVICE: self.device,
             MatchField.VERSION: self.version,
             MatchField.PRODUCT: self.product,
@@ -575,12 +649,16 @@ class MatchWeights:
     def field_b(self, fld: MatchField) -> float:
         if fld is MatchField.TITLE:
             return self.b_title
-        if fld is MatchField.BODY:
+        if fld is MatchField.BODY or fld is MatchField.LOG:
             return self.b_body
         return self.b_short
 
     def query_field_weight(self, fld: MatchField) -> float:
-        return self.query_title if fld is MatchField.TITLE else 1.0
+        if fld is MatchField.TITLE:
+            return self.query_title
+        if fld is MatchField.LOG:
+            return self.query_log
+        return 1.0
 
 
 DEFAULT_WEIGHTS = MatchWeights()
@@ -615,18 +693,29 @@ def select_query_terms(
 ) -> list[QueryTerm]:
     """The query terms worth looking up: known to the index, not near-ubiquitous, the most informative first.
 
-    Capping the count bounds the postings a long report touches (latency), and costs little:
-    the dropped terms are the ones with the smallest weight x IDF.
+    Latency is bounded by the postings a query reads, so the budget is on postings, not on
+    terms: rare terms (an identifier pasted from a log) are nearly free and all taken, and the
+    common ones are cut first, the least informative (smallest weight x IDF) of them first.
+    A plain cap on the term count would instead let a log's rare noise crowd out the words.
     """
     cut = weights.max_df_ratio * n_docs if n_docs >= weights.min_docs_for_df_cut else float("inf")
-    picked: list[QueryTerm] = []
+    ranked: list[tuple[QueryTerm, int]] = []
     for term, w in term_weights.items():
         df = doc_freq.get(term, 0)
         if df == 0 or df > cut:
             continue
-        picked.append(QueryTerm(term, w, idf(df, n_docs)))
-    picked.sort(key=lambda q: (-q.weight * q.idf, q.term))
-    return picked[: weights.max_query_terms]
+        ranked.append((QueryTerm(term, w, idf(df, n_docs)), df))
+    ranked.sort(key=lambda p: (-p[0].weight * p[0].idf, p[0].term))
+    picked: list[QueryTerm] = []
+    budget = weights.max_query_postings
+    for qt, df in ranked:
+        if len(picked) >= weights.max_query_terms:
+            break
+        if df > budget:
+            continue
+        budget -= df
+        picked.append(qt)
+    return picked
 
 
 def pseudo_frequency(

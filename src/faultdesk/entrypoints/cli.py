@@ -111,10 +111,13 @@ def user_create(
     role: Annotated[Role, typer.Option(help="agent, pm, tech_lead, developer, tester or admin")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     display_name: Annotated[str | None, typer.Option(help="shown in the console")] = None,
+    email: Annotated[str | None, typer.Option(help="where staff notices go")] = None,
 ) -> None:
     """Create a staff account."""
     with _wired() as wiring:
-        user = staff.create_user(wiring.desk, name, role, password, actor=Actor.system(), display_name=display_name)
+        user = staff.create_user(
+            wiring.desk, name, role, password, actor=Actor.system(), display_name=display_name, email=email
+        )
     typer.echo(f"user {user.username} ({user.role.value}) created")
 
 
@@ -138,6 +141,50 @@ def demo(
     with _wired() as wiring:
         summary = load_demo(wiring.desk, seed=seed)
     typer.echo(summary)
+
+
+calendar_app = typer.Typer(
+    help="The business calendar: the official arrangement and your own days.", no_args_is_help=True
+)
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("set-day")
+@friendly
+def calendar_set_day(
+    day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+    kind: Annotated[str, typer.Option(help="holiday or workday")],
+    note: Annotated[str | None, typer.Option(help="e.g. 2027 春节调休")] = None,
+) -> None:
+    """Mark a day as a holiday or a working day (e.g. the day a year's arrangement is announced)."""
+    from datetime import date
+
+    from faultdesk.services import clocks
+
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        _fail(f"not a date (YYYY-MM-DD): {day}")
+        return
+    with _wired() as wiring:
+        clocks.set_calendar_day(wiring.desk, parsed, kind, note, actor=_admin_actor())
+    typer.echo(f"{parsed} is a {kind}")
+
+
+@calendar_app.command("announce")
+@friendly
+def calendar_announce(year: int) -> None:
+    """Record that YEAR's official arrangement has been entered (stops the unknown-year warning)."""
+    from faultdesk.services import clocks
+
+    with _wired() as wiring:
+        clocks.announce_year(wiring.desk, year, actor=_admin_actor())
+    typer.echo(f"{year} marked as announced")
+
+
+def _admin_actor() -> Actor:
+    """The CLI runs on the server with the operator's authority."""
+    return Actor(None, "system", Role.ADMIN)
 
 
 @app.command()
@@ -176,7 +223,7 @@ def serve(
 @app.command()
 @friendly
 def worker(
-    interval: Annotated[float, typer.Option(min=0.1, help="seconds between ticks")] = 15.0,
+    interval: Annotated[float | None, typer.Option(min=0.1, help="seconds between ticks")] = None,
     once: Annotated[bool, typer.Option("--once", help="run one tick and exit")] = False,
 ) -> None:
     """Run the background worker in the foreground (stop with Ctrl-C or SIGTERM)."""
@@ -184,12 +231,12 @@ def worker(
 
     with _wired() as wiring:
         if once:
-            typer.echo(jobs.tick(wiring.desk))
+            typer.echo(jobs.tick(wiring.desk, wiring.notifiers))
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            jobs.run(wiring.desk, stop, interval)
+            jobs.run(wiring.desk, wiring.notifiers, stop, interval or wiring.settings.worker_interval_s)
         except KeyboardInterrupt:
             stop.set()
 

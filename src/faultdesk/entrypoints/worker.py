@@ -1,30 +1,51 @@
-"""The worker: background jobs, run by `faultdesk worker` or in-process by `faultdesk serve`.
-
-Today it housekeeps (expired idempotency keys); clocks and the outbox join it later. Each job
-is one unit of work, so a crash between jobs loses nothing.
+"""The worker: fires due clocks and delivers the outbox; run by `faultdesk worker` or in-process
+by `faultdesk serve`. Several may run against one PostgreSQL: clocks and messages are claimed
+with SKIP LOCKED, so each clock fires once and each message is leased to one worker at a time.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 
-from faultdesk.services import intake
+from faultdesk.services import clocks, delivery, intake
+from faultdesk.services.delivery import Notifier
 from faultdesk.services.desk import Desk
 
 log = logging.getLogger("faultdesk.worker")
+CLOCK_BATCH = 500
+MESSAGE_BATCH = 100
 
 
-def tick(desk: Desk) -> dict[str, int]:
-    """One pass over every job; returns what each did."""
-    return {"idempotency_keys_forgotten": intake.forget_old_submissions(desk)}
+def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
+    """One pass: fire every due clock (in batches), then deliver every due message."""
+    fired = 0
+    while True:
+        n = clocks.fire_due(desk, limit=CLOCK_BATCH)
+        fired += n
+        if n < CLOCK_BATCH:
+            break
+    sent = retried = dead = 0
+    while True:
+        result = delivery.deliver(desk, notifiers, limit=MESSAGE_BATCH)
+        sent, retried, dead = sent + result.sent, retried + result.retried, dead + result.dead
+        if result.sent + result.retried + result.dead < MESSAGE_BATCH:
+            break
+    return {
+        "clocks_fired": fired,
+        "messages_sent": sent,
+        "messages_retried": retried,
+        "messages_dead": dead,
+        "idempotency_keys_forgotten": intake.forget_old_submissions(desk),
+    }
 
 
-def run(desk: Desk, stop: threading.Event, interval_s: float = 15.0) -> None:
+def run(desk: Desk, notifiers: Mapping[str, Notifier], stop: threading.Event, interval_s: float) -> None:
     log.info("worker started")
     while not stop.is_set():
         try:
-            done = tick(desk)
+            done = tick(desk, notifiers)
             if any(done.values()):
                 log.info("worker tick: %s", done)
         except Exception:  # keep the loop alive; the next tick retries
@@ -33,8 +54,12 @@ def run(desk: Desk, stop: threading.Event, interval_s: float = 15.0) -> None:
     log.info("worker stopped")
 
 
-def start_in_thread(desk: Desk, interval_s: float = 15.0) -> tuple[threading.Thread, threading.Event]:
+def start_in_thread(
+    desk: Desk, notifiers: Mapping[str, Notifier], interval_s: float
+) -> tuple[threading.Thread, threading.Event]:
     stop = threading.Event()
-    thread = threading.Thread(target=run, args=(desk, stop, interval_s), name="faultdesk-worker", daemon=True)
+    thread = threading.Thread(
+        target=run, args=(desk, notifiers, stop, interval_s), name="faultdesk-worker", daemon=True
+    )
     thread.start()
     return thread, stop

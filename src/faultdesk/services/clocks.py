@@ -346,7 +346,7 @@ def set_template(desk: Desk, key: str, lang: str, subject: str, body: str, *, ac
     if lang not in ("zh", "en"):
         raise RuleViolation.one("lang", "is zh or en", "须为 zh 或 en")
     try:
-        desk.renderer.render(subject, {}), desk.renderer.render(body, {})
+        desk.renderer.render(subject, messages.SAMPLE_CONTEXT), desk.renderer.render(body, messages.SAMPLE_CONTEXT)
     except Exception as exc:  # a template that does not compile must not reach the outbox
         raise RuleViolation.one("body", f"does not render: {exc}", f"模板无法渲染：{exc}") from exc
     now = desk.clock.now()

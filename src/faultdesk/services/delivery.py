@@ -13,9 +13,12 @@ from datetime import timedelta
 from typing import Protocol
 
 from faultdesk.domain.delivery import next_attempt
+from faultdesk.domain.errors import Conflict, NotFound
+from faultdesk.domain.roles import Permission
+from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import StoredMessage
+from faultdesk.services.records import Actor, AuditEvent, StoredMessage
 
 LEASE = timedelta(seconds=60)
 
@@ -98,3 +101,37 @@ def _address(desk: Desk, uow: UnitOfWork, message: StoredMessage) -> str | Undel
             return Undeliverable(f"user {ref} has no e-mail")
         return user.email
     return ""  # robots and webhooks: the channel is the address
+
+
+def list_messages(
+    desk: Desk, *, actor: Actor, state: str | None, fault: str | None, limit: int = 200
+) -> list[StoredMessage]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        fault_id = None
+        if fault:
+            view = uow.faults.by_number(fault)
+            if view is None:
+                raise NotFound(f"no fault {fault}", f"故障单 {fault} 不存在")
+            fault_id = view.id
+        return uow.outbox.listing(state=state, report_id=None, fault_id=fault_id, limit=limit)
+
+
+def retry_message(desk: Desk, row_id: int, *, actor: Actor) -> None:
+    """Send a dead letter again (after fixing the channel's configuration, say)."""
+    require(actor, Permission.MANAGE_USERS)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        if not uow.outbox.retry(row_id, now):
+            raise Conflict(f"message {row_id} is not a dead letter", f"消息 {row_id} 不在死信中")
+        uow.audit.record(AuditEvent(now, actor, "message", str(row_id), "retried"))
+        uow.commit()
+
+
+def messages_for_reporter(desk: Desk, token: str) -> list[StoredMessage]:
+    """What the reporter with this tracking token was sent (their own messages only)."""
+    with desk.uow() as uow:
+        report = uow.reports.by_token_hash(desk.secrets.digest(token))
+        if report is None:
+            raise NotFound("unknown tracking token", "查询码无效")
+        return [m for m in uow.outbox.listing(state="sent", report_id=report.id, fault_id=None, limit=200)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import FaultView, Outgoing, ReportView
 
 ROBOTS = ("dingtalk", "feishu", "wecom", "webhook")
+log = logging.getLogger("faultdesk.messages")
 
 
 def calendar(desk: Desk, uow: UnitOfWork) -> BusinessCalendar:
@@ -27,9 +29,37 @@ def calendar(desk: Desk, uow: UnitOfWork) -> BusinessCalendar:
 
 def render(desk: Desk, uow: UnitOfWork, key: str, context: dict[str, Any]) -> tuple[str, str]:
     lang = desk.language
+    default = DEFAULTS[key].get(lang) or DEFAULTS[key]["zh"]
     edited = uow.settings.template(key, lang)
-    subject, body = edited or DEFAULTS[key].get(lang) or DEFAULTS[key]["zh"]
-    return desk.renderer.render(subject, context), desk.renderer.render(body, context)
+    if edited:
+        try:
+            return desk.renderer.render(edited[0], context), desk.renderer.render(edited[1], context)
+        except Exception:  # an admin's template must never lose a message: fall back to ours
+            log.exception("template %s/%s failed; using the default", key, lang)
+    return desk.renderer.render(default[0], context), desk.renderer.render(default[1], context)
+
+
+# Every variable any template may use, with a sample value: edited templates are tried on it.
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "symptom": "登录页面忘记密码提示错误",
+    "tracking_hint": "…000123",
+    "number": "231025-01-001",
+    "title": "忘记密码提示错误",
+    "status": "fixing",
+    "status_zh": "修复中",
+    "severity": "P1",
+    "users": 120,
+    "text": "已完成问题定位，正在修复中",
+    "eta": "今日18:00前",
+    "reason": "用户操作不当",
+    "lead": "张伟",
+    "before": "P2",
+    "after": "P1",
+    "clock": "grade",
+    "clock_zh": "分析分级",
+    "due": "2026-11-25 18:00",
+    "level": 1,
+}
 
 
 def _outgoing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
+from faultdesk.domain.reports import Contact, ContactKind
 from faultdesk.domain.roles import Permission, Role
 from faultdesk.services.access import TOKEN_PREFIX, require
 from faultdesk.services.desk import Desk
@@ -15,7 +16,14 @@ MIN_PASSWORD = 8
 
 
 def create_user(
-    desk: Desk, username: str, role: Role, password: str, *, actor: Actor, display_name: str | None = None
+    desk: Desk,
+    username: str,
+    role: Role,
+    password: str,
+    *,
+    actor: Actor,
+    display_name: str | None = None,
+    email: str | None = None,
 ) -> UserRecord:
     if actor.label != "system":  # the CLI on the server acts as the system
         require(actor, Permission.MANAGE_USERS)
@@ -27,12 +35,22 @@ def create_user(
         raise RuleViolation.one(
             "password", f"must be at least {MIN_PASSWORD} characters", f"密码至少 {MIN_PASSWORD} 位"
         )
+    if email is not None:
+        try:
+            contact = Contact.parse(email)
+        except RuleViolation:
+            contact = None
+        if contact is None or contact.kind is not ContactKind.EMAIL:
+            raise RuleViolation.one("email", "is not an e-mail address", "不是有效的电子邮箱") from None
+        email = contact.value
     password_hash = desk.passwords.hash(password)  # slow on purpose: outside the transaction
     now = desk.clock.now()
     with desk.uow() as uow:
         if uow.users.by_username(username):
             raise Conflict(f"user {username} exists", f"用户 {username} 已存在")
         user_id = uow.users.add(username, display_name or username, role, password_hash, now)
+        if email:
+            uow.users.set_email(user_id, email)
         uow.audit.record(
             AuditEvent(now, actor, "user", str(user_id), "created", after={"username": username, "role": role.value})
         )

@@ -285,26 +285,57 @@ class KnownIssueIndex:
         exclude: Collection[DocumentKey] = (),
     ) -> list[MatchCandidate]:
         with self._lock:
-            return self._search_locked(query, now, k, kinds, exclude)
+            scored = self._score_locked(query, now, kinds, exclude)
+            if scored is None or k <= 0:
+                return []
+            cand, total, looked_up, best = scored
+            take = min(k, cand.size)
+            top = np.argpartition(-total, take - 1)[:take] if take < cand.size else np.arange(cand.size)
+            return self._explain(query.facts, cand[top], looked_up, best, now)
 
-    def _search_locked(
+    def rank_analyzed(
+        self,
+        query: AnalyzedDocument,
+        *,
+        now: datetime,
+        k: int | None = None,
+        kinds: Collection[DocumentKind] | None = None,
+        exclude: Collection[DocumentKey] = (),
+    ) -> list[tuple[DocumentKey, float]]:
+        """Keys and total scores only, best first (all matching documents when ``k`` is None).
+
+        For evaluation and bulk re-checks, where the reasons are not shown; same order as :meth:`search`
+        except that ties go to the newer document.
+        """
+        with self._lock:
+            scored = self._score_locked(query, now, kinds, exclude)
+            if scored is None:
+                return []
+            cand, total, _, _ = scored
+            order = np.lexsort((-cand, -total))
+            if k is not None:
+                order = order[:k]
+            keys = self._keys
+            return [(keys[d], float(t)) for d, t in zip(cand[order].tolist(), total[order].tolist(), strict=True)]
+
+    def _score_locked(
         self,
         query: AnalyzedDocument,
         now: datetime,
-        k: int,
         kinds: Collection[DocumentKind] | None,
         exclude: Collection[DocumentKey],
-    ) -> list[MatchCandidate]:
+    ) -> tuple[IntArray, FloatArray, list[tuple[QueryTerm, list[tuple[int, IntArray, IntArray]]]], float] | None:
+        """Candidates (document numbers), their total scores, the postings looked up and the best lexical score."""
         w = self.weights
         n_live = self._live
         size = len(self._keys)
-        if n_live == 0 or k <= 0:
-            return []
+        if n_live == 0:
+            return None
         q_weights = query_term_weights(query, w)
         dfs = {t: self._df[tid] for t in q_weights if (tid := self._vocab.get(t)) is not None}
         q_terms = select_query_terms(q_weights, dfs, n_live, w)
         if not q_terms:
-            return []
+            return None
         avg = [s / n_live if s > 0 else 1.0 for s in self._length_sum]
         field_w = [w.field_weight(f) for f in FIELDS]
         field_b = [w.field_b(f) for f in FIELDS]
@@ -343,7 +374,7 @@ class KnownIssueIndex:
             hit_docs.append(docs)
             hit_scores.append(qt.weight * qt.idf * ptf * (k1 + 1.0) / (k1 + ptf))
         if not hit_docs:
-            return []
+            return None
         lexical = np.bincount(np.concatenate(hit_docs), weights=np.concatenate(hit_scores), minlength=size)
         cand = np.flatnonzero(lexical > 0)
         mask = self._alive.data[cand].astype(bool)
@@ -356,14 +387,11 @@ class KnownIssueIndex:
                 mask &= ~np.isin(cand, np.array(banned, dtype=np.int64))
         cand = cand[mask]
         if cand.size == 0:
-            return []
+            return None
         lex = lexical[cand]
         best = float(lex.max())
         total = lex / best + self._structural(query.facts, cand, now)
-        take = min(k, cand.size)
-        top = np.argpartition(-total, take - 1)[:take] if take < cand.size else np.arange(cand.size)
-        top_docs = cand[top]
-        return self._explain(query.facts, top_docs, looked_up, best, now)
+        return cand, total, looked_up, best
 
     def _structural(self, q: MatchFacts, cand: IntArray, now: datetime) -> FloatArray:
         """Vectorised :func:`faultdesk.domain.matching.structural_features`, weighted and summed."""

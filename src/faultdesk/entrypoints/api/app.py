@@ -16,7 +16,7 @@ from faultdesk.config import Settings
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api import errors
 from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
-from faultdesk.entrypoints.api.routes import faults, lifecycle, public
+from faultdesk.entrypoints.api.routes import clocks, faults, lifecycle, public
 from faultdesk.entrypoints.web import views as web
 
 
@@ -26,7 +26,11 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        running = worker.start_in_thread(wiring.desk) if settings.run_worker else None
+        running = (
+            worker.start_in_thread(wiring.desk, wiring.notifiers, settings.worker_interval_s)
+            if settings.run_worker
+            else None
+        )
         try:
             yield
         finally:
@@ -49,6 +53,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     app.include_router(public.router)
     app.include_router(faults.router)
     app.include_router(lifecycle.router)
+    app.include_router(clocks.router)
     app.include_router(web.router)
     web.mount_static(app)
 

@@ -1,0 +1,149 @@
+"""Real peers on loopback: an SMTP server (aiosmtpd) and an HTTP server standing in for the
+webhook and the DingTalk / Feishu / WeCom robots, checking their signatures."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from aiosmtpd.controller import Controller
+
+SECRET = "robot-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(envelope.content, policy=default)
+        msg["X-Rcpt-To"] = ",".join(envelope.rcpt_tos)
+        self.messages.append(msg)
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.handler = _Collect()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=free_port())
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+    @property
+    def messages(self) -> list[Message]:
+        return self.handler.messages
+
+
+@dataclass
+class Hit:
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: dict[str, Any]
+    raw: bytes
+    signature_ok: bool
+    ok: bool = True  # answered 200 (False while the receiver is down)
+
+
+@dataclass
+class HttpReceiver:
+    """Records every request; ``failing`` makes it answer 503 (an outage)."""
+
+    hits: list[Hit] = field(default_factory=list)
+    failing: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    def __enter__(self) -> HttpReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                url = urlparse(self.path)
+                hit = Hit(url.path, parse_qs(url.query), dict(self.headers), json.loads(raw or b"{}"), raw, False)
+                hit.signature_ok = _verify(hit)
+                with receiver.lock:
+                    failing = receiver.failing
+                    hit.ok = not failing
+                    receiver.hits.append(hit)
+                status, payload = (503, b"down") if failing else (200, _answer(url.path))
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path: str) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def on(self, path: str) -> list[Hit]:
+        with self.lock:
+            return [h for h in self.hits if h.path == path]
+
+
+def _answer(path: str) -> bytes:
+    if path.startswith("/feishu"):
+        return b'{"code": 0, "msg": "success"}'
+    if path.startswith(("/dingtalk", "/wecom")):
+        return b'{"errcode": 0, "errmsg": "ok"}'
+    return b"{}"
+
+
+def _verify(hit: Hit) -> bool:
+    """The receivers' side of each scheme, written from the vendors' documentation."""
+    if hit.path.startswith("/webhook"):
+        ts, sig = hit.headers.get("X-FaultDesk-Timestamp", ""), hit.headers.get("X-FaultDesk-Signature", "")
+        expected = hmac.new(SECRET.encode(), ts.encode() + b"." + hit.raw, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(sig, f"sha256={expected}")
+    if hit.path.startswith("/dingtalk"):
+        ts, sign = hit.query.get("timestamp", [""])[0], hit.query.get("sign", [""])[0]
+        digest = hmac.new(SECRET.encode(), f"{ts}\n{SECRET}".encode(), hashlib.sha256).digest()
+        # parse_qs has already undone the URL encoding of the signature.
+        return sign == base64.b64encode(digest).decode() and hit.body.get("msgtype") == "text"
+    if hit.path.startswith("/feishu"):
+        ts = str(hit.body.get("timestamp", ""))
+        digest = hmac.new(f"{ts}\n{SECRET}".encode(), b"", hashlib.sha256).digest()
+        return hit.body.get("sign") == base64.b64encode(digest).decode() and hit.body.get("msg_type") == "text"
+    if hit.path.startswith("/wecom"):
+        return hit.query.get("key") == ["wecom-key"] and hit.body.get("msgtype") == "text"
+    return False

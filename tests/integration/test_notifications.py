@@ -1,0 +1,342 @@
+"""Clocks fire and messages arrive: a real SMTP server and real HTTP robots on loopback."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from faultdesk.bootstrap import bootstrap
+from faultdesk.domain.roles import Role
+from faultdesk.entrypoints import worker
+from faultdesk.entrypoints.api.app import create_app
+from faultdesk.services.catalogue import ensure_default_fault_types
+from faultdesk.services.records import Actor
+from faultdesk.services.staff import create_token, create_user
+from tests.conftest import FAST_PASSWORDS, a_report
+from tests.integration.lifecycle_helpers import drive, take
+from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer
+
+
+@pytest.fixture
+def peers():
+    with SmtpServer() as smtp, HttpReceiver() as http:
+        yield smtp, http
+
+
+@pytest.fixture
+def desk_env(settings, clock, peers):
+    smtp, http = peers
+    configured = settings.with_overrides(
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_sender="faultdesk@example.com",
+        webhook_url=http.url("/webhook"),
+        webhook_secret=SECRET,
+        dingtalk_url=http.url("/dingtalk?access_token=t"),
+        dingtalk_secret=SECRET,
+        feishu_url=http.url("/feishu/hook"),
+        feishu_secret=SECRET,
+        wecom_url=http.url("/wecom?key=wecom-key"),
+    )
+    wired = bootstrap(configured, clock=clock, passwords=FAST_PASSWORDS)
+    ensure_default_fault_types(wired.desk)
+    headers = {}
+    for role in Role:
+        create_user(
+            wired.desk,
+            f"{role.value}1",
+            role,
+            "correct-horse",
+            actor=Actor.system(),
+            email=f"{role.value}1@corp.example",
+        )
+        headers[role.value] = {
+            "Authorization": f"Bearer {create_token(wired.desk, f'{role.value}1', actor=Actor.system())}"
+        }
+    with TestClient(create_app(wiring=wired)) as client:
+        yield wired, client, headers, smtp, http
+    wired.engine.dispose()
+
+
+def tick(wired):
+    return worker.tick(wired.desk, wired.notifiers)
+
+
+def report(client, **kw):
+    return client.post("/api/v1/reports", json=a_report(**kw)).json()
+
+
+def register(client, headers, *report_ids, type_code="01"):
+    res = client.post("/api/v1/faults", json={"type_code": type_code, "report_ids": list(report_ids)}, headers=headers)
+    assert res.status_code == 201, res.text
+    return res.json()["fault"]["number"]
+
+
+def test_a_reporter_with_an_email_gets_a_receipt_by_real_smtp(desk_env):
+    wired, client, h, smtp, _ = desk_env
+    report(client, contact="li.lei@example.com")
+    report(client, contact="13812341234")  # no SMS gateway configured: nothing to send
+    assert tick(wired)["messages_sent"] == 1
+    [mail] = smtp.messages
+    assert mail["X-Rcpt-To"] == "li.lei@example.com" and "已收到您的故障反馈" in mail["Subject"]
+    assert mail["Message-ID"].endswith("@faultdesk>")
+
+
+def test_a_p0_reaches_the_special_team_and_every_robot_with_valid_signatures(desk_env):
+    wired, client, h, smtp, http = desk_env
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
+    res = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4, 5])
+    assert res.status_code == 200, res.text
+    tick(wired)
+    p0 = [m for m in smtp.messages if "P0" in m["Subject"]]
+    assert sorted(m["X-Rcpt-To"] for m in p0) == [
+        "developer1@corp.example",
+        "tech_lead1@corp.example",
+        "tester1@corp.example",
+    ]
+    for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"):
+        hits = http.on(path)
+        assert len(hits) == 1 and hits[0].signature_ok, path
+        assert hits[0].headers["X-FaultDesk-Delivery"]
+    assert "P0" in http.on("/dingtalk")[0].body["text"]["content"]
+
+
+def test_a_breached_clock_escalates_owner_then_tech_lead_then_admin(desk_env, clock):
+    wired, client, h, smtp, http = desk_env
+    clock.set(clock.now().replace(hour=2))  # 10:00 in Shanghai, a Wednesday
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)
+    clock.advance(timedelta(minutes=49))  # 80 % of the 1 h grading clock
+    tick(wired)
+    warned = client.get("/api/v1/clocks?state=due_soon", headers=h["pm"]).json()
+    assert [(c["fault_number"], c["kind"]) for c in warned] == [(number, "grade"), (number, "first_reply")]
+    clock.advance(timedelta(minutes=11))
+    tick(wired)
+    breached = client.get("/api/v1/clocks?state=breached", headers=h["pm"]).json()
+    assert {c["kind"] for c in breached} == {"grade", "first_reply"}
+    clock.advance(timedelta(minutes=30))
+    tick(wired)
+    clock.advance(timedelta(minutes=30))
+    tick(wired)
+    grade_mail = Counter(
+        m["X-Rcpt-To"] for m in smtp.messages if "已超时" in m["Subject"] and "分析分级" in m["Subject"]
+    )
+    assert grade_mail == {"agent1@corp.example": 1, "tech_lead1@corp.example": 1, "admin1@corp.example": 1}
+    assert len([h for h in http.on("/wecom") if "分析分级" in h.body["text"]["content"]]) == 3
+    clock.advance(timedelta(hours=5))
+    tick(wired)  # the chain has ended: nothing more
+    assert sum(1 for m in smtp.messages if "已超时" in m["Subject"] and "分析分级" in m["Subject"]) == 3
+
+
+def test_a_staff_update_restarts_the_update_clock_and_keeps_the_first_reply_clock(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(clock.now().replace(hour=2))
+    number = register(client, h["agent"], report(client, contact="wang@example.com")["report"]["id"])
+    drive(client, h["admin"], number, "locating")  # graded P1
+    assert client.post(
+        f"/api/v1/faults/{number}/updates", json={"text": "已完成问题定位，正在修复"}, headers=h["agent"]
+    ).json() == {"recipients": 1}
+    clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json()
+    by_kind = Counter((c["kind"], c["state"]) for c in clocks)
+    assert by_kind[("update", "met")] == 1 and by_kind[("update", "running")] == 1
+    assert by_kind[("first_reply", "met")] == 1  # the first update is the first reply; never overwritten
+    client.post(f"/api/v1/faults/{number}/updates", json={"text": "修复中"}, headers=h["agent"])
+    first = [
+        c
+        for c in client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json()
+        if c["kind"] == "first_reply"
+    ]
+    assert len(first) == 1 and first[0]["met_at"] == clocks[[c["kind"] for c in clocks].index("first_reply")]["met_at"]
+    tick(wired)
+    assert [m["Subject"] for m in smtp.messages if "进展" in m["Subject"]] == [f"【故障快响】{number} 处理进展"] * 2
+    assert client.post(f"/api/v1/faults/{number}/updates", json={"text": " "}, headers=h["agent"]).status_code == 422
+    assert client.post(f"/api/v1/faults/{number}/updates", json={"text": "x"}, headers=h["tester"]).status_code == 403
+
+
+def test_when_nobody_posts_a_templated_update_goes_out_on_the_p0_cadence(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    number = register(client, h["agent"], report(client, contact="zhao@example.com")["report"]["id"])
+    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
+    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
+    assert graded.status_code == 200, graded.text
+    tick(wired)
+    clock.advance(timedelta(minutes=96))  # 80 %: the owner is reminded
+    tick(wired)
+    assert any("请同步进展" in m["Subject"] for m in smtp.messages)
+    clock.advance(timedelta(minutes=24))
+    tick(wired)
+    auto = [m for m in smtp.messages if m["X-Rcpt-To"] == "zhao@example.com" and "处理进展" in m["Subject"]]
+    assert len(auto) == 1 and "正在处理中" in auto[0].get_content()
+    clock.advance(timedelta(hours=2))
+    tick(wired)
+    assert len([m for m in smtp.messages if m["X-Rcpt-To"] == "zhao@example.com" and "处理进展" in m["Subject"]]) == 2
+
+
+def test_p1_staff_notices_wait_for_working_hours(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(clock.now().replace(hour=9, minute=30))  # 17:30 in Shanghai
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    drive(client, h["admin"], number, "locating")  # graded P1: respond the same working day, by 18:00
+    tick(wired)
+    clock.advance(timedelta(minutes=35))  # 18:05: breached after hours
+    before = len(smtp.messages)
+    tick(wired)
+    assert len(smtp.messages) == before  # nobody is woken for a P1
+    waiting = [
+        m
+        for m in client.get("/api/v1/messages?state=pending", headers=h["admin"]).json()
+        if m["kind"] == "clock_breach"
+    ]
+    assert waiting and all(m["next_attempt_at"].startswith("2026-11-26T01:00:00") for m in waiting)  # 09:00 local
+    clock.set(clock.now().replace(day=26, hour=1, minute=0))
+    tick(wired)
+    assert any("响应" in m["Subject"] and "已超时" in m["Subject"] for m in smtp.messages)
+
+
+def test_an_outage_is_retried_with_backoff_and_nothing_is_duplicated(desk_env, clock):
+    wired, client, h, smtp, http = desk_env
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
+    http.failing = True
+    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
+    assert graded.status_code == 200, graded.text
+    result = tick(wired)
+    assert result["messages_retried"] == 4  # the four robots are down; e-mail went through
+    for _ in range(3):
+        clock.advance(timedelta(minutes=5))
+        tick(wired)
+    assert len(http.on("/webhook")) >= 2
+    http.failing = False
+    clock.advance(timedelta(hours=1))
+    tick(wired)
+    hits = http.on("/webhook")
+    taken = Counter(hit.headers["X-FaultDesk-Delivery"] for hit in hits if hit.ok)
+    outbox = client.get("/api/v1/messages", headers=h["admin"]).json()
+    webhook_ids = {m["message_id"] for m in outbox if m["channel"] == "webhook"}
+    assert set(taken) == webhook_ids and set(taken.values()) == {1}  # every one arrived, none twice
+    first = next(m for m in outbox if m["channel"] == "webhook" and m["kind"] == "p0_opened")
+    assert (
+        first["attempts"] >= 3
+        and sum(1 for x in hits if x.headers["X-FaultDesk-Delivery"] == first["message_id"]) == first["attempts"]
+    )
+    assert {m["state"] for m in outbox} == {"sent"}
+
+
+def test_a_message_that_never_gets_through_becomes_a_dead_letter_and_can_be_retried(desk_env, clock):
+    wired, client, h, smtp, http = desk_env
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    http.failing = True
+    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
+    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
+    assert graded.status_code == 200, graded.text
+    for _ in range(10):
+        tick(wired)
+        clock.advance(timedelta(hours=2))
+    dead = [m for m in client.get("/api/v1/messages?state=dead", headers=h["admin"]).json() if m["kind"] == "p0_opened"]
+    assert len(dead) == 4 and all(m["attempts"] == 8 and "503" in m["last_error"] for m in dead)
+    assert client.post(f"/api/v1/messages/{dead[0]['id']}/retry", headers=h["agent"]).status_code == 403
+    http.failing = False
+    assert client.post(f"/api/v1/messages/{dead[0]['id']}/retry", headers=h["admin"]).status_code == 204
+    assert client.post(f"/api/v1/messages/{dead[0]['id']}/retry", headers=h["admin"]).status_code == 409
+    tick(wired)
+    retried = {m["id"]: m for m in client.get("/api/v1/messages?state=sent", headers=h["admin"]).json()}
+    assert dead[0]["id"] in retried
+
+
+def test_the_tracking_page_shows_only_this_reporters_messages(desk_env):
+    wired, client, h, smtp, _ = desk_env
+    mine = report(client, contact="me@example.com", reporter_id="me")
+    other = report(client, contact="other@example.com", reporter_id="other")
+    number = register(client, h["agent"], mine["report"]["id"], other["report"]["id"])
+    client.post(f"/api/v1/faults/{number}/updates", json={"first_reply": True}, headers=h["agent"])
+    tick(wired)
+    seen = client.get(f"/api/v1/track/{mine['tracking_token']}/messages").json()
+    assert [m["subject"] for m in seen] == ["【故障快响】已收到您的故障反馈", f"【故障快响】{number} 正在处理"]
+    assert "已收到您的故障反馈，我们正在紧急处理" in seen[1]["body"]
+    assert all("other" not in m["body"] for m in seen)
+    assert client.get("/api/v1/track/nope/messages").status_code == 404
+
+
+def test_pausing_keeps_the_time_left(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(clock.now().replace(hour=2))
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    clock.advance(timedelta(minutes=20))
+    assert client.post(
+        f"/api/v1/faults/{number}/clocks/pause", json={"reason": "等待用户提供截图"}, headers=h["agent"]
+    ).json() == {"clocks": 1}  # grading; the first reply to the reporter never waits
+    clock.advance(timedelta(hours=5))
+    tick(wired)
+    breached = client.get("/api/v1/clocks?state=breached", headers=h["agent"]).json()
+    assert [c["kind"] for c in breached] == ["first_reply"]  # the paused grading clock did not breach
+    client.post(f"/api/v1/faults/{number}/clocks/resume", headers=h["agent"])
+    grade = next(
+        c for c in client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json() if c["kind"] == "grade"
+    )
+    assert grade["state"] == "running" and grade["due_at"].startswith("2026-11-25T08:00")  # resumed 15:20 + 40 min left
+    assert (
+        client.post(f"/api/v1/faults/{number}/clocks/pause", json={"reason": ""}, headers=h["agent"]).status_code == 422
+    )
+
+
+def test_admins_enter_the_calendar_and_are_warned_about_unannounced_years(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(clock.now().replace(month=12, day=31, hour=9, minute=50))  # 17:50 on New Year's Eve: due in 2027
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    warnings = client.get("/api/v1/calendar/warnings", headers=h["admin"]).json()
+    assert any("2027" in w for w in warnings), warnings
+    assert (
+        client.put("/api/v1/calendar/days/2027-01-02", json={"kind": "workday"}, headers=h["agent"]).status_code == 403
+    )
+    assert (
+        client.put("/api/v1/calendar/days/2027-01-02", json={"kind": "weekday"}, headers=h["admin"]).status_code == 422
+    )
+    assert (
+        client.put(
+            "/api/v1/calendar/days/2027-01-02", json={"kind": "workday", "note": "调休"}, headers=h["admin"]
+        ).status_code
+        == 204
+    )
+    assert client.post("/api/v1/calendar/years/2027/announced", headers=h["admin"]).status_code == 204
+    assert client.get("/api/v1/calendar/warnings", headers=h["admin"]).json() == []
+    assert number
+
+
+def test_an_edited_template_is_used_and_a_broken_one_refused(desk_env):
+    wired, client, h, smtp, _ = desk_env
+    res = client.put(
+        "/api/v1/templates/receipt/zh", json={"subject": "收到啦 {{ symptom[:4] }}", "body": "谢谢"}, headers=h["admin"]
+    )
+    assert res.status_code == 204
+    assert (
+        client.put(
+            "/api/v1/templates/receipt/zh", json={"subject": "{{ oops", "body": "x"}, headers=h["admin"]
+        ).status_code
+        == 422
+    )
+    assert (
+        client.put("/api/v1/templates/nope/zh", json={"subject": "a", "body": "b"}, headers=h["admin"]).status_code
+        == 422
+    )
+    report(client, contact="a@example.com", symptom="登录失败请处理")
+    tick(wired)
+    assert smtp.messages[0]["Subject"] == "收到啦 登录失败"
+
+
+def test_firing_writes_its_effects_once(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    register(client, h["agent"], report(client)["report"]["id"])
+    clock.advance(timedelta(days=3))
+    first = tick(wired)["clocks_fired"]
+    again = tick(wired)["clocks_fired"]
+    assert (first, again) == (2, 0)  # grade and first reply breach once; the met register clock never fires
+    with wired.engine.connect() as conn:
+        per_clock = conn.execute(
+            text("SELECT COUNT(*) FROM outbox WHERE kind = 'clock_breach' AND recipient = 'user:1'")
+        ).scalar()
+    assert per_clock == 2  # grade and first reply, each breached once towards the owner
