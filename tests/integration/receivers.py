@@ -77,6 +77,7 @@ class HttpReceiver:
 
     hits: list[Hit] = field(default_factory=list)
     failing: bool = False
+    delay_s: float = 0.0  # a slow receiver, so a worker can be caught mid-batch
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 

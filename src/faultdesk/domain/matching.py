@@ -607,28 +607,28 @@ class MatchWeights:
 
     # BM25F (field weights multiply the within-field, length-normalised term frequency)
     k1: float = 1.6
-    title: float = 4.0
+    title: float = 6.0
     scenario: float = 1.5
     body: float = 1.0
     device: float = 0.5
     version: float = 0.5
     product: float = 1.0
-    b_title: float = 0.0
-    b_body: float = 1.0
-    log: float = 0.5
+    b_title: float = 0.25
+    b_body: float = 0.9
+    log: float = 1.0
     query_log: float = 0.5
     b_short: float = 0.3  # scenario, device, version, product: short fields, light length penalty
     # Query side: a term the reporter put in the title says more than one buried in a log.
     query_title: float = 2.0
     query_k: float = 0.6  # saturation of repeated query terms
     # Query pruning: the most informative terms only, which bounds latency on long reports.
-    max_query_terms: int = 32
+    max_query_terms: int = 64
     max_query_postings: int = 1_000_000_000
     max_df_ratio: float = 0.25  # skip terms in more than this share of documents ...
     min_docs_for_df_cut: int = 200  # ... once the index is big enough for df to mean something
     # Structural evidence, added to the lexical score scaled to the best candidate (= 1.0)
     time: float = 0.3
-    time_scale_days: float = 30.0
+    time_scale_days: float = 90.0
     open: float = 0.02
     same_function: float = 0.05
     same_product: float = 0.02

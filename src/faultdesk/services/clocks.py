@@ -233,17 +233,25 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
     now = desk.clock.now()
     with desk.uow() as uow:
         due = uow.clocks.claim_due(now, limit)
+        faults: dict[int, FaultView] = {}  # one read per fault per batch
         for row in due:
-            _fire_one(desk, uow, row, now)
+            _fire_one(desk, uow, row, now, faults)
         uow.commit()
     return len(due)
 
 
-def _fire_one(desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime) -> None:
+def _fault_of(uow: UnitOfWork, fault_id: int, cache: dict[int, FaultView]) -> FaultView:
+    if fault_id not in cache:
+        fault = uow.faults.by_id(fault_id)
+        assert fault is not None
+        cache[fault_id] = fault
+    return cache[fault_id]
+
+
+def _fire_one(desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: dict[int, FaultView]) -> None:
     clock, firings = sla.fire(row.clock, now, desk.policy)
     if clock.kind is ClockKind.UPDATE and row.fault_id is not None and firings:
-        fault = uow.faults.by_id(row.fault_id)
-        assert fault is not None
+        fault = _fault_of(uow, row.fault_id, cache)
         if firings[0].kind == "warning":
             owners = messages.staff_for(uow, fault, "owner", "communication")
             ctx = {"due": _local(clock.due_at, desk.timezone)}
@@ -257,8 +265,7 @@ def _fire_one(desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime) -> None
     uow.clocks.save(row.id, clock)
     if not firings or row.fault_id is None:
         return
-    fault = uow.faults.by_id(row.fault_id)
-    assert fault is not None
+    fault = _fault_of(uow, row.fault_id, cache)
     for firing in firings:
         users = messages.staff_for(uow, fault, firing.recipient_role, STAGE_OF[clock.kind])
         key = "clock_warning" if firing.kind == "warning" else "clock_breach"
