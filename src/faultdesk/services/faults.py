@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, RuleViolation
-from faultdesk.domain.faults import Fault, FaultStatus, distinct_reporters
+from faultdesk.domain.faults import Fault, FaultStatus
 from faultdesk.domain.numbering import registration_day
 from faultdesk.domain.roles import Permission
-from faultdesk.services import clocks
+from faultdesk.services import clocks, impact
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.intake import ReportDraft, store_report
@@ -85,8 +85,7 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
         if uow.reports.link(all_ids, fault_id) != len(all_ids):
             # Another agent linked one of them between our read and our write.
             raise Conflict("a report was linked to another fault meanwhile", "有反馈已被登记到其他故障单")
-        affected = distinct_reporters(uow.reports.reporter_keys(fault_id))
-        uow.faults.set_affected_users(fault_id, affected, now, bump_version=False)
+        affected = impact.recount(desk, uow, fault_id, now, bump_version=False).affected_users
         uow.audit.record(
             AuditEvent(
                 at=now,

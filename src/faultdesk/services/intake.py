@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from faultdesk.domain.errors import Conflict, DomainError, FieldProblem, RuleViolation
 from faultdesk.domain.reports import Channel, Contact, Network, Report, check_report_times
-from faultdesk.services import clocks
+from faultdesk.services import clocks, impact
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ReportView
@@ -90,6 +90,7 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
         product_id=product_id,
         function_id=function_id,
         at=now,
+        reporter_key=impact.reporter_key(desk, report),
     )
     uow.audit.record(
         AuditEvent(

@@ -7,11 +7,10 @@ from typing import Any
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, NotPermitted, RuleViolation, StaleVersion
-from faultdesk.domain.faults import distinct_reporters
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
-from faultdesk.services import clocks
+from faultdesk.services import clocks, impact
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -110,7 +109,7 @@ def _act(
         target = uow.faults.by_number(command.into)
         assert target is not None
         uow.reports.move(view.id, target.id)
-        uow.faults.set_affected_users(target.id, distinct_reporters(uow.reports.reporter_keys(target.id)), now)
+        impact.recount(desk, uow, target.id, now)
         uow.faults.set_affected_users(view.id, 0, now, bump_version=False)
         uow.audit.record(
             AuditEvent(now, actor, "fault", target.number, "absorbed", fault_id=target.id, after={"from": view.number})
@@ -264,7 +263,7 @@ def link_reports(desk: Desk, number: str, report_ids: list[int], *, actor: Actor
                 )
         if uow.reports.link(report_ids, view.id) != len(report_ids):
             raise Conflict("a report was linked to another fault meanwhile", "有反馈已被登记到其他故障单")
-        result = _recount(uow, view, actor, now, "reports_linked", {"report_ids": report_ids})
+        result = _recount(desk, uow, view, actor, now, "reports_linked", {"report_ids": report_ids})
         uow.commit()
     return result
 
@@ -278,7 +277,7 @@ def unlink_report(desk: Desk, number: str, report_id: int, *, actor: Actor) -> F
             raise NotFound(f"report {report_id} is not on fault {number}", f"反馈 {report_id} 不属于故障单 {number}")
         if not uow.reports.reporter_keys(view.id) and view.status not in lc.CLOSED_STATES:
             raise Conflict("an open fault keeps at least one report", "未关闭的故障单至少保留一条反馈")
-        result = _recount(uow, view, actor, now, "report_unlinked", {"report_id": report_id})
+        result = _recount(desk, uow, view, actor, now, "report_unlinked", {"report_id": report_id})
         uow.commit()
     return result
 
@@ -304,15 +303,15 @@ def set_estimate(desk: Desk, number: str, users: int | None, source: str | None,
                 after={"estimated_users": users, "source": source},
             )
         )
-        fresh = uow.faults.by_id(view.id)
+        fresh = impact.recount(desk, uow, view.id, now)  # an estimate past a threshold raises severity too
         uow.commit()
-    assert fresh is not None
     return fresh
 
 
-def _recount(uow: UnitOfWork, view: FaultView, actor: Actor, now: Any, action: str, data: dict[str, Any]) -> FaultView:
-    count = distinct_reporters(uow.reports.reporter_keys(view.id))
-    uow.faults.set_affected_users(view.id, count, now)
+def _recount(
+    desk: Desk, uow: UnitOfWork, view: FaultView, actor: Actor, now: Any, action: str, data: dict[str, Any]
+) -> FaultView:
+    count = impact.recount(desk, uow, view.id, now).affected_users
     uow.audit.record(
         AuditEvent(
             now,

@@ -74,6 +74,7 @@ class ReportView:
     fault_id: int | None
     fault_number: str | None
     created_at: datetime
+    reporter_key: str | None = None
 
 
 @dataclass(frozen=True)

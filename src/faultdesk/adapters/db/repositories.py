@@ -196,6 +196,7 @@ def _report(row: Any) -> ReportView:
         fault_id=row.fault_id,
         fault_number=row.fault_number,
         created_at=row.created_at,
+        reporter_key=row.reporter_key,
     )
 
 
@@ -220,8 +221,10 @@ class SqlReports:
         product_id: int | None,
         function_id: int | None,
         at: datetime,
+        reporter_key: str | None = None,
     ) -> int:
         stmt = insert(_r).values(
+            reporter_key=reporter_key,
             tracking_token_hash=token_hash,
             channel=report.channel.value,
             received_at=report.received_at,
@@ -287,7 +290,7 @@ class SqlReports:
         return Page([_report(r) for r in rows], int(total), flt.page, flt.page_size)
 
     def for_fault(self, fault_id: int) -> list[ReportView]:
-        rows = self.conn.execute(_report_select().where(_r.c.fault_id == fault_id).order_by(_r.c.received_at))
+        rows = self.conn.execute(_report_select().where(_r.c.fault_id == fault_id).order_by(_r.c.received_at, _r.c.id))
         return [_report(r) for r in rows]
 
     def link(self, report_ids: list[int], fault_id: int) -> int:
@@ -308,8 +311,8 @@ class SqlReports:
         return int(result.rowcount)
 
     def reporter_keys(self, fault_id: int) -> list[str | None]:
-        rows = self.conn.execute(select(_r.c.reporter_id).where(_r.c.fault_id == fault_id))
-        return [r.reporter_id for r in rows]
+        rows = self.conn.execute(select(_r.c.reporter_key).where(_r.c.fault_id == fault_id))
+        return [r.reporter_key for r in rows]
 
     def submission(self, client: str, key: str) -> _Submission | None:
         k = t.idempotency_keys

@@ -144,6 +144,8 @@ reports = Table(
     Column("app_version", String(40)),
     Column("network", String(20)),
     Column("reporter_id", String(100), index=True),
+    # Who, for counting affected users: the reporter id, else a keyed hash of the contact.
+    Column("reporter_key", String(80)),
     Column("contact_kind", String(10)),
     Column("contact_masked", String(120)),  # precomputed so lists never decrypt
     Column("contact_cipher", LargeBinary),  # Fernet token (AES-128-CBC + HMAC-SHA256)
@@ -239,6 +241,7 @@ audit_events = Table(
     Column("before", JSON),
     Column("after", JSON),
 )
+Index("ix_reports_fault_id_reporter_key", reports.c.fault_id, reports.c.reporter_key)
 Index("ix_audit_events_fault_id_id", audit_events.c.fault_id, audit_events.c.id)
 Index("ix_audit_events_entity", audit_events.c.entity, audit_events.c.entity_id)
 

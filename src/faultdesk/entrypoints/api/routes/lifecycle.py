@@ -14,7 +14,7 @@ from faultdesk.domain.lifecycle import ActionStatus
 from faultdesk.entrypoints.api.deps import ActorDep, DeskDep
 from faultdesk.entrypoints.api.schemas import FaultDetailOut, FaultOut, ReportOut, Text200, Text5000
 from faultdesk.entrypoints.api.transitions import BODY_OF, TransitionIn, command_of
-from faultdesk.services import faults, lifecycle
+from faultdesk.services import faults, impact, lifecycle
 from faultdesk.services.records import FaultView
 
 router = APIRouter(prefix="/api/v1", tags=["lifecycle"])
@@ -159,6 +159,22 @@ class EstimateIn(BaseModel):
 def set_estimate(number: str, body: EstimateIn, desk: DeskDep, actor: ActorDep, response: Response) -> FaultDetailOut:
     view = lifecycle.set_estimate(desk, number, body.estimated_users, body.source, actor=actor)
     return _detail(desk, view, actor, response)
+
+
+class ImpactOut(BaseModel):
+    affected_users: int = Field(description="distinct reporters (by reporter id, else by contact)")
+    estimated_users: int | None
+    estimate_source: str | None
+    by_channel: dict[str, int]
+    by_device: dict[str, int]
+    by_os: dict[str, int]
+    by_app_version: dict[str, int]
+
+
+@router.get("/faults/{number}/impact", response_model=ImpactOut)
+def fault_impact(number: str, desk: DeskDep, actor: ActorDep) -> ImpactOut:
+    """Distinct affected users, broken down by channel, device, OS and app version."""
+    return ImpactOut(**vars(impact.breakdown(desk, number, actor=actor)))
 
 
 class ReporterConfirmIn(BaseModel):
