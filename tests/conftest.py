@@ -25,6 +25,7 @@ from faultdesk.config import Settings
 from faultdesk.domain.clock import FixedClock
 from faultdesk.domain.roles import Role
 from faultdesk.services.catalogue import ensure_default_fault_types
+from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_token, create_user
 
@@ -131,15 +132,20 @@ def client(wiring: Wiring) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.fixture
-def staff(wiring: Wiring) -> dict[str, dict[str, str]]:
-    """One user per role; role name -> Authorization header."""
+def create_staff(desk: Desk, *, emails: bool = False) -> dict[str, dict[str, str]]:
+    """One user per role (ids 1…6 in Role order); role name -> Authorization header."""
     headers: dict[str, dict[str, str]] = {}
     for role in Role:
-        create_user(wiring.desk, f"{role.value}1", role, "correct-horse", actor=Actor.system())
-        token = create_token(wiring.desk, f"{role.value}1", actor=Actor.system())
-        headers[role.value] = {"Authorization": f"Bearer {token}"}
+        name = f"{role.value}1"
+        email = f"{name}@corp.example" if emails else None
+        create_user(desk, name, role, "correct-horse", actor=Actor.system(), email=email)
+        headers[role.value] = {"Authorization": f"Bearer {create_token(desk, name, actor=Actor.system())}"}
     return headers
+
+
+@pytest.fixture
+def staff(wiring: Wiring) -> dict[str, dict[str, str]]:
+    return create_staff(wiring.desk)
 
 
 def a_report(**overrides: object) -> dict[str, object]:

@@ -10,13 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from faultdesk.bootstrap import bootstrap
-from faultdesk.domain.roles import Role
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
 from faultdesk.services.catalogue import ensure_default_fault_types
-from faultdesk.services.records import Actor
-from faultdesk.services.staff import create_token, create_user
-from tests.conftest import FAST_PASSWORDS, a_report
+from tests.conftest import FAST_PASSWORDS, a_report, create_staff
 from tests.integration.lifecycle_helpers import drive, take
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer
 
@@ -44,19 +41,7 @@ def desk_env(settings, clock, peers):
     )
     wired = bootstrap(configured, clock=clock, passwords=FAST_PASSWORDS)
     ensure_default_fault_types(wired.desk)
-    headers = {}
-    for role in Role:
-        create_user(
-            wired.desk,
-            f"{role.value}1",
-            role,
-            "correct-horse",
-            actor=Actor.system(),
-            email=f"{role.value}1@corp.example",
-        )
-        headers[role.value] = {
-            "Authorization": f"Bearer {create_token(wired.desk, f'{role.value}1', actor=Actor.system())}"
-        }
+    headers = create_staff(wired.desk, emails=True)
     with TestClient(create_app(wiring=wired)) as client:
         yield wired, client, headers, smtp, http
     wired.engine.dispose()

@@ -28,7 +28,7 @@ from faultdesk.domain.sla import ClockKind, ClockPolicy, start_clock
 from faultdesk.services import clocks, delivery
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user
-from tests.conftest import FAST_PASSWORDS, NOW, TEST_SECRET, a_report
+from tests.conftest import FAST_PASSWORDS, NOW, TEST_SECRET, a_report, create_staff
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer, free_port
 
 DUE_CLOCKS = 10_000
@@ -168,24 +168,11 @@ def test_serve_alone_on_sqlite_emails_a_new_p0(tmp_path):
     settings = Settings(home=tmp_path, database_url=f"sqlite:///{db}", secret_key=TEST_SECRET)
     from faultdesk.adapters.db.migrate import upgrade
     from faultdesk.services.catalogue import ensure_default_fault_types
-    from faultdesk.services.staff import create_token
 
     wired = bootstrap(settings, passwords=FAST_PASSWORDS)
     upgrade(wired.engine)
     ensure_default_fault_types(wired.desk)
-    tokens = {}
-    for role in Role:
-        create_user(
-            wired.desk,
-            f"{role.value}1",
-            role,
-            "correct-horse",
-            actor=Actor.system(),
-            email=f"{role.value}1@corp.example",
-        )
-        tokens[role.value] = {
-            "Authorization": f"Bearer {create_token(wired.desk, f'{role.value}1', actor=Actor.system())}"
-        }
+    tokens = create_staff(wired.desk, emails=True)
     wired.engine.dispose()
     with SmtpServer() as smtp:
         port = free_port()

@@ -11,7 +11,7 @@ from faultdesk.domain.roles import Permission
 from faultdesk.services import clocks, impact
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
-from faultdesk.services.intake import ReportDraft, store_report
+from faultdesk.services.intake import ReportDraft, catalogue_ids, store_report
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
     Actor,
@@ -128,19 +128,11 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
 
 
 def _catalogue_ids(uow: UnitOfWork, reg: FaultRegistration) -> tuple[int | None, int | None]:
-    if reg.function and not reg.product:
-        raise RuleViolation.one("function", "needs a product", "需同时指定产品")
-    if not reg.product:
-        return None, None
-    product_id = uow.catalogue.product_id(reg.product)
-    if product_id is None:
-        raise RuleViolation.one("product", "unknown product", "未知产品")
-    if not reg.function:
-        return product_id, None
-    fn = uow.catalogue.function(reg.product, reg.function)
-    if fn is None:
-        raise RuleViolation.one("function", "unknown function of this product", "该产品下无此功能")
-    return product_id, fn.id
+    problems: list[FieldProblem] = []
+    ids = catalogue_ids(uow, reg.product, reg.function, problems)
+    if problems:
+        raise RuleViolation(problems)
+    return ids
 
 
 def _linkable_reports(uow: UnitOfWork, report_ids: list[int]) -> list[ReportView]:

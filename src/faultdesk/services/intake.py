@@ -128,19 +128,7 @@ def _admit(
             contact = Contact.parse(draft.contact)
         except RuleViolation as exc:
             problems.extend(exc.problems)
-    product_id = function_id = None
-    if draft.function and not draft.product:
-        problems.append(FieldProblem("function", "needs a product", "需同时指定产品"))
-    elif draft.product:
-        product_id = uow.catalogue.product_id(draft.product)
-        if product_id is None:
-            problems.append(FieldProblem("product", "unknown product", "未知产品"))
-        elif draft.function:
-            fn = uow.catalogue.function(draft.product, draft.function)
-            if fn is None:
-                problems.append(FieldProblem("function", "unknown function of this product", "该产品下无此功能"))
-            else:
-                function_id = fn.id
+    product_id, function_id = catalogue_ids(uow, draft.product, draft.function, problems)
     if problems:
         raise RuleViolation(problems)
     report = Report(
@@ -161,6 +149,28 @@ def _admit(
         created_by=actor.id,
     )
     return report, product_id, function_id
+
+
+def catalogue_ids(
+    uow: UnitOfWork, product: str | None, function: str | None, problems: list[FieldProblem]
+) -> tuple[int | None, int | None]:
+    """The ids of a product code and one of its function codes; what is wrong goes to ``problems``."""
+    if function and not product:
+        problems.append(FieldProblem("function", "needs a product", "需同时指定产品"))
+        return None, None
+    if not product:
+        return None, None
+    product_id = uow.catalogue.product_id(product)
+    if product_id is None:
+        problems.append(FieldProblem("product", "unknown product", "未知产品"))
+        return None, None
+    if not function:
+        return product_id, None
+    fn = uow.catalogue.function(product, function)
+    if fn is None:
+        problems.append(FieldProblem("function", "unknown function of this product", "该产品下无此功能"))
+        return product_id, None
+    return product_id, fn.id
 
 
 def _replay(desk: Desk, client: str, key: str, fingerprint: str) -> SubmittedReport | None:
