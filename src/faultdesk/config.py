@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     severity_p1_users: int = Field(default=100, ge=1)
     severity_p0_users: int = Field(default=1000, ge=2)
     max_body_bytes: int = 64 * 1024
-    db_pool_size: int = 10
+    db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process
     session_max_age_s: int = 12 * 3600
     # Business calendar and messages.

@@ -327,6 +327,7 @@ def announce_year(desk: Desk, year: int, *, actor: Actor) -> None:
         uow.settings.announce_year(year, now)
         uow.audit.record(AuditEvent(now, actor, "calendar", str(year), "year_announced"))
         uow.commit()
+    desk.calendar_cache.clear()
 
 
 def calendar_warnings(desk: Desk, *, actor: Actor) -> list[str]:

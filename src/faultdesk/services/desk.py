@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,6 +13,30 @@ from faultdesk.domain.numbering import NumberFormat
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.ports import PasswordHasher, Renderer, Secrets, UnitOfWork
+
+
+class CalendarCache:
+    """The organisation's calendar overrides, kept for a short while: every report starts a
+    business-hours clock, and two SELECTs per report for data that changes a few times a year
+    cost more than the report's own INSERT. Changes made here clear it at once; other
+    processes see them within ``ttl_s``."""
+
+    def __init__(self, ttl_s: float = 30.0) -> None:
+        self.ttl_s = ttl_s
+        self._value: BusinessCalendar | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, load: Callable[[], BusinessCalendar]) -> BusinessCalendar:
+        with self._lock:
+            if self._value is None or time.monotonic() >= self._expires:
+                self._value = load()
+                self._expires = time.monotonic() + self.ttl_s
+            return self._value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._value = None
 
 
 @dataclass(frozen=True)
@@ -27,3 +53,4 @@ class Desk:
     policy: ClockPolicy = field(default_factory=ClockPolicy)
     language: str = "zh"
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
+    calendar_cache: CalendarCache = field(default_factory=CalendarCache)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from faultdesk.domain.errors import Conflict, DomainError, FieldProblem, RuleViolation
 from faultdesk.domain.reports import Channel, Contact, Network, Report, check_report_times
@@ -54,7 +54,7 @@ class DuplicateSubmission(Conflict):
 def submit_report(
     desk: Desk, draft: ReportDraft, *, actor: Actor, client: str, idempotency_key: str | None = None
 ) -> SubmittedReport:
-    fingerprint = draft.fingerprint()
+    fingerprint = draft.fingerprint() if idempotency_key else ""
     if idempotency_key:
         replay = _replay(desk, client, idempotency_key, fingerprint)
         if replay:
@@ -82,6 +82,7 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
     now = desk.clock.now()
     report, product_id, function_id = _admit(desk, uow, draft, now=now, actor=actor)
     contact = report.contact
+    key = impact.reporter_key(desk, report)
     report_id = uow.reports.add(
         report,
         token_hash=desk.secrets.digest(token),
@@ -90,7 +91,7 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
         product_id=product_id,
         function_id=function_id,
         at=now,
-        reporter_key=impact.reporter_key(desk, report),
+        reporter_key=key,
     )
     uow.audit.record(
         AuditEvent(
@@ -107,8 +108,29 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
             },
         )
     )
-    view = uow.reports.get(report_id)
-    assert view is not None
+    # The view from what was just written: no read-back on the intake path.
+    view = ReportView(
+        id=report_id,
+        channel=report.channel,
+        received_at=report.received_at,
+        occurred_at=report.occurred_at,
+        scenario=report.scenario,
+        symptom=report.symptom,
+        device_model=report.device_model,
+        os_version=report.os_version,
+        app_version=report.app_version,
+        network=report.network,
+        reporter_id=report.reporter_id,
+        contact_kind=contact.kind if contact else None,
+        contact_masked=contact.masked() if contact else None,
+        description=report.description,
+        product_code=report.product_code,
+        function_code=report.function_code,
+        fault_id=None,
+        fault_number=None,
+        created_at=now,
+        reporter_key=key,
+    )
     clocks.on_report(desk, uow, view, now)
     return view
 
@@ -133,9 +155,9 @@ def _admit(
         raise RuleViolation(problems)
     report = Report(
         channel=draft.channel,
-        received_at=received_at,
+        received_at=received_at.astimezone(UTC),  # stored and shown in UTC, whatever zone was sent
         symptom=draft.symptom,
-        occurred_at=draft.occurred_at,
+        occurred_at=draft.occurred_at.astimezone(UTC) if draft.occurred_at else None,
         scenario=draft.scenario,
         device_model=draft.device_model,
         os_version=draft.os_version,

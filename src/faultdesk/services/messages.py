@@ -23,8 +23,12 @@ log = logging.getLogger("faultdesk.messages")
 
 def calendar(desk: Desk, uow: UnitOfWork) -> BusinessCalendar:
     """The official calendar with this organisation's overrides."""
-    holidays, workdays, years = uow.settings.overrides()
-    return calendar_with(desk.calendar, holidays=holidays, workdays=workdays, announced_years=years)
+
+    def load() -> BusinessCalendar:
+        holidays, workdays, years = uow.settings.overrides()
+        return calendar_with(desk.calendar, holidays=holidays, workdays=workdays, announced_years=years)
+
+    return desk.calendar_cache.get(load)
 
 
 def render(desk: Desk, uow: UnitOfWork, key: str, context: dict[str, Any]) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from faultdesk.domain.sla import Clock, ClockKind, ClockState, Mode
 from faultdesk.services.records import ClockRow, Outgoing, StoredMessage
 
 _c, _o = t.clocks, t.outbox
+_INSERT_CLOCK = insert(_c)  # built once: executed with parameters on the hot intake path
 
 
 def _clock_values(clock: Clock) -> dict[str, Any]:
@@ -67,10 +68,13 @@ class SqlClocks:
         report_id: int | None = None,
         improvement_id: int | None = None,
     ) -> int:
-        stmt = insert(_c).values(
-            fault_id=fault_id, report_id=report_id, improvement_id=improvement_id, **_clock_values(clock)
-        )
-        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+        params = {
+            "fault_id": fault_id,
+            "report_id": report_id,
+            "improvement_id": improvement_id,
+            **_clock_values(clock),
+        }
+        return int(self.conn.execute(_INSERT_CLOCK, params).inserted_primary_key[0])  # type: ignore[index]
 
     def save(self, row_id: int, clock: Clock) -> None:
         self.conn.execute(update(_c).where(_c.c.id == row_id).values(**_clock_values(clock)))

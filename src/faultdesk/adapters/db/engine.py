@@ -11,7 +11,9 @@ from sqlalchemy.pool import QueuePool
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per request; connections are recycled instead, and a
+    # connection the server dropped fails one request rather than every checkout paying for it.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -14,7 +14,7 @@ from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 
 
-def get_desk(request: Request) -> Desk:
+async def get_desk(request: Request) -> Desk:  # async: no threadpool hop for a dictionary lookup
     desk: Desk = request.app.state.desk
     return desk
 
