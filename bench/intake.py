@@ -34,7 +34,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,6 +52,9 @@ RATE_LIMIT = "10000000/minute"
 TARGET_RATIO_RPS = 0.70
 TARGET_RATIO_P95 = 1.5
 READY_TIMEOUT_S = 60.0
+QUIET_BUSY = 0.15  # machine busy share that counts as quiet before a measurement
+QUIET_WAIT_S = 15.0
+OTHERS_WARN_CORES = 0.15  # other processes' CPU during a measurement, in cores
 LOADGEN_TIMEOUT_S = 600.0
 
 SYMPTOMS = (
@@ -217,7 +220,7 @@ async def _open_spread(params: dict[str, Any], warm: Iterator[bytes], tally: Tal
         conn = Connection(port)
         await conn.open()
         await _send(conn, next(warm), tally)
-        if workers == 1:
+        if workers == 1 or conn.writer is None:  # one process, or a failed first request: nothing to spread
             conns.append(conn)
             continue
         owner = connection_owners(params["server_pid"], port).get(conn.local_port, -1)
@@ -249,9 +252,11 @@ async def loadgen(params: dict[str, Any]) -> dict[str, Any]:
     requests = [report_request(i, tag, port, now) for i in range(n)]
     latencies = [0.0] * n
     indices = iter(range(n))
+    cpu_before = CpuSnapshot.take()
     started = time.perf_counter()
     tallies = await asyncio.gather(*(_worker(c, requests, indices, latencies) for c in conns))
     elapsed = time.perf_counter() - started
+    use = cpu_use(cpu_before, CpuSnapshot.take(), params["server_pid"])
     for c in conns:
         await c.close()
 
@@ -268,6 +273,11 @@ async def loadgen(params: dict[str, Any]) -> dict[str, Any]:
         "error_samples": (samples or warm_tally.samples)[:5],
         "warmup_errors": warm_tally.errors,
         "connections_per_pid": {str(k): v for k, v in owners.items()},
+        # Where the CPU went: is the server (one GIL per process) or the machine (2 cores) the limit?
+        "server_cpu_ms_per_request": use["server"] * 1000 / n,
+        "machine_busy": use["machine_busy"],
+        "others_cores": use["others"] / elapsed,
+        "loadgen_cores": use["loadgen"] / elapsed,
     }
 
 
@@ -285,33 +295,96 @@ def loadgen_main(raw: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Which server process holds which connection (Linux /proc; nothing is added to the server)
+# /proc readings: who holds which connection, who used the CPU (nothing is added to the server)
 # ---------------------------------------------------------------------------------------------
 
 
-def _processes(keep: Callable[[list[str]], bool]) -> list[int]:
-    """Pids whose /proc stat fields (after the command name: state, ppid, pgrp, ...) pass ``keep``."""
-    found = []
+def _process_stats() -> dict[int, tuple[str, list[str]]]:
+    """Pid -> (command name, the /proc stat fields after it: state, ppid, pgrp, ...)."""
+    stats = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces or parentheses: the fields follow the last ")".
-        if keep(stat.rsplit(")", 1)[1].split()):
-            found.append(int(entry.name))
-    return found
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                # The command name may hold spaces or parentheses: the fields follow the last ")".
+                head, _, rest = (entry / "stat").read_text().rpartition(")")
+                stats[int(entry.name)] = (head.partition("(")[2], rest.split())
+    return stats
 
 
 def _process_tree(root: int) -> set[int]:
+    parents = {pid: int(fields[1]) for pid, (_, fields) in _process_stats().items()}
     tree, grew = {root}, True
     while grew:
-        found = set(_processes(lambda fields: int(fields[1]) in tree)) - tree
+        found = {pid for pid, ppid in parents.items() if ppid in tree} - tree
         tree |= found
         grew = bool(found)
     return tree
+
+
+def machine_cpu() -> tuple[float, float]:
+    """The machine's (busy, total) CPU seconds since boot."""
+    cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = cpu[3] + cpu[4]  # idle + iowait
+    return (sum(cpu) - idle) / tick, sum(cpu) / tick
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    machine: tuple[float, float]
+    processes: dict[int, tuple[str, float]]  # pid -> (command name, CPU seconds so far)
+
+    @classmethod
+    def take(cls) -> CpuSnapshot:
+        tick = os.sysconf("SC_CLK_TCK")
+        # utime and stime are the 12th and 13th fields after the command name.
+        procs = {pid: (comm, (int(f[11]) + int(f[12])) / tick) for pid, (comm, f) in _process_stats().items()}
+        return cls(machine_cpu(), procs)
+
+
+def cpu_use(before: CpuSnapshot, after: CpuSnapshot, server_pid: int) -> dict[str, float]:
+    """CPU seconds of the server's processes, PostgreSQL, the load generator and everything else.
+
+    "Everything else" is other people's work on the same 2 cores: when it is large, the figures are not
+    the server's alone. Processes that came and went inside the window are missed (a backend the pool
+    opened and closed, a short test), so "database" and "others" are lower bounds.
+    """
+    tree = _process_tree(server_pid)
+    use = {"server": 0.0, "database": 0.0, "loadgen": 0.0, "others": 0.0}
+    for pid, (comm, cpu) in after.processes.items():
+        spent = cpu - before.processes.get(pid, (comm, 0.0))[1]
+        if pid in tree:
+            use["server"] += spent
+        elif pid == os.getpid():
+            use["loadgen"] += spent
+        elif comm == "postgres":
+            use["database"] += spent
+        else:
+            use["others"] += spent
+    busy, total = after.machine[0] - before.machine[0], after.machine[1] - before.machine[1]
+    use["machine_busy"] = busy / max(1e-9, total)
+    return use
+
+
+def busy_share(seconds: float) -> float:
+    """How busy the machine is over ``seconds``."""
+    busy, total = machine_cpu()
+    time.sleep(seconds)
+    busy_after, total_after = machine_cpu()
+    return (busy_after - busy) / max(1e-9, total_after - total)
+
+
+def wait_until_quiet() -> float:
+    """Waits (a bounded while) for the machine to go quiet; returns how busy it was at the end.
+
+    On 2 shared cores, someone else's test run takes CPU from the server and the database and
+    changes every figure; starting in a quiet moment avoids the worst of it.
+    """
+    deadline = time.monotonic() + QUIET_WAIT_S
+    share = busy_share(0.5)
+    while share > QUIET_BUSY and time.monotonic() < deadline:
+        share = busy_share(1.0)
+    return share
 
 
 def connection_owners(server_pid: int, port: int) -> dict[int, int]:
@@ -363,6 +436,11 @@ class Measured:
     figures: Figures
     connections_per_pid: dict[str, int]
     error_samples: list[str]
+    server_cpu_ms_per_request: float
+    machine_busy: float
+    busy_before: float  # the machine's load before the server started: should be near 0
+    others_cores: float  # CPU other people's processes used during the measurement
+    server_log_tail: list[str]  # kept when requests failed: the temp dir is gone afterwards
 
 
 @dataclass(frozen=True)
@@ -401,6 +479,13 @@ class Processes:
         return proc
 
     def stop(self, proc: subprocess.Popen[bytes]) -> None:
+        # Its processes (uvicorn's workers too), listed while the leader is not yet reaped: until then
+        # neither its pid nor its group id can belong to anyone else. The start time pins each pid.
+        family: dict[int, str] = {}
+        if proc.poll() is None:
+            stats = _process_stats()
+            tree = _process_tree(proc.pid)
+            family = {pid: f[19] for pid, (_, f) in stats.items() if pid in tree or int(f[2]) == proc.pid}
         # SIGTERM to the group lets uvicorn shut down with its worker processes; SIGKILL if it does not.
         for sig, grace in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
             if proc.poll() is not None:
@@ -409,11 +494,12 @@ class Processes:
                 os.killpg(proc.pid, sig)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=grace)
-        # A straggler of the group (an orphaned uvicorn worker) is ended by its own pid, found by
-        # its group id: once the leader is reaped the group id alone is no proof the process is ours.
-        for pid in _processes(lambda fields: int(fields[2]) == proc.pid):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
+        # A straggler (a uvicorn worker that outlived its parent) is ended by pid, if it is still the same process.
+        now = _process_stats()
+        for pid, started in family.items():
+            if pid in now and now[pid][1][19] == started:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
         if proc in self._running:
             self._running.remove(proc)
 
@@ -499,6 +585,7 @@ def measure(
     port = free_port()
     log = store.home / f"{kind}.log"
     settle(store)
+    busy_before = wait_until_quiet()
     with log.open("wb") as out:
         server = procs.start(
             server_command(kind, port, workers),
@@ -529,7 +616,7 @@ def measure(
         finally:
             procs.stop(gen)
         if gen.returncode != 0:
-            raise RuntimeError(f"load generator failed with {gen.returncode}; server log: {log}")
+            raise RuntimeError(f"load generator failed with {gen.returncode}; server log:\n{log.read_text()[-3000:]}")
     finally:
         procs.stop(server)
     result = json.loads(raw)
@@ -543,9 +630,20 @@ def measure(
     )
     say(
         f"  {kind:<9} {figures.rps:8.1f} req/s  p50 {figures.p50_ms:6.2f}  p95 {figures.p95_ms:6.2f}  "
-        f"p99 {figures.p99_ms:6.2f} ms  errors {figures.errors}  statuses {result['statuses']}"
+        f"p99 {figures.p99_ms:6.2f} ms  errors {figures.errors}  statuses {result['statuses']}  "
+        f"server CPU {result['server_cpu_ms_per_request']:.2f} ms/request; load generator {result['loadgen_cores']:.2f} cores, "
+        f"others {result['others_cores']:.2f} cores, machine {result['machine_busy']:.0%} busy"
     )
-    return Measured(figures, result["connections_per_pid"], result["error_samples"])
+    return Measured(
+        figures,
+        result["connections_per_pid"],
+        result["error_samples"],
+        result["server_cpu_ms_per_request"],
+        result["machine_busy"],
+        busy_before,
+        result["others_cores"],
+        log.read_text(errors="replace").splitlines()[-20:] if figures.errors else [],
+    )
 
 
 @contextlib.contextmanager
@@ -655,14 +753,26 @@ def notes(runs: list[dict[str, Any]]) -> list[str]:
         if r["workers"] == SERVE_DEFAULT_WORKERS:
             out.append(f"{r['store']}: {r['workers']} API process, the `faultdesk serve` default that `make run` uses")
         else:
+            out.append(f"{r['store']}: {r['workers']} API processes (the `faultdesk serve` default is 1)")
             for kind in ("faultdesk", "baseline"):
                 split = sorted(r[kind].connections_per_pid.values(), reverse=True)
-                out.append(f"{r['store']}: {kind} connections per worker process: {split}")
+                out.append(f"{r['store']}: {kind} keep-alive connections per API process: {split}")
+        fd, bl = r["faultdesk"], r["baseline"]
+        out.append(
+            f"{r['store']}: server CPU per request {fd.server_cpu_ms_per_request:.2f} ms (faultdesk) vs "
+            f"{bl.server_cpu_ms_per_request:.2f} ms (baseline); machine busy {fd.machine_busy:.0%} vs {bl.machine_busy:.0%}"
+        )
         for kind in ("faultdesk", "baseline"):
             m: Measured = r[kind]
             if m.figures.errors:
                 out.append(f"WARNING: {r['store']} {kind}: {m.figures.errors} requests failed; the figures are void")
                 out.extend(f"  e.g. {s}" for s in m.error_samples)
+                out.extend(f"  server log: {line}" for line in m.server_log_tail)
+            if m.busy_before > QUIET_BUSY or m.others_cores > OTHERS_WARN_CORES:
+                out.append(
+                    f"WARNING: {r['store']} {kind}: other work shared the machine ({m.busy_before:.0%} busy before the"
+                    f" start, {m.others_cores:.2f} cores used by other processes during the run): the figures are noisy"
+                )
     return out
 
 
