@@ -14,13 +14,16 @@ from faultdesk.adapters.db.uow import SqlUnitOfWork
 from faultdesk.adapters.holidays_cn import official_calendar
 from faultdesk.adapters.notify import DingTalkNotifier, FeishuNotifier, SmtpNotifier, WebhookNotifier, WeComNotifier
 from faultdesk.adapters.passwords import Argon2Passwords
+from faultdesk.adapters.search import KnownIssueIndex, build_analyzer
 from faultdesk.adapters.templating import JinjaRenderer
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
+from faultdesk.domain.matching import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.delivery import Notifier
 from faultdesk.services.desk import Desk
+from faultdesk.services.known_issues import KnownIssueLibrary
 from faultdesk.services.ports import PasswordHasher
 
 
@@ -82,8 +85,16 @@ def bootstrap(
         policy=ClockPolicy(warn_share=settings.warn_share),
         language=settings.language,
         channels=frozenset(notifiers),
+        known_issues=KnownIssueLibrary(index_factory),
+        auto_link_confidence=settings.auto_link_confidence,
     )
     return Wiring(settings, engine, desk, notifiers)
+
+
+def index_factory(product_terms: list[str], groups: list[list[str]]) -> KnownIssueIndex:
+    """A fresh known-issue index: jieba with the catalogue's terms, the stored synonyms (or ours)."""
+    synonyms = Synonyms.from_groups(groups) if groups else DEFAULT_SYNONYMS
+    return KnownIssueIndex(build_analyzer(product_terms, synonyms))
 
 
 def _hhmm(text: str) -> time:

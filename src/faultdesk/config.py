@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Severity rules (DESIGN §1): more than p0 users → P0, p1..p0 users → P1.
     severity_p1_users: int = Field(default=100, ge=1)
     severity_p0_users: int = Field(default=1000, ge=2)
+    # Known-issue matching: a waiting report is linked to an open fault automatically when the
+    # best match's confidence (0–1) reaches this; the same bar marks a new fault as a recurrence.
+    auto_link_confidence: float = Field(default=0.8, gt=0, le=1)
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process

@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Mapping
 
-from faultdesk.services import clocks, delivery, intake
+from faultdesk.services import clocks, delivery, intake, known_issues
 from faultdesk.services.delivery import Notifier
 from faultdesk.services.desk import Desk
 
@@ -32,7 +32,11 @@ def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
         sent, retried, dead = sent + result.sent, retried + result.retried, dead + result.dead
         if result.sent + result.retried + result.dead < MESSAGE_BATCH:
             break
+    linked = 0
+    while n := known_issues.auto_link_new_reports(desk):
+        linked += n
     return {
+        "reports_auto_linked": linked,
         "clocks_fired": fired,
         "messages_sent": sent,
         "messages_retried": retried,

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
@@ -54,3 +55,5 @@ class Desk:
     language: str = "zh"
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
     calendar_cache: CalendarCache = field(default_factory=CalendarCache)
+    known_issues: Any = None  # KnownIssueLibrary (services.known_issues); Any to avoid an import cycle
+    auto_link_confidence: float = 0.8

@@ -8,7 +8,7 @@ from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, RuleViolat
 from faultdesk.domain.faults import Fault, FaultStatus
 from faultdesk.domain.numbering import registration_day
 from faultdesk.domain.roles import Permission
-from faultdesk.services import clocks, impact
+from faultdesk.services import clocks, impact, known_issues
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.intake import ReportDraft, catalogue_ids, store_report
@@ -117,6 +117,25 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
                     fault_id=fault_id,
                     before={"fault": None},
                     after={"fault": fault.number},
+                )
+            )
+        earlier = known_issues.recurrence_of(desk, uow, uow.reports.for_fault(fault_id))
+        if earlier is not None and earlier.fault_id is not None:
+            # A confident match to a resolved or archived fault: this one is its recurrence (复发).
+            uow.faults.update(fault_id, 1, {"recurrence": "recurrence", "related_fault_id": earlier.fault_id}, now)
+            uow.audit.record(
+                AuditEvent(
+                    at=now,
+                    actor=Actor.system(),
+                    entity="fault",
+                    entity_id=fault.number,
+                    action="recurrence_detected",
+                    fault_id=fault_id,
+                    after={
+                        "related_fault": earlier.fault_number,
+                        "confidence": earlier.confidence,
+                        "terms": earlier.terms,
+                    },
                 )
             )
         view = uow.faults.by_id(fault_id)

@@ -264,3 +264,14 @@ class StoredMessage:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    id: int
+    product_code: str
+    version: str
+    released_on: date
+    notes: str
+    known_issues: str | None
+    created_at: datetime

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from faultdesk.adapters.db import tables as t
+from faultdesk.domain.errors import Conflict
 from faultdesk.domain.faults import Criticality, Fault, FaultStatus, FaultType, Severity
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle, Recurrence, TestCase
 from faultdesk.domain.reports import Channel, ContactKind, Network, Report
@@ -27,6 +28,7 @@ from faultdesk.services.records import (
     KbArticleRecord,
     Page,
     ProductFunctionRecord,
+    ReleaseRecord,
     ReportFilter,
     ReportView,
     SeverityChange,
@@ -307,6 +309,27 @@ class SqlReports:
         )
         return int(result.rowcount)
 
+    def since(self, last_id: int, limit: int) -> list[ReportView]:
+        rows = self.conn.execute(_report_select().where(_r.c.id > last_id).order_by(_r.c.id).limit(limit))
+        return [_report(r) for r in rows]
+
+    def unmatched(self, limit: int) -> list[ReportView]:
+        """Reports not yet linked that the matcher has not looked at."""
+        stmt = _report_select().where(_r.c.fault_id.is_(None), _r.c.matched_at.is_(None)).order_by(_r.c.id).limit(limit)
+        return [_report(r) for r in self.conn.execute(stmt)]
+
+    def mark_matched(self, report_ids: list[int], at: datetime) -> None:
+        if report_ids:
+            self.conn.execute(update(_r).where(_r.c.id.in_(report_ids)).values(matched_at=at))
+
+    def faults_of(self, report_ids: list[int]) -> dict[int, int]:
+        if not report_ids:
+            return {}
+        rows = self.conn.execute(
+            select(_r.c.id, _r.c.fault_id).where(_r.c.id.in_(report_ids), _r.c.fault_id.is_not(None))
+        )
+        return {r.id: r.fault_id for r in rows}
+
     def unlink(self, report_id: int, fault_id: int) -> bool:
         result = self.conn.execute(
             update(_r).where(_r.c.id == report_id, _r.c.fault_id == fault_id).values(fault_id=None)
@@ -486,6 +509,18 @@ class SqlFaults:
             update(_f).where(_f.c.id == fault_id).values(affected_users=count, updated_at=at, version=version)
         )
 
+    def changed_since(self, since: datetime | None, limit: int) -> list[FaultView]:
+        """Faults registered or changed at or after ``since`` (the matcher's catch-up)."""
+        stmt = _fault_select()
+        if since is not None:
+            stmt = stmt.where(_f.c.updated_at >= since)
+        return [_fault(r) for r in self.conn.execute(stmt.order_by(_f.c.updated_at, _f.c.id).limit(limit))]
+
+    def by_ids(self, fault_ids: list[int]) -> list[FaultView]:
+        if not fault_ids:
+            return []
+        return [_fault(r) for r in self.conn.execute(_fault_select().where(_f.c.id.in_(fault_ids)))]
+
     def update(self, fault_id: int, expected_version: int, changes: dict[str, Any], at: datetime) -> bool:
         """Compare-and-set on the version: False when someone else changed the fault first."""
         result = self.conn.execute(
@@ -628,6 +663,77 @@ class SqlKnowledge:
             )
             for x in rows
         ]
+
+    def articles_since(self, last_id: int, limit: int) -> list[KbArticleRecord]:
+        k = t.kb_articles
+        rows = self.conn.execute(
+            select(k, _f.c.number)
+            .outerjoin(_f, _f.c.id == k.c.fault_id)
+            .where(k.c.id > last_id)
+            .order_by(k.c.id)
+            .limit(limit)
+        )
+        return [
+            KbArticleRecord(
+                x.id, x.number, x.title, x.symptoms, x.cause, x.fix, x.workaround, list(x.tags or []), x.created_at
+            )
+            for x in rows
+        ]
+
+    def add_release(
+        self,
+        product_id: int,
+        version: str,
+        released_on: date,
+        notes: str,
+        known_issues: str | None,
+        actor: Actor,
+        at: datetime,
+    ) -> int:
+        stmt = insert(t.releases).values(
+            product_id=product_id,
+            version=version,
+            released_on=released_on,
+            notes=notes,
+            known_issues=known_issues,
+            created_by=actor.id,
+            created_at=at,
+        )
+        try:
+            return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+        except IntegrityError as exc:
+            raise Conflict("this product already has that version", "该产品已有此版本") from exc
+
+    def releases_since(self, last_id: int, limit: int) -> list[ReleaseRecord]:
+        rel = t.releases
+        rows = self.conn.execute(
+            select(rel, _p.c.code)
+            .join(_p, _p.c.id == rel.c.product_id)
+            .where(rel.c.id > last_id)
+            .order_by(rel.c.id)
+            .limit(limit)
+        )
+        return [
+            ReleaseRecord(x.id, x.code, x.version, x.released_on, x.notes, x.known_issues, x.created_at) for x in rows
+        ]
+
+    def synonyms(self) -> tuple[list[list[str]], int]:
+        row = self.conn.execute(select(t.synonym_lists).where(t.synonym_lists.c.id == 1)).first()
+        return (list(row.groups), int(row.version)) if row else ([], 0)
+
+    def set_synonyms(self, groups: list[list[str]], at: datetime) -> int:
+        _, version = self.synonyms()
+        values = {"groups": groups, "version": version + 1, "updated_at": at}
+        if version:
+            self.conn.execute(update(t.synonym_lists).where(t.synonym_lists.c.id == 1).values(**values))
+        else:
+            self.conn.execute(insert(t.synonym_lists).values(id=1, **values))
+        return version + 1
+
+    def product_terms(self) -> list[str]:
+        names = self.conn.execute(select(_p.c.name)).scalars()
+        functions = self.conn.execute(select(_pf.c.name)).scalars()
+        return [*names, *functions]
 
 
 class SqlAudit:

@@ -155,6 +155,7 @@ reports = Table(
     Column("fault_id", ForeignKey("faults.id"), index=True),
     Column("created_by", ForeignKey("users.id")),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("matched_at", UtcDateTime),  # when the matcher last considered it for automatic linking
 )
 
 # A retried public submission returns the first answer. The token is kept encrypted so the
@@ -322,5 +323,31 @@ message_templates = Table(
     Column("lang", String(5), primary_key=True),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+# Release notes: the template's known-issue library includes "版本更新日志".
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("version", String(60), nullable=False),
+    Column("released_on", Date, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("known_issues", Text),
+    Column("created_by", ForeignKey("users.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("product_id", "version", name="uq_releases_product_version"),
+)
+
+# The admin-editable synonym list of fault vocabulary (闪退/崩溃/自动退出 …), one row.
+synonym_lists = Table(
+    "synonym_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("groups", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +18,7 @@ from faultdesk.config import Settings
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api import errors
 from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
-from faultdesk.entrypoints.api.routes import clocks, faults, lifecycle, public
+from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public
 from faultdesk.entrypoints.web import views as web
 
 
@@ -26,6 +28,8 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_worker:  # a serving process: build the index now rather than on first use
+            threading.Thread(target=_warm_index, args=(wiring,), name="faultdesk-index", daemon=True).start()
         running = (
             worker.start_in_thread(wiring.desk, wiring.notifiers, settings.worker_interval_s)
             if settings.run_worker
@@ -54,6 +58,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     app.include_router(faults.router)
     app.include_router(lifecycle.router)
     app.include_router(clocks.router)
+    app.include_router(known_issues.router)
     app.include_router(web.router)
     web.mount_static(app)
 
@@ -77,6 +82,15 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+def _warm_index(wiring: Wiring) -> None:
+    """Build the known-issue index from the database now, not on the first agent's search."""
+    try:
+        with wiring.desk.uow() as uow:
+            wiring.desk.known_issues.catch_up(uow)
+    except Exception:  # the first search builds it instead
+        logging.getLogger("faultdesk").exception("could not build the known-issue index at start")
 
 
 def app_from_env() -> FastAPI:

@@ -39,6 +39,16 @@ def current_actor(request: Request, desk: DeskDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
+def optional_actor(request: Request, desk: DeskDep) -> Actor | None:
+    """Staff when credentials are sent (a bad token is still refused), else nobody."""
+    if request.headers.get("authorization") or ("session" in request.scope and request.session.get("user_id")):
+        return current_actor(request, desk)
+    return None
+
+
+OptionalActorDep = Annotated[Actor | None, Depends(optional_actor)]
+
+
 def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

@@ -84,8 +84,38 @@ class ReportOut(BaseModel):
         )
 
 
+class CandidateOut(BaseModel):
+    """A known issue the report may be: a fault (via its own text, one of its reports or its KB
+    article), an article without a fault, or a release's known issues."""
+
+    kind: str
+    fault_number: str | None
+    title: str
+    state: str | None
+    score: float = Field(description="confidence 0–1: lexical score over the report's score against itself")
+    terms: list[str] = Field(description="the matching terms, strongest first")
+    fields: list[str] = Field(description="the fields they matched in")
+    why: list[str]
+    via: str
+
+    @classmethod
+    def of(cls, c: Any) -> CandidateOut:
+        return cls(
+            kind=c.kind,
+            fault_number=c.fault_number,
+            title=c.title,
+            state=c.state,
+            score=c.confidence,
+            terms=c.terms,
+            fields=c.fields,
+            why=c.reasons,
+            via=c.via,
+        )
+
+
 class SubmittedReportOut(BaseModel):
     report: ReportOut
+    candidates: list[CandidateOut] | None = Field(None, description="known issues, for staff callers only")
     tracking_token: str = Field(description="the reporter's key to GET /api/v1/track/{token}; shown only here")
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from faultdesk.entrypoints.api.deps import DeskDep, client_of, in_zone
+from faultdesk.entrypoints.api.deps import DeskDep, OptionalActorDep, client_of, in_zone
 from faultdesk.entrypoints.api.errors import error_body
-from faultdesk.entrypoints.api.schemas import ReportIn, ReportOut, SubmittedReportOut, TrackOut
-from faultdesk.services import faults, intake
+from faultdesk.entrypoints.api.schemas import CandidateOut, ReportIn, ReportOut, SubmittedReportOut, TrackOut
+from faultdesk.services import faults, intake, known_issues
 from faultdesk.services.records import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -58,22 +58,29 @@ def submit_report(
     request: Request,
     response: Response,
     desk: DeskDep,
+    staff: OptionalActorDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> SubmittedReportOut | JSONResponse:
-    """Report a fault. Send an ``Idempotency-Key`` header so a retry never files it twice."""
+    """Report a fault. Send an ``Idempotency-Key`` header so a retry never files it twice.
+    A staff caller (an agent entering a report) also gets the known-issue candidates."""
     refused = _limited(request)
     if refused:
         return refused
     result = intake.submit_report(
         desk,
         draft_of(body, desk.timezone),
-        actor=Actor.public(),
+        actor=staff or Actor.public(),
         client=client_of(request),
         idempotency_key=idempotency_key,
     )
     if result.replayed:
         response.status_code = status.HTTP_200_OK
-    return SubmittedReportOut(report=ReportOut.of(result.report), tracking_token=result.tracking_token)
+    candidates = None
+    if staff is not None:
+        candidates = [CandidateOut.of(c) for c in known_issues.report_candidates(desk, result.report.id, actor=staff)]
+    return SubmittedReportOut(
+        report=ReportOut.of(result.report), tracking_token=result.tracking_token, candidates=candidates
+    )
 
 
 @router.get("/track/{token}", response_model=TrackOut)

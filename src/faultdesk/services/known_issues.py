@@ -1,0 +1,338 @@
+"""Known-issue matching (stage 2's "is this a known or recurring fault?"), answered at intake.
+
+Each process keeps an in-memory index of earlier reports, faults, knowledge-base articles and
+release notes, and catches up from the database before every search (new rows by id, changed
+faults by ``updated_at``): a report is searchable as soon as it is committed, several API
+processes stay consistent, and a restart rebuilds from the database. Hits on reports and
+articles are mapped to their faults; each candidate carries a confidence (its lexical score
+over the query's score against itself) and the reasons: matching terms and fields.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Protocol
+
+from faultdesk.domain import lifecycle as lc
+from faultdesk.domain.errors import NotFound, RuleViolation
+from faultdesk.domain.matching import DocumentKey, DocumentKind, MatchCandidate, MatchDocument, MatchField
+from faultdesk.domain.roles import Permission
+from faultdesk.services.access import require
+from faultdesk.services.desk import Desk
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import Actor, AuditEvent, FaultView, KbArticleRecord, ReleaseRecord, ReportView
+
+BATCH = 5000
+
+
+class KnownIssueSearch(Protocol):
+    def add(self, doc: MatchDocument) -> None: ...
+    def search(
+        self,
+        query: MatchDocument,
+        *,
+        now: datetime,
+        k: int = 10,
+        kinds: Collection[DocumentKind] | None = None,
+        exclude: Collection[DocumentKey] = (),
+    ) -> list[MatchCandidate]: ...
+
+
+IndexFactory = Callable[[list[str], list[list[str]]], KnownIssueSearch]  # (product terms, synonym groups)
+
+
+def report_doc(r: ReportView) -> MatchDocument:
+    return MatchDocument(
+        id=str(r.id),
+        kind=DocumentKind.REPORT,
+        title=r.symptom,
+        scenario=r.scenario or "",
+        body=r.description or "",
+        device=r.device_model or "",
+        os_version=r.os_version or "",
+        app_version=r.app_version or "",
+        product=r.product_code or "",
+        function=r.function_code or "",
+        channel=r.channel.value,
+        created_at=r.received_at,
+    )
+
+
+def fault_doc(f: FaultView) -> MatchDocument:
+    return MatchDocument(
+        id=str(f.id),
+        kind=DocumentKind.FAULT,
+        title=f.title,
+        body=f.known_issue or "",
+        product=f.product_code or "",
+        function=f.function_code or "",
+        type_code=f.type_code,
+        created_at=f.registered_at,
+        is_open=f.status in lc.OPEN_STATES,
+    )
+
+
+def kb_doc(a: KbArticleRecord) -> MatchDocument:
+    return MatchDocument(
+        id=str(a.id),
+        kind=DocumentKind.KB,
+        title=a.title,
+        scenario=a.symptoms,
+        body=" ".join(x for x in (a.cause, a.fix, a.workaround or "", " ".join(a.tags)) if x),
+        created_at=a.created_at,
+    )
+
+
+def release_doc(r: ReleaseRecord) -> MatchDocument:
+    return MatchDocument(
+        id=str(r.id),
+        kind=DocumentKind.RELEASE,
+        title=f"{r.product_code} {r.version} {r.known_issues or ''}".strip(),
+        body=r.notes,
+        app_version=r.version,
+        product=r.product_code,
+        created_at=r.created_at,
+    )
+
+
+@dataclass
+class KnownIssueLibrary:
+    """The process's index and how far it has read the database."""
+
+    factory: IndexFactory
+    index: KnownIssueSearch | None = None
+    synonyms_version: int = -1
+    last_report: int = 0
+    last_kb: int = 0
+    last_release: int = 0
+    faults_since: datetime | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def catch_up(self, uow: UnitOfWork) -> KnownIssueSearch:
+        with self.lock:
+            groups, version = uow.knowledge.synonyms()
+            if self.index is None or version != self.synonyms_version:
+                # Synonyms change how text is indexed: a new list means a fresh index.
+                self.index = self.factory(uow.knowledge.product_terms(), groups)
+                self.synonyms_version = version
+                self.last_report = self.last_kb = self.last_release = 0
+                self.faults_since = None
+            index = self.index
+            while batch := uow.reports.since(self.last_report, BATCH):
+                for r in batch:
+                    index.add(report_doc(r))
+                self.last_report = batch[-1].id
+            while True:
+                faults = uow.faults.changed_since(self.faults_since, BATCH)
+                fresh = [f for f in faults if self.faults_since is None or f.updated_at > self.faults_since]
+                for f in faults:
+                    index.add(fault_doc(f))  # replaces the earlier version of the fault
+                if not faults:
+                    break
+                self.faults_since = max(f.updated_at for f in faults)
+                if len(faults) < BATCH or not fresh:
+                    break
+            for article in uow.knowledge.articles_since(self.last_kb, BATCH):
+                index.add(kb_doc(article))
+                self.last_kb = article.id
+            for release in uow.knowledge.releases_since(self.last_release, BATCH):
+                index.add(release_doc(release))
+                self.last_release = release.id
+            return index
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str  # fault / kb / release
+    fault_number: str | None
+    title: str
+    state: str | None
+    confidence: float  # 0–1: the candidate's lexical score over the query's against itself
+    terms: list[str]
+    fields: list[str]
+    reasons: list[str]
+    via: str  # what matched: "fault", "report 12", "kb 3", "release 5"
+    fault_id: int | None = None
+
+
+def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 5) -> list[Candidate]:
+    """The best known issues for a stored report, best first (one entry per fault)."""
+    index = desk.known_issues.catch_up(uow)
+    query = report_doc(report)
+    hits = index.search(query, now=desk.clock.now(), k=40)  # its own key is excluded by the index
+    if not hits:
+        return []
+    # Confidence compares what the report *says* (title, scenario, description), not the phone it
+    # was sent from: device and version fields match between unrelated reports all the time.
+    # The report's score against itself: the stored report found by a copy of it under another id.
+    probe = replace(query, id="self-probe")
+    own = [h for h in index.search(probe, now=desk.clock.now(), k=5, kinds=[DocumentKind.REPORT]) if h.key == query.key]
+    self_score = _content(own[0]) if own else max(_content(h) for h in hits)
+    report_ids = [int(h.id) for h in hits if h.kind is DocumentKind.REPORT]
+    report_fault = uow.reports.faults_of(report_ids)
+    kb = (
+        {a.id: a for a in uow.knowledge.articles_since(0, 10_000)}
+        if any(h.kind is DocumentKind.KB for h in hits)
+        else {}
+    )
+    releases = (
+        {r.id: r for r in uow.knowledge.releases_since(0, 10_000)}
+        if any(h.kind is DocumentKind.RELEASE for h in hits)
+        else {}
+    )
+    fault_ids: set[int] = {int(h.id) for h in hits if h.kind is DocumentKind.FAULT} | set(report_fault.values())
+    faults = {f.id: f for f in uow.faults.by_ids(sorted(fault_ids))}
+    by_number = {f.number: f for f in faults.values()}
+    best: dict[str, Candidate] = {}
+    for hit in hits:
+        terms = [m.term for m in hit.score.matches[:8]]
+        fields = sorted({f.value for m in hit.score.matches for f in m.fields})
+        confidence = round(min(1.0, _content(hit) / self_score) if self_score else 0.0, 3)
+        if confidence <= 0:
+            continue  # only the device or version matched: not evidence of the same fault
+        fault: FaultView | None = None
+        kind, title, via = hit.kind.value, "", f"{hit.kind.value} {hit.id}"
+        if hit.kind is DocumentKind.FAULT:
+            fault, via = faults.get(int(hit.id)), "fault"
+        elif hit.kind is DocumentKind.REPORT:
+            fault_id = report_fault.get(int(hit.id))
+            if fault_id is None:
+                continue  # an earlier report still waiting at intake: not a known issue yet
+            fault = faults.get(fault_id)
+        elif hit.kind is DocumentKind.KB:
+            article = kb.get(int(hit.id))
+            if article is None:
+                continue
+            fault = by_number.get(article.fault_number or "") or None
+            title = article.title
+        elif hit.kind is DocumentKind.RELEASE:
+            release = releases.get(int(hit.id))
+            if release is None:
+                continue
+            title = f"{release.product_code} {release.version}: {release.known_issues or release.notes[:80]}"
+        if fault is not None:
+            while fault.merged_into and fault.merged_into in by_number:
+                fault = by_number[fault.merged_into]
+            kind, title = "fault", fault.title
+        key = fault.number if fault else f"{kind}:{hit.id}"
+        if key in best and best[key].confidence >= confidence:
+            continue
+        best[key] = Candidate(
+            kind=kind,
+            fault_number=fault.number if fault else None,
+            title=title or (fault.title if fault else str(hit.id)),
+            state=fault.status.value if fault else None,
+            confidence=confidence,
+            terms=terms,
+            fields=fields,
+            reasons=hit.score.reasons(),
+            via=via,
+            fault_id=fault.id if fault else None,
+        )
+    return sorted(best.values(), key=lambda c: -c.confidence)[:k]
+
+
+_CONTENT_FIELDS = {MatchField.TITLE, MatchField.SCENARIO, MatchField.BODY}
+
+
+def _content(hit: MatchCandidate) -> float:
+    return sum(m.contribution for m in hit.score.matches if _CONTENT_FIELDS.intersection(m.fields))
+
+
+def report_candidates(desk: Desk, report_id: int, *, actor: Actor, k: int = 5) -> list[Candidate]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        report = uow.reports.get(report_id)
+        if report is None:
+            raise NotFound(f"no report {report_id}", f"反馈 {report_id} 不存在")
+        return candidates_for(desk, uow, report, k=k)
+
+
+def auto_link_new_reports(desk: Desk, *, limit: int = 100) -> int:
+    """Worker job: link waiting reports whose best match is an open fault above the threshold
+    (audited as the system; undo by unlinking). Returns how many were linked."""
+    from faultdesk.services import impact
+
+    now = desk.clock.now()
+    linked = 0
+    with desk.uow() as uow:
+        waiting = uow.reports.unmatched(limit)
+        touched: set[int] = set()
+        for report in waiting:
+            best = next((c for c in candidates_for(desk, uow, report, k=3) if c.fault_id and c.state in _OPEN), None)
+            if best is None or best.confidence < desk.auto_link_confidence:
+                continue
+            assert best.fault_id is not None
+            if uow.reports.link([report.id], best.fault_id) != 1:
+                continue
+            touched.add(best.fault_id)
+            linked += 1
+            uow.audit.record(
+                AuditEvent(
+                    now,
+                    Actor.system(),
+                    "report",
+                    str(report.id),
+                    "auto_linked",
+                    fault_id=best.fault_id,
+                    before={"fault": None},
+                    after={"fault": best.fault_number, "confidence": best.confidence, "terms": best.terms},
+                )
+            )
+        for fault_id in touched:
+            impact.recount(desk, uow, fault_id, now)
+        uow.reports.mark_matched([r.id for r in waiting], now)
+        uow.commit()
+    return linked
+
+
+_OPEN = {s.value for s in lc.OPEN_STATES}
+_CLOSED_DONE = {lc.S.RESOLVED.value, lc.S.ARCHIVED.value}
+
+
+def recurrence_of(desk: Desk, uow: UnitOfWork, reports: list[ReportView]) -> Candidate | None:
+    """A resolved or archived fault this new fault repeats (复发), if the match is confident."""
+    for report in reports[:3]:
+        for c in candidates_for(desk, uow, report, k=5):
+            if c.state in _CLOSED_DONE and c.confidence >= desk.auto_link_confidence:
+                return c
+    return None
+
+
+def add_release(
+    desk: Desk, product: str, version: str, released_on: date, notes: str, known_issues: str | None, *, actor: Actor
+) -> ReleaseRecord:
+    require(actor, Permission.MANAGE_CATALOGUE)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        product_id = uow.catalogue.product_id(product)
+        if product_id is None:
+            raise RuleViolation.one("product", "unknown product", "未知产品")
+        release_id = uow.knowledge.add_release(product_id, version, released_on, notes, known_issues, actor, now)
+        uow.audit.record(AuditEvent(now, actor, "release", f"{product}/{version}", "created", after={"notes": notes}))
+        record = next(r for r in uow.knowledge.releases_since(release_id - 1, 1) if r.id == release_id)
+        uow.commit()
+    return record
+
+
+def set_synonyms(desk: Desk, groups: list[list[str]], *, actor: Actor) -> int:
+    """Replace the synonym list; every process rebuilds its index on its next search."""
+    require(actor, Permission.MANAGE_CATALOGUE)
+    cleaned = [[w.strip() for w in g if w.strip()] for g in groups]
+    if any(len(g) < 2 for g in cleaned):
+        raise RuleViolation.one("groups", "each group needs two or more words", "每组至少两个词")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        version = uow.knowledge.set_synonyms(cleaned, now)
+        uow.audit.record(AuditEvent(now, actor, "synonyms", "1", "replaced", after={"groups": cleaned}))
+        uow.commit()
+    return version
+
+
+def synonyms(desk: Desk, *, actor: Actor) -> list[list[str]]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return uow.knowledge.synonyms()[0]

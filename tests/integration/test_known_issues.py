@@ -1,0 +1,205 @@
+"""Known-issue matching at intake: Chinese and English, auto-link, recurrence, catch-up across processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from faultdesk.bootstrap import bootstrap
+from faultdesk.config import Settings
+from faultdesk.domain.clock import FixedClock
+from faultdesk.domain.reports import Channel
+from faultdesk.entrypoints import worker
+from faultdesk.services import known_issues
+from faultdesk.services.intake import ReportDraft, submit_report
+from faultdesk.services.records import Actor
+from tests.conftest import FAST_PASSWORDS, NOW, TEST_SECRET, a_report
+from tests.integration.lifecycle_helpers import drive
+
+DISTRACTORS = [
+    ("微信支付成功后订单仍显示待支付", "04"),
+    ("首页轮播图在小屏手机上错位", "03"),
+    ("购物车商品数量显示错误", "04"),
+    ("商品搜索结果加载缓慢", "02"),
+]
+
+
+def fault_from(client, headers, symptom, type_code="01", **kw):
+    rid = client.post("/api/v1/reports", json=a_report(symptom=symptom, scenario=None, **kw)).json()["report"]["id"]
+    res = client.post("/api/v1/faults", json={"type_code": type_code, "report_ids": [rid]}, headers=headers)
+    return res.json()["fault"]["number"]
+
+
+def test_an_agent_sees_the_chinese_known_issue_with_its_reasons(client, staff):
+    target = fault_from(client, staff["agent"], "忘记密码时报错，无法登录")
+    for text, code in DISTRACTORS:
+        fault_from(client, staff["agent"], text, code)
+    res = client.post(
+        "/api/v1/reports", json=a_report(symptom="登录页面忘记密码提示错误", scenario=None), headers=staff["agent"]
+    ).json()
+    best = res["candidates"][0]
+    assert (best["kind"], best["fault_number"], best["state"]) == ("fault", target, "registered")
+    assert "忘记密码" in best["terms"] or "密码" in best["terms"]
+    assert best["why"] and 0 < best["score"] <= 1
+    # The public caller gets no candidates: fault titles are internal.
+    assert client.post("/api/v1/reports", json=a_report(symptom="忘记密码报错")).json()["candidates"] is None
+    again = client.get(f"/api/v1/reports/{res['report']['id']}/candidates", headers=staff["tester"]).json()
+    assert again[0]["fault_number"] == target
+
+
+def test_english_reports_and_synonyms_match(client, staff):
+    target = fault_from(client, staff["agent"], "Crash on avatar upload in profile page")
+    fault_from(client, staff["agent"], "Checkout button does nothing on Safari")
+    res = client.post(
+        "/api/v1/reports",
+        json=a_report(symptom="App crashes when uploading my avatar", scenario=None),
+        headers=staff["agent"],
+    ).json()
+    assert res["candidates"][0]["fault_number"] == target
+    crash = fault_from(client, staff["agent"], "打开相册时闪退")
+    res = client.post(
+        "/api/v1/reports", json=a_report(symptom="打开相册就崩溃", scenario=None), headers=staff["agent"]
+    ).json()
+    assert res["candidates"][0]["fault_number"] == crash  # 闪退 / 崩溃 are one word to the matcher
+
+
+def test_a_confident_match_is_linked_automatically_and_can_be_undone(wiring, client, staff):
+    target = fault_from(client, staff["agent"], "微信支付成功后订单仍显示待支付", reporter_id="u1")
+    fault_from(client, staff["agent"], "首页轮播图在小屏手机上错位", "03")
+    same = client.post(
+        "/api/v1/reports", json=a_report(symptom="微信支付成功后订单仍显示待支付", scenario=None, reporter_id="u2")
+    ).json()
+    loose = client.post(
+        "/api/v1/reports", json=a_report(symptom="退款到账很慢", scenario=None, reporter_id="u3")
+    ).json()
+    assert worker.tick(wiring.desk, wiring.notifiers)["reports_auto_linked"] == 1
+    fault = client.get(f"/api/v1/faults/{target}", headers=staff["agent"]).json()
+    assert sorted(r["id"] for r in fault["reports"]) == sorted([fault["reports"][0]["id"], same["report"]["id"]])
+    assert fault["affected_users"] == 2
+    assert client.get(f"/api/v1/reports/{loose['report']['id']}", headers=staff["agent"]).json()["fault_number"] is None
+    events = client.get(f"/api/v1/faults/{target}/timeline", headers=staff["agent"]).json()
+    auto = [e for e in events if e["action"] == "auto_linked"]
+    assert auto and auto[0]["actor"] == "system" and auto[0]["after"]["confidence"] >= 0.8
+    undone = client.delete(f"/api/v1/faults/{target}/reports/{same['report']['id']}", headers=staff["agent"])
+    assert undone.status_code == 200 and undone.json()["affected_users"] == 1
+    assert worker.tick(wiring.desk, wiring.notifiers)["reports_auto_linked"] == 0  # looked at once, not relinked
+
+
+def test_the_threshold_is_configurable(wiring, client, staff, clock):
+    strict = bootstrap(wiring.settings.with_overrides(auto_link_confidence=0.95), clock=clock, passwords=FAST_PASSWORDS)
+    try:
+        fault_from(client, staff["agent"], "微信支付成功后订单仍显示待支付")
+        rid = client.post("/api/v1/reports", json=a_report(symptom="微信支付后订单还是待支付", scenario=None)).json()[
+            "report"
+        ]["id"]
+        score = client.get(f"/api/v1/reports/{rid}/candidates", headers=staff["agent"]).json()[0]["score"]
+        assert 0.8 <= score < 0.95
+        assert worker.tick(strict.desk, strict.notifiers)["reports_auto_linked"] == 0  # below 0.95
+    finally:
+        strict.engine.dispose()
+    client.post("/api/v1/reports", json=a_report(symptom="微信支付后订单还是待支付", scenario=None))
+    assert worker.tick(wiring.desk, wiring.notifiers)["reports_auto_linked"] == 1  # the default 0.8 links the new one
+
+
+def test_a_match_to_an_archived_fault_marks_the_new_fault_as_a_recurrence(client, staff):
+    old = fault_from(client, staff["agent"], "短信验证码收不到，无法登录", product=None)
+    drive(client, staff["admin"], old, "archived")
+    new = fault_from(client, staff["agent"], "短信验证码收不到，无法登录")
+    fault = client.get(f"/api/v1/faults/{new}", headers=staff["pm"]).json()
+    assert (fault["recurrence"], fault["related_fault"]) == ("recurrence", old)
+    events = [e["action"] for e in client.get(f"/api/v1/faults/{new}/timeline", headers=staff["pm"]).json()]
+    assert "recurrence_detected" in events
+
+
+def test_release_notes_are_known_issues(client, staff, wiring):
+    from faultdesk.domain.faults import Criticality
+    from faultdesk.services.catalogue import add_product
+
+    add_product(wiring.desk, "shop", "优选商城", [("scan", "扫码", Criticality.MAIN)], actor=Actor.system())
+    res = client.post(
+        "/api/v1/releases",
+        json={
+            "product": "shop",
+            "version": "5.3.0",
+            "released_on": "2026-11-20",
+            "notes": "新增扫码购",
+            "known_issues": "iOS 17 上扫码偶发闪退",
+        },
+        headers=staff["pm"],
+    )
+    assert res.status_code == 201
+    assert (
+        client.post(
+            "/api/v1/releases",
+            json={**res.json(), "product": "shop"} | {"released_on": "2026-11-20"},
+            headers=staff["pm"],
+        ).status_code
+        == 409
+    )
+    assert (
+        client.post(
+            "/api/v1/releases",
+            json={"product": "nope", "version": "1", "released_on": "2026-11-20", "notes": "x"},
+            headers=staff["pm"],
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/releases",
+            json={"product": "shop", "version": "9", "released_on": "2026-11-20", "notes": "x"},
+            headers=staff["tester"],
+        ).status_code
+        == 403
+    )
+    got = client.post(
+        "/api/v1/reports", json=a_report(symptom="iOS 17 扫码时崩溃", scenario=None), headers=staff["agent"]
+    ).json()
+    assert got["candidates"][0]["kind"] == "release" and "5.3.0" in got["candidates"][0]["title"]
+
+
+def test_an_edited_synonym_list_rebuilds_the_index(client, staff):
+    target = fault_from(client, staff["agent"], "二维码识别失败")
+    assert (
+        client.put("/api/v1/synonyms", json={"groups": [["二维码", "扫码"]]}, headers=staff["tester"]).status_code
+        == 403
+    )
+    assert client.put("/api/v1/synonyms", json={"groups": [["扫码"]]}, headers=staff["pm"]).status_code == 422
+    assert (
+        client.put(
+            "/api/v1/synonyms", json={"groups": [["扫码", "二维码"], ["失败", "不成功"]]}, headers=staff["pm"]
+        ).status_code
+        == 204
+    )
+    got = client.post(
+        "/api/v1/reports", json=a_report(symptom="扫码不成功", scenario=None), headers=staff["agent"]
+    ).json()
+    assert got["candidates"][0]["fault_number"] == target
+    assert client.get("/api/v1/synonyms", headers=staff["agent"]).json()["groups"][0] == ["扫码", "二维码"]
+
+
+def _submit_elsewhere(url: str, symptom: str, out: multiprocessing.Queue) -> None:
+    wired = bootstrap(
+        Settings(database_url=url, secret_key=TEST_SECRET, run_worker=False),
+        clock=FixedClock(NOW),
+        passwords=FAST_PASSWORDS,
+    )
+    submitted = submit_report(wired.desk, ReportDraft(Channel.WEB, symptom), actor=Actor.public(), client="other")
+    wired.engine.dispose()
+    out.put(submitted.report.id)
+
+
+def test_another_process_sees_new_reports_by_catching_up_from_the_database(wiring, client, staff, store):
+    target = fault_from(client, staff["agent"], "订单导出 Excel 乱码")
+    with wiring.desk.uow() as uow:
+        wiring.desk.known_issues.catch_up(uow)  # this process's index is built
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_submit_elsewhere, args=(store.url, "导出订单 Excel 出现乱码", out))
+    proc.start()
+    elsewhere = out.get(timeout=60)
+    proc.join(timeout=30)
+    with wiring.desk.uow() as uow:
+        report = uow.reports.get(elsewhere)
+        assert report is not None
+        found = known_issues.candidates_for(wiring.desk, uow, report)
+    assert found[0].fault_number == target
