@@ -20,7 +20,6 @@ from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.domain.matching import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.severity import SeverityRules
-from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.delivery import Notifier
 from faultdesk.services.desk import Desk
 from faultdesk.services.known_issues import KnownIssueLibrary
@@ -82,7 +81,7 @@ def bootstrap(
         calendar=official_calendar(
             settings.timezone, _hhmm(settings.work_start), _hhmm(settings.work_end), clock.now().year
         ),
-        policy=ClockPolicy(warn_share=settings.warn_share),
+        policy=settings.clock_policy,
         language=settings.language,
         channels=frozenset(notifiers),
         known_issues=KnownIssueLibrary(index_factory),

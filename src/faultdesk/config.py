@@ -7,6 +7,7 @@ Precedence: explicit arguments > environment > TOML file (``FAULTDESK_CONFIG``, 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,7 @@ from pydantic_settings import (
 )
 
 from faultdesk.domain.numbering import InvalidNumberFormat, NumberFormat
+from faultdesk.domain.sla import ClockPolicy, policy_from
 
 SECRET_FILE = "secret.key"
 
@@ -56,6 +58,11 @@ class Settings(BaseSettings):
     work_end: str = Field(default="18:00", pattern=r"^\d{2}:\d{2}$")
     language: str = Field(default="zh", pattern=r"^(zh|en)$")
     warn_share: float = Field(default=0.8, gt=0, lt=1)
+    # Clock budgets, e.g. in the TOML file: [clock_budgets] "response.P1" = "4h business"
+    clock_budgets: dict[str, str] = Field(default_factory=dict)
+    escalation_chain: list[str] = Field(default_factory=lambda: ["owner", "tech_lead", "admin"])
+    escalate_every_minutes: int = Field(default=30, ge=1)
+    escalate_every_minutes_p0: int = Field(default=10, ge=1)
     worker_interval_s: float = Field(default=5.0, gt=0)  # clocks fire within a tick of their due time
     # Delivery channels: a channel is on when its address is set.
     smtp_host: str = ""
@@ -104,6 +111,28 @@ class Settings(BaseSettings):
         except InvalidNumberFormat as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+    @field_validator("clock_budgets")
+    @classmethod
+    def _readable_budgets(cls, value: dict[str, str]) -> dict[str, str]:
+        policy_from(value)  # raises ValueError with the reason
+        return value
+
+    @field_validator("escalation_chain")
+    @classmethod
+    def _known_chain(cls, value: list[str]) -> list[str]:
+        policy_from({}, chain=tuple(value))
+        return value
+
+    @property
+    def clock_policy(self) -> ClockPolicy:
+        return policy_from(
+            self.clock_budgets,
+            warn_share=self.warn_share,
+            chain=tuple(self.escalation_chain),
+            escalate_every=timedelta(minutes=self.escalate_every_minutes),
+            escalate_every_p0=timedelta(minutes=self.escalate_every_minutes_p0),
+        )
 
     @property
     def effective_database_url(self) -> str:

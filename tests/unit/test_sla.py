@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.sla import (
+    Budget,
     ClockKind,
     ClockPolicy,
     ClockState,
     Mode,
     fire,
     meet,
+    parse_budget,
     pause,
+    policy_from,
     replan,
     resume,
     start_clock,
@@ -95,3 +100,53 @@ def test_policy_is_configurable():
     assert clock.warn_at == datetime(2026, 11, 25, 2, 7, 30, tzinfo=UTC)
     clock, _ = fire(clock, clock.due_at, quick)
     assert clock.next_fire_at is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30m", Budget(span=timedelta(minutes=30))),
+        ("1.5h", Budget(span=timedelta(minutes=90))),
+        ("48h 24x7", Budget(span=timedelta(hours=48), mode=Mode.ALWAYS)),
+        ("6h business", Budget(span=timedelta(hours=6))),
+        ("2d", Budget(span=timedelta(days=2))),
+        ("same working day", Budget(same_working_day=True)),
+        ("Daily 17:00", Budget(daily_at=time(17, 0))),
+    ],
+)
+def test_an_organisation_writes_budgets_in_plain_words(text, expected):
+    assert parse_budget(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "soon", "-1h", "0m", "3h weekends", "daily 25:00", "daily"])
+def test_unreadable_budgets_are_refused_with_an_example(text):
+    with pytest.raises(ValueError, match=r"e\.g\."):
+        parse_budget(text)
+
+
+def test_a_policy_overrides_only_what_it_names():
+    policy = policy_from({"response.P1": "4h business", "grade": "2h"}, chain=("owner", "admin"))
+    assert policy.budget(ClockKind.RESPONSE, Severity.P1) == Budget(span=timedelta(hours=4))
+    assert policy.budget(ClockKind.GRADE, None).span == timedelta(hours=2)
+    assert policy.budget(ClockKind.RESPONSE, Severity.P0).span == timedelta(minutes=15)
+    with pytest.raises(ValueError, match="unknown clock"):
+        policy_from({"lunch": "1h"})
+    with pytest.raises(ValueError, match="escalation chain"):
+        policy_from({}, chain=("boss",))
+
+
+def test_the_toml_file_sets_the_clock_policy(tmp_path, monkeypatch):
+    from pydantic import ValidationError
+
+    from faultdesk.config import Settings
+
+    cfg = tmp_path / "faultdesk.toml"
+    cfg.write_text('escalation_chain = ["owner", "admin"]\n[clock_budgets]\n"response.P1" = "4h business"\n')
+    monkeypatch.setenv("FAULTDESK_CONFIG", str(cfg))
+    policy = Settings().clock_policy
+    assert policy.chain == ("owner", "admin") and policy.budget(ClockKind.RESPONSE, Severity.P1).span == timedelta(
+        hours=4
+    )
+    cfg.write_text('[clock_budgets]\n"response.P1" = "whenever"\n')
+    with pytest.raises(ValidationError, match="cannot read the clock budget"):
+        Settings()

@@ -8,6 +8,7 @@ ends. ``next_fire_at`` is the one instant the worker must look at it again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -227,3 +228,57 @@ def replan(clock: Clock, severity: Severity, policy: ClockPolicy, cal: BusinessC
         return clock
     fresh = start_clock(clock.kind, severity, clock.started_at, policy, cal)
     return replace(fresh, warned_at=clock.warned_at, next_fire_at=_next_fire(replace(fresh, warned_at=clock.warned_at)))
+
+
+_SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|min|h|d)$")
+
+
+def parse_budget(text: str) -> Budget:
+    """A budget as an organisation writes it in its TOML file.
+
+    ``"30m"``, ``"1h"``, ``"48h 24x7"``, ``"6h business"``, ``"same working day"``, ``"daily 17:00"``.
+    A span runs on working hours unless ``24x7`` follows it.
+    """
+    words = text.strip().lower().split()
+    if words == ["same", "working", "day"]:
+        return Budget(same_working_day=True)
+    if len(words) == 2 and words[0] == "daily":
+        hh, _, mm = words[1].partition(":")
+        if hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60:
+            return Budget(daily_at=time(int(hh), int(mm)))
+    if words and (m := _SPAN.match(words[0])) and len(words) <= 2:
+        amount, unit = float(m.group(1)), m.group(2)
+        minutes = amount * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit]
+        mode = {"24x7": Mode.ALWAYS, "business": Mode.BUSINESS}.get(words[1] if len(words) == 2 else "business")
+        if mode is not None and minutes > 0:
+            return Budget(span=timedelta(minutes=minutes), mode=mode)
+    raise ValueError(
+        f"cannot read the clock budget {text!r}: write e.g. '30m', '6h business', '48h 24x7', "
+        "'same working day' or 'daily 17:00'"
+    )
+
+
+def policy_from(
+    budgets: dict[str, str],
+    *,
+    warn_share: float = 0.8,
+    chain: tuple[str, ...] = ("owner", "tech_lead", "admin"),
+    escalate_every: timedelta = timedelta(minutes=30),
+    escalate_every_p0: timedelta = timedelta(minutes=10),
+) -> ClockPolicy:
+    """The default policy with an organisation's changes: keys are ``kind`` or ``kind.P0``."""
+    table = dict(DEFAULT_BUDGETS)
+    for key, text in budgets.items():
+        kind_name, _, severity_name = key.partition(".")
+        try:
+            kind = ClockKind(kind_name)
+            severity = Severity[severity_name.upper()] if severity_name else None
+        except (ValueError, KeyError) as exc:
+            raise ValueError(
+                f"unknown clock {key!r}: use one of {[k.value for k in ClockKind]}, optionally .P0/.P1/.P2"
+            ) from exc
+        table[(kind, severity)] = parse_budget(text)
+    unknown = set(chain) - {"owner", "tech_lead", "admin", "pm", "team"}
+    if unknown or not chain:
+        raise ValueError(f"escalation chain entries must be owner, tech_lead, admin, pm or team, not {sorted(unknown)}")
+    return ClockPolicy(table, warn_share, tuple(chain), escalate_every, escalate_every_p0)
