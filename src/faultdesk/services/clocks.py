@@ -233,9 +233,14 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
     now = desk.clock.now()
     with desk.uow() as uow:
         due = uow.clocks.claim_due(now, limit)
-        faults: dict[int, FaultView] = {}  # one read per fault per batch
+        fault_ids = sorted({r.fault_id for r in due if r.fault_id is not None})
+        faults = {f.id: f for f in uow.faults.by_ids(fault_ids)}  # one read for the batch
+        fired: list[tuple[int, sla.Clock]] = []
         for row in due:
-            _fire_one(desk, uow, row, now, faults)
+            clock = _fire_one(desk, uow, row, now, faults)
+            if clock is not None:
+                fired.append((row.id, clock))
+        uow.clocks.save_many(fired)  # one statement for the batch's clocks
         uow.commit()
     return len(due)
 
@@ -248,7 +253,10 @@ def _fault_of(uow: UnitOfWork, fault_id: int, cache: dict[int, FaultView]) -> Fa
     return cache[fault_id]
 
 
-def _fire_one(desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: dict[int, FaultView]) -> None:
+def _fire_one(
+    desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: dict[int, FaultView]
+) -> sla.Clock | None:
+    """Fire one clock; returns its new state for the caller to save (None: already saved)."""
     clock, firings = sla.fire(row.clock, now, desk.policy)
     if clock.kind is ClockKind.UPDATE and row.fault_id is not None and firings:
         fault = _fault_of(uow, row.fault_id, cache)
@@ -261,10 +269,9 @@ def _fire_one(desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: 
             messages.to_reporters(desk, uow, fault, "progress_auto", {}, now)
             uow.clocks.save(row.id, sla.meet(clock, now))
             _start(desk, uow, ClockKind.UPDATE, fault.severity, now, fault_id=fault.id)
-            return
-    uow.clocks.save(row.id, clock)
+            return None
     if not firings or row.fault_id is None:
-        return
+        return clock
     fault = _fault_of(uow, row.fault_id, cache)
     for firing in firings:
         users = messages.staff_for(uow, fault, firing.recipient_role, STAGE_OF[clock.kind])
@@ -276,6 +283,7 @@ def _fire_one(desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: 
             "level": firing.level,
         }
         messages.to_staff(desk, uow, fault, users, key, notice, now, robots=firing.kind != "warning")
+    return clock
 
 
 def _local(at: datetime, zone: str) -> str:
@@ -327,7 +335,7 @@ def announce_year(desk: Desk, year: int, *, actor: Actor) -> None:
         uow.settings.announce_year(year, now)
         uow.audit.record(AuditEvent(now, actor, "calendar", str(year), "year_announced"))
         uow.commit()
-    desk.calendar_cache.clear()
+    desk.settings_cache.clear()
 
 
 def calendar_warnings(desk: Desk, *, actor: Actor) -> list[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
@@ -15,29 +15,33 @@ from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.ports import PasswordHasher, Renderer, Secrets, UnitOfWork
 
+T = TypeVar("T")
 
-class CalendarCache:
-    """The organisation's calendar overrides, kept for a short while: every report starts a
-    business-hours clock, and two SELECTs per report for data that changes a few times a year
-    cost more than the report's own INSERT. Changes made here clear it at once; other
-    processes see them within ``ttl_s``."""
+
+class SettingsCache:
+    """Organisation settings that change a few times a year (calendar overrides, edited message
+    templates), kept for a short while: reading them per report or per fired clock cost more than
+    the work itself. Changes made in this process clear it at once; other processes see them
+    within ``ttl_s``."""
 
     def __init__(self, ttl_s: float = 30.0) -> None:
         self.ttl_s = ttl_s
-        self._value: BusinessCalendar | None = None
-        self._expires = 0.0
+        self._values: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
-    def get(self, load: Callable[[], BusinessCalendar]) -> BusinessCalendar:
+    def get(self, key: Hashable, load: Callable[[], T]) -> T:
         with self._lock:
-            if self._value is None or time.monotonic() >= self._expires:
-                self._value = load()
-                self._expires = time.monotonic() + self.ttl_s
-            return self._value
+            hit = self._values.get(key)
+            if hit is not None and time.monotonic() < hit[0]:
+                return cast(T, hit[1])
+        value = load()
+        with self._lock:
+            self._values[key] = (time.monotonic() + self.ttl_s, value)
+        return value
 
     def clear(self) -> None:
         with self._lock:
-            self._value = None
+            self._values.clear()
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,6 @@ class Desk:
     policy: ClockPolicy = field(default_factory=ClockPolicy)
     language: str = "zh"
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
-    calendar_cache: CalendarCache = field(default_factory=CalendarCache)
+    settings_cache: SettingsCache = field(default_factory=SettingsCache)
     known_issues: Any = None  # KnownIssueLibrary (services.known_issues); Any to avoid an import cycle
     auto_link_confidence: float = 0.8

@@ -28,13 +28,13 @@ def calendar(desk: Desk, uow: UnitOfWork) -> BusinessCalendar:
         holidays, workdays, years = uow.settings.overrides()
         return calendar_with(desk.calendar, holidays=holidays, workdays=workdays, announced_years=years)
 
-    return desk.calendar_cache.get(load)
+    return desk.settings_cache.get("calendar", load)
 
 
 def render(desk: Desk, uow: UnitOfWork, key: str, context: dict[str, Any]) -> tuple[str, str]:
     lang = desk.language
     default = DEFAULTS[key].get(lang) or DEFAULTS[key]["zh"]
-    edited = uow.settings.template(key, lang)
+    edited = desk.settings_cache.get(("template", key, lang), lambda: uow.settings.template(key, lang))
     if edited:
         try:
             return desk.renderer.render(edited[0], context), desk.renderer.render(edited[1], context)

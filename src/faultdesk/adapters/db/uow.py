@@ -49,7 +49,8 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(conn)
         self.knowledge = SqlKnowledge(conn)
         self.clocks = SqlClocks(conn)
-        self.outbox = SqlOutbox(conn)
+        self._outbox = SqlOutbox(conn)
+        self.outbox = self._outbox
         self.settings = SqlCalendar(conn)
         return self
 
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self._tx is not None, "commit outside a unit of work"
+        self._outbox.flush()  # the outbox rows commit with the change that caused them
         self._tx.commit()
 
     def ping(self) -> None:
