@@ -235,12 +235,12 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
         due = uow.clocks.claim_due(now, limit)
         fault_ids = sorted({r.fault_id for r in due if r.fault_id is not None})
         faults = {f.id: f for f in uow.faults.by_ids(fault_ids)}  # one read for the batch
-        fired: list[tuple[int, sla.Clock]] = []
+        fired: list[tuple[int, sla.Clock, sla.Clock]] = []
         for row in due:
             clock = _fire_one(desk, uow, row, now, faults)
             if clock is not None:
-                fired.append((row.id, clock))
-        uow.clocks.save_many(fired)  # one statement for the batch's clocks
+                fired.append((row.id, row.clock, clock))
+        uow.clocks.save_fired(fired)  # one statement for the batch's clocks
         uow.commit()
     return len(due)
 

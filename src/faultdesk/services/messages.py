@@ -148,6 +148,8 @@ def staff_for(uow: UnitOfWork, fault: FaultView, who: str, stage: str | None = N
             owner = fault.team.get("lead")
         if owner is not None:
             return [int(owner)]
+        if fault.registered_by_id is not None:
+            return [fault.registered_by_id]
         user = uow.users.by_username(fault.registered_by)
         return [user.id] if user else []
     if who == "team" and fault.team:

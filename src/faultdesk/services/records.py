@@ -108,6 +108,7 @@ class FaultView:
     merged_into: str | None = None
     estimate_source: str | None = None
     function_criticality: Criticality | None = None
+    registered_by_id: int | None = None
 
     @property
     def life(self) -> FaultLife:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
@@ -398,6 +398,11 @@ def _fault_select() -> Select[Any]:
     )
 
 
+_FAULTS_LIGHT = _fault_select().with_only_columns(
+    *[c for c in _fault_select().selected_columns if c.name != "report_count"], literal(0).label("report_count")
+)
+
+
 def _fault(row: Any) -> FaultView:
     return FaultView(
         id=row.id,
@@ -429,6 +434,7 @@ def _fault(row: Any) -> FaultView:
         merged_into=row.merged_number,
         estimate_source=row.estimate_source,
         function_criticality=Criticality(row.function_criticality) if row.function_criticality else None,
+        registered_by_id=row.registered_by,
     )
 
 
@@ -517,9 +523,11 @@ class SqlFaults:
         return [_fault(r) for r in self.conn.execute(stmt.order_by(_f.c.updated_at, _f.c.id).limit(limit))]
 
     def by_ids(self, fault_ids: list[int]) -> list[FaultView]:
+        """Faults for notices and matching: without the report count (0 here), which costs a
+        correlated count per fault."""
         if not fault_ids:
             return []
-        return [_fault(r) for r in self.conn.execute(_fault_select().where(_f.c.id.in_(fault_ids)))]
+        return [_fault(r) for r in self.conn.execute(_FAULTS_LIGHT.where(_f.c.id.in_(fault_ids)))]
 
     def update(self, fault_id: int, expected_version: int, changes: dict[str, Any], at: datetime) -> bool:
         """Compare-and-set on the version: False when someone else changed the fault first."""
