@@ -520,10 +520,15 @@ def server_env(store: Store, secret_key: str) -> dict[str, str]:
     return env
 
 
+NO_WORKER = False  # --no-worker: the API process alone, its worker run elsewhere (scale-out layout)
+
+
 def server_command(kind: str, port: int, workers: int) -> list[str]:
     if kind == "faultdesk":
         # Exactly what `make run` runs; --workers only when it differs from the default.
         cmd = [str(BIN / "faultdesk"), "serve", "--host", HOST, "--port", str(port)]
+        if NO_WORKER:
+            cmd.append("--no-worker")
         return cmd + (["--workers", str(workers)] if workers != SERVE_DEFAULT_WORKERS else [])
     # Same server and settings as `faultdesk serve` (uvicorn.run, log level info with the access log).
     return [
@@ -790,7 +795,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="API processes on PostgreSQL, for FaultDesk and baseline alike (default: the serve default, 1);"
         " SQLite always uses 1",
     )
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="serve without the in-process worker (its clocks, delivery and known-issue linking run in"
+        " `faultdesk worker` elsewhere); default: as `make run`, with it",
+    )
     args = parser.parse_args(argv)
+    global NO_WORKER
+    NO_WORKER = args.no_worker
     args.store_list = [s.strip() for s in args.stores.split(",") if s.strip()]
     unknown = set(args.store_list) - {"postgresql", "sqlite"}
     if unknown or not args.store_list:

@@ -7,6 +7,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from faultdesk.domain.errors import NotAuthenticated
 from faultdesk.services import access
@@ -39,10 +40,11 @@ def current_actor(request: Request, desk: DeskDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def optional_actor(request: Request, desk: DeskDep) -> Actor | None:
-    """Staff when credentials are sent (a bad token is still refused), else nobody."""
+async def optional_actor(request: Request, desk: DeskDep) -> Actor | None:
+    """Staff when credentials are sent (a bad token is still refused), else nobody. Async so the
+    public form — the hot path — skips the threadpool; only a staff caller pays for the lookup."""
     if request.headers.get("authorization") or ("session" in request.scope and request.session.get("user_id")):
-        return current_actor(request, desk)
+        return await run_in_threadpool(current_actor, request, desk)
     return None
 
 
