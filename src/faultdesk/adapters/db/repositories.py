@@ -595,6 +595,12 @@ _owner = t.users.alias("owner")
 _ia = t.improvement_actions
 
 
+def _article(x: Any) -> KbArticleRecord:
+    return KbArticleRecord(
+        x.id, x.number, x.title, x.symptoms, x.cause, x.fix, x.workaround, list(x.tags or []), x.created_at
+    )
+
+
 class SqlKnowledge:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -665,12 +671,7 @@ class SqlKnowledge:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(haystack.like(f"%{escaped}%", escape="\\"))
         rows = self.conn.execute(stmt.order_by(k.c.id.desc()).limit(limit))
-        return [
-            KbArticleRecord(
-                x.id, x.number, x.title, x.symptoms, x.cause, x.fix, x.workaround, list(x.tags or []), x.created_at
-            )
-            for x in rows
-        ]
+        return [_article(x) for x in rows]
 
     def articles_since(self, last_id: int, limit: int) -> list[KbArticleRecord]:
         k = t.kb_articles
@@ -681,12 +682,7 @@ class SqlKnowledge:
             .order_by(k.c.id)
             .limit(limit)
         )
-        return [
-            KbArticleRecord(
-                x.id, x.number, x.title, x.symptoms, x.cause, x.fix, x.workaround, list(x.tags or []), x.created_at
-            )
-            for x in rows
-        ]
+        return [_article(x) for x in rows]
 
     def add_release(
         self,
