@@ -56,11 +56,10 @@ def _limited(request: Request) -> JSONResponse | None:
 def submit_report(
     body: ReportIn,
     request: Request,
-    response: Response,
     desk: DeskDep,
     staff: OptionalActorDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> SubmittedReportOut | JSONResponse:
+) -> Response:
     """Report a fault. Send an ``Idempotency-Key`` header so a retry never files it twice.
     A staff caller (an agent entering a report) also gets the known-issue candidates."""
     refused = _limited(request)
@@ -73,13 +72,17 @@ def submit_report(
         client=client_of(request),
         idempotency_key=idempotency_key,
     )
-    if result.replayed:
-        response.status_code = status.HTTP_200_OK
     candidates = None
     if staff is not None:
         candidates = [CandidateOut.of(c) for c in known_issues.report_candidates(desk, result.report.id, actor=staff)]
-    return SubmittedReportOut(
+    out = SubmittedReportOut(
         report=ReportOut.of(result.report), tracking_token=result.tracking_token, candidates=candidates
+    )
+    # Serialised here once: FastAPI would validate the model a second time against response_model.
+    return Response(
+        out.model_dump_json(),
+        status_code=status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED,
+        media_type="application/json",
     )
 
 
