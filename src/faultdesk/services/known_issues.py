@@ -1,9 +1,12 @@
 """Known-issue matching (stage 2's "is this a known or recurring fault?"), answered at intake.
 
-Each process keeps an in-memory index of earlier reports, faults, knowledge-base articles and
-release notes, and catches up from the database before every search (new rows by id, changed
-faults by ``updated_at``): a report is searchable as soon as it is committed, several API
-processes stay consistent, and a restart rebuilds from the database. Hits on reports and
+Each process keeps an in-memory index of faults, the reports linked to them, knowledge-base
+articles and release notes, and catches up from the database before every search (changed
+faults by ``updated_at`` with their newly linked reports, new articles and releases by id): a
+report counts as soon as it is committed to a fault, several API processes stay consistent, and
+a restart rebuilds from the database. Reports still waiting at intake are not indexed — they are
+no known issue yet — so intake does not pay for indexing; a report being matched is added for
+the length of its search only. Hits on reports and
 articles are mapped to their faults; each candidate carries a confidence (its lexical score
 over the query's score against itself) and the reasons: matching terms and fields.
 """
@@ -30,6 +33,8 @@ BATCH = 5000
 
 class KnownIssueSearch(Protocol):
     def add(self, doc: MatchDocument) -> None: ...
+    def remove(self, key: DocumentKey) -> bool: ...
+    def __contains__(self, key: object) -> bool: ...
     def search(
         self,
         query: MatchDocument,
@@ -105,7 +110,7 @@ class KnownIssueLibrary:
     factory: IndexFactory
     index: KnownIssueSearch | None = None
     synonyms_version: int = -1
-    last_report: int = 0
+    indexed_reports: set[int] = field(default_factory=set)
     last_kb: int = 0
     last_release: int = 0
     faults_since: datetime | None = None
@@ -118,23 +123,29 @@ class KnownIssueLibrary:
                 # Synonyms change how text is indexed: a new list means a fresh index.
                 self.index = self.factory(uow.knowledge.product_terms(), groups)
                 self.synonyms_version = version
-                self.last_report = self.last_kb = self.last_release = 0
+                self.last_kb = self.last_release = 0
+                self.indexed_reports = set()
                 self.faults_since = None
             index = self.index
-            while batch := uow.reports.since(self.last_report, BATCH):
-                for r in batch:
-                    index.add(report_doc(r))
-                self.last_report = batch[-1].id
+            initial = self.faults_since is None
             while True:
                 faults = uow.faults.changed_since(self.faults_since, BATCH)
                 fresh = [f for f in faults if self.faults_since is None or f.updated_at > self.faults_since]
                 for f in faults:
                     index.add(fault_doc(f))  # replaces the earlier version of the fault
+                    if not initial:  # linking a report changes its fault: its new reports show up here
+                        new = [i for i in uow.reports.ids_of_fault(f.id) if i not in self.indexed_reports]
+                        self._add_reports(index, uow.reports.by_ids(new))
                 if not faults:
                     break
                 self.faults_since = max(f.updated_at for f in faults)
                 if len(faults) < BATCH or not fresh:
                     break
+            if initial:  # a fresh index reads every linked report once, in id order
+                last = 0
+                while batch := uow.reports.since(last, BATCH):
+                    self._add_reports(index, [r for r in batch if r.fault_id is not None])
+                    last = batch[-1].id
             for article in uow.knowledge.articles_since(self.last_kb, BATCH):
                 index.add(kb_doc(article))
                 self.last_kb = article.id
@@ -142,6 +153,11 @@ class KnownIssueLibrary:
                 index.add(release_doc(release))
                 self.last_release = release.id
             return index
+
+    def _add_reports(self, index: KnownIssueSearch, reports: list[ReportView]) -> None:
+        for r in reports:
+            index.add(report_doc(r))
+            self.indexed_reports.add(r.id)
 
 
 @dataclass(frozen=True)
@@ -162,14 +178,23 @@ def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 
     """The best known issues for a stored report, best first (one entry per fault)."""
     index = desk.known_issues.catch_up(uow)
     query = report_doc(report)
-    hits = index.search(query, now=desk.clock.now(), k=40)  # its own key is excluded by the index
+    passing = query.key not in index  # a waiting report: in the index only for this search
+    if passing:
+        index.add(query)
+    try:
+        hits = index.search(query, now=desk.clock.now(), k=40)  # its own key is excluded by the index
+        # Confidence compares what the report *says* (title, scenario, description), not the phone
+        # it was sent from: device and version fields match between unrelated reports all the time.
+        # The report's score against itself: the indexed report found by a copy under another id.
+        probe = replace(query, id="self-probe")
+        own = [
+            h for h in index.search(probe, now=desk.clock.now(), k=5, kinds=[DocumentKind.REPORT]) if h.key == query.key
+        ]
+    finally:
+        if passing:
+            index.remove(query.key)
     if not hits:
         return []
-    # Confidence compares what the report *says* (title, scenario, description), not the phone it
-    # was sent from: device and version fields match between unrelated reports all the time.
-    # The report's score against itself: the stored report found by a copy of it under another id.
-    probe = replace(query, id="self-probe")
-    own = [h for h in index.search(probe, now=desk.clock.now(), k=5, kinds=[DocumentKind.REPORT]) if h.key == query.key]
     self_score = _content(own[0]) if own else max(_content(h) for h in hits)
     report_ids = [int(h.id) for h in hits if h.kind is DocumentKind.REPORT]
     report_fault = uow.reports.faults_of(report_ids)

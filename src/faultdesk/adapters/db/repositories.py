@@ -322,6 +322,14 @@ class SqlReports:
         if report_ids:
             self.conn.execute(update(_r).where(_r.c.id.in_(report_ids)).values(matched_at=at))
 
+    def ids_of_fault(self, fault_id: int) -> list[int]:
+        return list(self.conn.execute(select(_r.c.id).where(_r.c.fault_id == fault_id)).scalars())
+
+    def by_ids(self, report_ids: list[int]) -> list[ReportView]:
+        if not report_ids:
+            return []
+        return [_report(r) for r in self.conn.execute(_report_select().where(_r.c.id.in_(report_ids)))]
+
     def faults_of(self, report_ids: list[int]) -> dict[int, int]:
         if not report_ids:
             return {}
