@@ -32,9 +32,9 @@ def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
         sent, retried, dead = sent + result.sent, retried + result.retried, dead + result.dead
         if result.sent + result.retried + result.dead < MESSAGE_BATCH:
             break
-    linked = 0
-    while n := known_issues.auto_link_new_reports(desk):
-        linked += n
+    # One batch a tick: matching is deferred work and must not crowd out the requests it shares
+    # the process with; a backlog drains over the following ticks.
+    linked = known_issues.auto_link_new_reports(desk)
     return {
         "reports_auto_linked": linked,
         "clocks_fired": fired,

@@ -26,7 +26,15 @@ from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, FaultView, KbArticleRecord, ReleaseRecord, ReportView
+from faultdesk.services.records import (
+    Actor,
+    AuditEvent,
+    FaultFilter,
+    FaultView,
+    KbArticleRecord,
+    ReleaseRecord,
+    ReportView,
+)
 
 BATCH = 5000
 
@@ -276,23 +284,37 @@ def report_candidates(desk: Desk, report_id: int, *, actor: Actor, k: int = 5) -
         return candidates_for(desk, uow, report, k=k)
 
 
-def auto_link_new_reports(desk: Desk, *, limit: int = 100) -> int:
+def auto_link_new_reports(desk: Desk, *, limit: int = 50) -> int:
     """Worker job: link waiting reports whose best match is an open fault above the threshold
-    (audited as the system; undo by unlinking). Returns how many were linked."""
+    (audited as the system; undo by unlinking). Returns how many were linked.
+
+    Each report is matched in a short transaction of its own and the links are written in a
+    last one: on SQLite every transaction holds the one writer, so a long matching pass would
+    stall intake.
+    """
     from faultdesk.services import impact
 
+    with desk.uow() as uow:
+        waiting = uow.reports.unmatched(limit)
+        anything_open = (
+            bool(waiting) and uow.faults.search(FaultFilter(status=list(lc.OPEN_STATES), page_size=1)).total > 0
+        )
+    if not waiting:
+        return 0
+    chosen: list[tuple[ReportView, Candidate]] = []
+    for report in waiting if anything_open else []:
+        with desk.uow() as uow:
+            best = next((c for c in candidates_for(desk, uow, report, k=3) if c.fault_id and c.state in _OPEN), None)
+        if best is not None and best.confidence >= desk.auto_link_confidence:
+            chosen.append((report, best))
     now = desk.clock.now()
     linked = 0
     with desk.uow() as uow:
-        waiting = uow.reports.unmatched(limit)
         touched: set[int] = set()
-        for report in waiting:
-            best = next((c for c in candidates_for(desk, uow, report, k=3) if c.fault_id and c.state in _OPEN), None)
-            if best is None or best.confidence < desk.auto_link_confidence:
-                continue
+        for report, best in chosen:
             assert best.fault_id is not None
             if uow.reports.link([report.id], best.fault_id) != 1:
-                continue
+                continue  # an agent linked it meanwhile
             touched.add(best.fault_id)
             linked += 1
             uow.audit.record(
