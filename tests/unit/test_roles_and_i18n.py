@@ -31,3 +31,17 @@ def test_language_is_the_first_one_the_client_names(header, english):
 def test_chinese_reasons_fill_in_the_limits():
     assert reason_zh("string_too_long", {"max_length": 500}, "x") == "长度不能超过 500 个字符"
     assert reason_zh("no_such_type", None, "fallback") == "fallback"
+
+
+def test_plain_templates_render_exactly_as_jinja_would():
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from faultdesk.adapters.templating import JinjaRenderer
+    from faultdesk.services.message_texts import DEFAULTS
+
+    jinja, ours = SandboxedEnvironment(), JinjaRenderer()
+    context = {"number": "231025-01-001", "title": "支付失败", "users": 12, "lead": None, "due": "10:00", "level": 2}
+    for texts in DEFAULTS.values():
+        for subject, body in texts.values():
+            for template in (subject, body):
+                assert ours.render(template, context) == jinja.from_string(template).render(**context)

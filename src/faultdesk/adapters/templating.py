@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_MISSING = object()
 
 
 class JinjaRenderer:
@@ -14,11 +18,20 @@ class JinjaRenderer:
         self._env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
         # Compiling is the expensive part and a worker tick renders the same few templates often.
         self._compile = lru_cache(maxsize=256)(self._env.from_string)
+        self._plain = lru_cache(maxsize=256)(_only_placeholders)
 
     def render(self, template: str, context: dict[str, Any]) -> str:
+        if self._plain(template):
+            # Nothing but {{ name }}: substitute directly, as Jinja would (a missing name is empty).
+            # A tick renders two templates per notice; Jinja's per-call context costs ~15 µs each.
+            return _PLACEHOLDER.sub(lambda m: _text(context.get(m.group(1), _MISSING)), template)
         compiled: Template = self._compile(template)
         return compiled.render(**context)
 
-    def check(self, template: str) -> None:
-        """Raises jinja2.TemplateSyntaxError for a template that cannot be compiled."""
-        self._env.parse(template)
+
+def _only_placeholders(template: str) -> bool:
+    return "{%" not in template and "{#" not in template and template.count("{{") == len(_PLACEHOLDER.findall(template))
+
+
+def _text(value: Any) -> str:
+    return "" if value is _MISSING else str(value)
