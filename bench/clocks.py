@@ -43,12 +43,10 @@ import json
 import math
 import os
 import random
-import secrets
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -60,12 +58,9 @@ from types import FrameType
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Engine, bindparam, create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import JSON, Engine, bindparam, insert, select, text
 
 from faultdesk.adapters.db import tables as t
-from faultdesk.adapters.db.engine import make_engine
-from faultdesk.adapters.db.migrate import upgrade
 from faultdesk.adapters.db.types import UtcDateTime
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
@@ -75,9 +70,9 @@ from faultdesk.entrypoints.worker import CLOCK_BATCH, MESSAGE_BATCH
 from faultdesk.services.clocks import STAGE_OF, fire_due
 from faultdesk.services.delivery import Envelope, deliver
 from faultdesk.services.message_texts import CLOCK_ZH
+from stores import Store, fresh_store  # sibling module: run as `python bench/X.py`
 
 HOST = "127.0.0.1"  # the only address any traffic goes to
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Shanghai: inside working hours
 ZONE = "Asia/Shanghai"
 SECRET_KEY = "bench-secret-key-not-for-production"
@@ -409,41 +404,6 @@ def read_line(stream: IO[str] | None, what: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Stores and seeding
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Store:
-    name: str
-    url: str
-    home: Path
-
-
-@contextlib.contextmanager
-def fresh_store(name: str) -> Iterator[Store]:
-    """A migrated, empty database of this run's own; dropped (PostgreSQL) or deleted (SQLite) afterwards."""
-    with tempfile.TemporaryDirectory(prefix=f"fdbench-clocks-{name}-") as tmp, contextlib.ExitStack() as cleanup:
-        home = Path(tmp)
-        if name == "sqlite":
-            url = f"sqlite:///{home / 'faultdesk.db'}"
-        else:
-            database = f"fdbench_clocks_{secrets.token_hex(4)}"
-            url = make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            cleanup.callback(admin.dispose)
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{database}"'))
-
-            def drop() -> None:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-            cleanup.callback(drop)
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
-        yield Store(name, url, home)
 
 
 @dataclass(frozen=True)
@@ -902,7 +862,7 @@ def run_store(procs: Processes, name: str, args: argparse.Namespace) -> dict[str
     due = args.due if args.due is not None else max(args.limit, args.clocks // 100)
     workers = args.workers if name == "postgresql" else args.sqlite_workers
     say(f"{name}: {args.clocks:,} clocks ({due:,} due), {args.ticks} ticks of {args.limit}, {args.messages:,} messages")
-    with fresh_store(name) as store:
+    with fresh_store(name, "fdbench_clocks") as store:
         wired = tick_wiring(store)
         try:
             seeded = seed(store, wired.engine, args.clocks, due, args.faults, random.Random(args.seed))

@@ -29,7 +29,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -41,10 +40,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from stores import PG_ADMIN_URL, Store, fresh_store  # sibling module: run as `python bench/X.py`
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.prefix) / "bin"  # the venv this script runs in: .venv/bin
 HOST = "127.0.0.1"  # the only address any traffic goes to
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # `faultdesk serve` defaults to one API process and `make run` does not change it.
 SERVE_DEFAULT_WORKERS = 1
 # Far above what the run sends, so the limiter is consulted on every request but never refuses one.
@@ -443,13 +443,6 @@ class Measured:
     server_log_tail: list[str]  # kept when requests failed: the temp dir is gone afterwards
 
 
-@dataclass(frozen=True)
-class Store:
-    name: str
-    url: str
-    home: Path
-
-
 def say(message: str) -> None:
     """Progress goes to stderr so that stdout holds only the result (the table or the JSON)."""
     print(message, file=sys.stderr, flush=True)
@@ -651,46 +644,11 @@ def measure(
     )
 
 
-@contextlib.contextmanager
-def fresh_store(name: str) -> Iterator[Store]:
-    """A migrated, empty database of this run's own; dropped (PostgreSQL) or deleted (SQLite) afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from faultdesk.adapters.db.engine import make_engine
-    from faultdesk.adapters.db.migrate import upgrade
-
-    with tempfile.TemporaryDirectory(prefix=f"fdbench-{name}-") as tmp, contextlib.ExitStack() as cleanup:
-        home = Path(tmp)
-        if name == "sqlite":
-            url = f"sqlite:///{home / 'faultdesk.db'}"
-        else:
-            database = f"fdbench_{secrets.token_hex(4)}"
-            url = make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            cleanup.callback(admin.dispose)
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{database}"'))
-
-            def drop() -> None:
-                # FORCE: a server that did not close its pool must not keep the database alive.
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-            cleanup.callback(drop)
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
-        yield Store(name, url, home)
-
-
 def run_store(procs: Processes, name: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
     from faultdesk.adapters.crypto import new_secret_key
 
     say(f"{name}: {args.requests} requests at concurrency {args.concurrency}, {workers} worker(s)")
-    with fresh_store(name) as store:
+    with fresh_store(name, "fdbench") as store:
         secret_key = new_secret_key()
         # The baseline goes first: the later run meets a slightly fuller table, and FaultDesk should not
         # be the one that gains from the order.
