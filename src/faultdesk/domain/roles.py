@@ -20,6 +20,8 @@ class Permission(StrEnum):
     REVEAL_CONTACT = "reveal_contact"  # see a reporter's contact in full (audited)
     MANAGE_USERS = "manage_users"
     MANAGE_CATALOGUE = "manage_catalogue"  # products, functions, fault types
+    MESSAGE_REPORTERS = "message_reporters"  # stage 4: post progress updates to reporters
+    PAUSE_CLOCKS = "pause_clocks"  # stop a fault's clocks while waiting for the reporter
 
 
 ALL_STAFF = frozenset(Role)
@@ -31,6 +33,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # Only those who talk to reporters (stage 4: agent / PM) need the contact.
     Permission.REVEAL_CONTACT: frozenset({Role.AGENT, Role.PM, Role.ADMIN}),
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    # Stage 4's owners (agent / PM), and the tech lead who answers for a P0.
+    Permission.MESSAGE_REPORTERS: frozenset({Role.AGENT, Role.PM, Role.TECH_LEAD, Role.ADMIN}),
+    Permission.PAUSE_CLOCKS: frozenset({Role.AGENT, Role.PM, Role.TECH_LEAD, Role.ADMIN}),
     Permission.MANAGE_CATALOGUE: frozenset({Role.ADMIN, Role.PM}),
 }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from faultdesk.domain.errors import Conflict, RuleViolation
 from faultdesk.domain.faults import DEFAULT_FAULT_TYPES, Criticality, FaultType
-from faultdesk.domain.numbering import TYPE_CODE
 from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
@@ -53,7 +52,3 @@ def add_product(
         )
         uow.commit()
     return product_id
-
-
-def valid_type_code(code: str) -> bool:
-    return bool(TYPE_CODE.match(code))

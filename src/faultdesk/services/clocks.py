@@ -14,12 +14,12 @@ from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
 from faultdesk.domain.errors import NotFound, RuleViolation
 from faultdesk.domain.faults import Severity
-from faultdesk.domain.roles import Permission, Role
+from faultdesk.domain.roles import Permission
 from faultdesk.domain.sla import ClockKind, ClockState
 from faultdesk.services import messages
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
-from faultdesk.services.message_texts import CLOCK_ZH
+from faultdesk.services.message_texts import CLOCK_ZH, DEFAULTS
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultView, ReportView
 
@@ -154,8 +154,7 @@ def _end_of_day(day: date, zone: str) -> datetime:
 def post_update(desk: Desk, number: str, text: str | None, *, actor: Actor, first_reply: bool = False) -> int:
     """An update to every reporter of the fault. It meets the update clock and starts the next one
     (and stops that clock's escalation: Zammad #3140); the first reply clock stays its own (#5177)."""
-    if not actor.role or actor.role not in (Role.AGENT, Role.PM, Role.TECH_LEAD, Role.ADMIN):
-        require(actor, Permission.REVEAL_CONTACT)  # raises NotPermitted for the others
+    require(actor, Permission.MESSAGE_REPORTERS)
     if not first_reply and not (text and text.strip()):
         raise RuleViolation.one("text", "an update needs text", "进展内容不能为空")
     now = desk.clock.now()
@@ -188,7 +187,7 @@ def post_update(desk: Desk, number: str, text: str | None, *, actor: Actor, firs
 
 def pause_clocks(desk: Desk, number: str, *, actor: Actor, reason: str, resume: bool = False) -> int:
     """Waiting for the reporter: stop the fault's running clocks (or resume them with the time left)."""
-    require(actor, Permission.REGISTER_FAULT) if actor.role is not Role.TECH_LEAD else None
+    require(actor, Permission.PAUSE_CLOCKS)
     if not resume and not reason.strip():
         raise RuleViolation.one("reason", "say why the clocks stop", "请说明暂停原因")
     now = desk.clock.now()
@@ -299,20 +298,22 @@ def list_clocks(desk: Desk, *, actor: Actor, state: str | None, limit: int = 200
     now = desk.clock.now()
     with desk.uow() as uow:
         if state == "due_soon":
-            rows = [
-                r
-                for r in uow.clocks.listing([ClockState.RUNNING], None, limit * 4)
-                if r.clock.warn_at is not None and r.clock.warn_at <= now < r.clock.due_at
-            ][:limit]
+            rows = uow.clocks.due_soon(now, limit)
         else:
-            states = [ClockState(state)] if state else []
-            rows = uow.clocks.listing(states, None, limit)
-        numbers: dict[int, str | None] = {}
-        for r in rows:
-            if r.fault_id is not None and r.fault_id not in numbers:
-                f = uow.faults.by_id(r.fault_id)
-                numbers[r.fault_id] = f.number if f else None
-        return [(r, numbers.get(r.fault_id) if r.fault_id else None) for r in rows]
+            rows = uow.clocks.listing([ClockState(state)] if state else [], None, limit)
+        return _with_numbers(uow, rows)
+
+
+def fault_clocks(desk: Desk, number: str, *, actor: Actor) -> list[tuple[ClockRow, str | None]]:
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        fault = _fault(uow, number)
+        return [(r, fault.number) for r in uow.clocks.of_fault(fault.id)]
+
+
+def _with_numbers(uow: UnitOfWork, rows: list[ClockRow]) -> list[tuple[ClockRow, str | None]]:
+    faults = {f.id: f.number for f in uow.faults.by_ids(sorted({r.fault_id for r in rows if r.fault_id}))}
+    return [(r, faults.get(r.fault_id) if r.fault_id else None) for r in rows]
 
 
 def set_calendar_day(desk: Desk, day: date, kind: str, note: str | None, *, actor: Actor) -> None:
@@ -355,14 +356,13 @@ def calendar_warnings(desk: Desk, *, actor: Actor) -> list[str]:
 
 def set_template(desk: Desk, key: str, lang: str, subject: str, body: str, *, actor: Actor) -> None:
     require(actor, Permission.MANAGE_USERS)
-    from faultdesk.services.message_texts import DEFAULTS
-
     if key not in DEFAULTS:
         raise RuleViolation.one("key", f"unknown template; known: {', '.join(DEFAULTS)}", "未知模板")
     if lang not in ("zh", "en"):
         raise RuleViolation.one("lang", "is zh or en", "须为 zh 或 en")
     try:
-        desk.renderer.render(subject, messages.SAMPLE_CONTEXT), desk.renderer.render(body, messages.SAMPLE_CONTEXT)
+        for template in (subject, body):
+            desk.renderer.render(template, messages.SAMPLE_CONTEXT)
     except Exception as exc:  # a template that does not compile must not reach the outbox
         raise RuleViolation.one("body", f"does not render: {exc}", f"模板无法渲染：{exc}") from exc
     now = desk.clock.now()

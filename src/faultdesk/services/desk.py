@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
@@ -16,6 +16,9 @@ from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.ports import PasswordHasher, Renderer, Secrets, UnitOfWork
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:  # known_issues imports this module
+    from faultdesk.services.known_issues import KnownIssueLibrary
 
 
 class SettingsCache:
@@ -53,11 +56,11 @@ class Desk:
     numbers: NumberFormat
     timezone: str
     renderer: Renderer
+    known_issues: KnownIssueLibrary  # this process's known-issue index
     severity_rules: SeverityRules = field(default_factory=SeverityRules)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)  # official, before overrides
     policy: ClockPolicy = field(default_factory=ClockPolicy)
     language: str = "zh"
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
     settings_cache: SettingsCache = field(default_factory=SettingsCache)
-    known_issues: Any = None  # KnownIssueLibrary (services.known_issues); Any to avoid an import cycle
     auto_link_confidence: float = 0.8

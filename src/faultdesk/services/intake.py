@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-from faultdesk.domain.errors import Conflict, DomainError, FieldProblem, RuleViolation
+from faultdesk.domain.errors import Conflict, FieldProblem, RuleViolation
 from faultdesk.domain.reports import Channel, Contact, Network, Report, check_report_times
 from faultdesk.services import clocks, impact
 from faultdesk.services.desk import Desk
@@ -216,6 +216,3 @@ def forget_old_submissions(desk: Desk) -> int:
         removed = uow.reports.forget_submissions_before(desk.clock.now() - IDEMPOTENCY_TTL)
         uow.commit()
     return removed
-
-
-__all__ = ["DomainError", "DuplicateSubmission", "ReportDraft", "SubmittedReport", "submit_report"]

@@ -206,16 +206,10 @@ def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 
     self_score = _content(own[0]) if own else max(_content(h) for h in hits)
     report_ids = [int(h.id) for h in hits if h.kind is DocumentKind.REPORT]
     report_fault = uow.reports.faults_of(report_ids)
-    kb = (
-        {a.id: a for a in uow.knowledge.articles_since(0, 10_000)}
-        if any(h.kind is DocumentKind.KB for h in hits)
-        else {}
-    )
-    releases = (
-        {r.id: r for r in uow.knowledge.releases_since(0, 10_000)}
-        if any(h.kind is DocumentKind.RELEASE for h in hits)
-        else {}
-    )
+    kb = {a.id: a for a in uow.knowledge.articles_by_ids([int(h.id) for h in hits if h.kind is DocumentKind.KB])}
+    releases = {
+        r.id: r for r in uow.knowledge.releases_by_ids([int(h.id) for h in hits if h.kind is DocumentKind.RELEASE])
+    }
     fault_ids: set[int] = {int(h.id) for h in hits if h.kind is DocumentKind.FAULT} | set(report_fault.values())
     faults = {f.id: f for f in uow.faults.by_ids(sorted(fault_ids))}
     by_number = {f.number: f for f in faults.values()}
@@ -360,7 +354,7 @@ def add_release(
             raise RuleViolation.one("product", "unknown product", "未知产品")
         release_id = uow.knowledge.add_release(product_id, version, released_on, notes, known_issues, actor, now)
         uow.audit.record(AuditEvent(now, actor, "release", f"{product}/{version}", "created", after={"notes": notes}))
-        record = next(r for r in uow.knowledge.releases_since(release_id - 1, 1) if r.id == release_id)
+        [record] = uow.knowledge.releases_by_ids([release_id])
         uow.commit()
     return record
 

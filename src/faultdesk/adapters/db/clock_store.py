@@ -117,6 +117,11 @@ class SqlClocks:
         )
         return [_clock(r) for r in self.conn.execute(stmt)]
 
+    def due_soon(self, now: datetime, limit: int) -> list[ClockRow]:
+        """Running clocks past their warning share and not yet due."""
+        stmt = select(_c).where(_c.c.state == ClockState.RUNNING.value, _c.c.warn_at <= now, _c.c.due_at > now)
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
+
     def listing(self, states: list[ClockState], due_before: datetime | None, limit: int) -> list[ClockRow]:
         stmt = select(_c)
         if states:

@@ -716,14 +716,21 @@ class SqlKnowledge:
         except IntegrityError as exc:
             raise Conflict("this product already has that version", "该产品已有此版本") from exc
 
+    def articles_by_ids(self, ids: list[int]) -> list[KbArticleRecord]:
+        k = t.kb_articles
+        rows = self.conn.execute(select(k, _f.c.number).outerjoin(_f, _f.c.id == k.c.fault_id).where(k.c.id.in_(ids)))
+        return [_article(x) for x in rows]
+
+    def releases_by_ids(self, ids: list[int]) -> list[ReleaseRecord]:
+        return self._releases(t.releases.c.id.in_(ids), len(ids))
+
     def releases_since(self, last_id: int, limit: int) -> list[ReleaseRecord]:
+        return self._releases(t.releases.c.id > last_id, limit)
+
+    def _releases(self, where: ColumnElement[bool], limit: int) -> list[ReleaseRecord]:
         rel = t.releases
         rows = self.conn.execute(
-            select(rel, _p.c.code)
-            .join(_p, _p.c.id == rel.c.product_id)
-            .where(rel.c.id > last_id)
-            .order_by(rel.c.id)
-            .limit(limit)
+            select(rel, _p.c.code).join(_p, _p.c.id == rel.c.product_id).where(where).order_by(rel.c.id).limit(limit)
         )
         return [
             ReleaseRecord(x.id, x.code, x.version, x.released_on, x.notes, x.known_issues, x.created_at) for x in rows

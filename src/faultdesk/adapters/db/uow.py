@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, RootTransaction, text
+from sqlalchemy import Connection, Engine, RootTransaction
 
 from faultdesk.adapters.db.clock_store import SqlCalendar, SqlClocks, SqlOutbox
 from faultdesk.adapters.db.repositories import SqlAudit, SqlCatalogue, SqlFaults, SqlKnowledge, SqlReports, SqlUsers
@@ -69,7 +69,3 @@ class SqlUnitOfWork:
         assert self._tx is not None, "commit outside a unit of work"
         self._outbox.flush()  # the outbox rows commit with the change that caused them
         self._tx.commit()
-
-    def ping(self) -> None:
-        assert self._conn is not None
-        self._conn.execute(text("SELECT 1"))

@@ -16,6 +16,7 @@ from faultdesk.domain.errors import NotAuthenticated
 from faultdesk.domain.faults import DEFAULT_FAULT_TYPES
 from faultdesk.services import access, faults
 from faultdesk.services.desk import Desk
+from faultdesk.services.messages import STATUS_ZH
 from faultdesk.services.records import FaultFilter
 
 HERE = Path(__file__).parent
@@ -29,22 +30,6 @@ def _localtime(value: datetime, zone: str) -> str:
 templates.env.filters["localtime"] = _localtime
 router = APIRouter(include_in_schema=False)
 
-STATUS_ZH = {
-    "registered": "已登记",
-    "triaging": "分析分级中",
-    "locating": "定位中",
-    "planning": "制定方案",
-    "plan_review": "方案评审",
-    "fixing": "修复中",
-    "verifying": "验证中",
-    "awaiting_confirmation": "待用户确认",
-    "releasing": "发布中",
-    "resolved": "已解决",
-    "archived": "已归档",
-    "duplicate": "重复",
-    "not_a_fault": "非故障",
-    "cannot_reproduce": "无法复现",
-}
 TYPE_ZH = {t.code: t.label_zh for t in DEFAULT_FAULT_TYPES}
 
 

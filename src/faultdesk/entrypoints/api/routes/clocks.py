@@ -71,9 +71,7 @@ def list_clocks(
 
 @router.get("/faults/{number}/clocks", response_model=list[ClockOut])
 def fault_clocks(number: str, desk: DeskDep, actor: ActorDep) -> list[ClockOut]:
-    return [
-        ClockOut.of(r, n) for r, n in clocks.list_clocks(desk, actor=actor, state=None, limit=10_000) if n == number
-    ]
+    return [ClockOut.of(r, n) for r, n in clocks.fault_clocks(desk, number, actor=actor)]
 
 
 class UpdateIn(BaseModel):
