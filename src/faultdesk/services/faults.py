@@ -85,7 +85,8 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
         if uow.reports.link(all_ids, fault_id) != len(all_ids):
             # Another agent linked one of them between our read and our write.
             raise Conflict("a report was linked to another fault meanwhile", "有反馈已被登记到其他故障单")
-        affected = impact.recount(desk, uow, fault_id, now, bump_version=False).affected_users
+        counted = impact.recount(desk, uow, fault_id, now, bump_version=False)
+        affected = counted.affected_users
         uow.audit.record(
             AuditEvent(
                 at=now,
@@ -122,7 +123,8 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
         earlier = known_issues.recurrence_of(desk, uow, uow.reports.for_fault(fault_id))
         if earlier is not None and earlier.fault_id is not None:
             # A confident match to a resolved or archived fault: this one is its recurrence (复发).
-            uow.faults.update(fault_id, 1, {"recurrence": "recurrence", "related_fault_id": earlier.fault_id}, now)
+            marks = {"recurrence": "recurrence", "related_fault_id": earlier.fault_id}
+            uow.faults.update(fault_id, counted.version, marks, now)
             uow.audit.record(
                 AuditEvent(
                     at=now,

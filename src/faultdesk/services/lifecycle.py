@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from faultdesk.domain import lifecycle as lc
@@ -134,7 +135,9 @@ def _act(
             },
         )
     )
-    fresh = uow.faults.by_id(view.id)
+    if not isinstance(command, lc.Merge):
+        return after_view
+    fresh = uow.faults.by_id(view.id)  # the merge changed its counts since
     assert fresh is not None
     return fresh
 
@@ -309,7 +312,7 @@ def set_estimate(desk: Desk, number: str, users: int | None, source: str | None,
 
 
 def _recount(
-    desk: Desk, uow: UnitOfWork, view: FaultView, actor: Actor, now: Any, action: str, data: dict[str, Any]
+    desk: Desk, uow: UnitOfWork, view: FaultView, actor: Actor, now: datetime, action: str, data: dict[str, Any]
 ) -> FaultView:
     count = impact.recount(desk, uow, view.id, now).affected_users
     uow.audit.record(
