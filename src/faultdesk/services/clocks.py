@@ -21,7 +21,7 @@ from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.message_texts import CLOCK_ZH, DEFAULTS
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultView, ReportView
+from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, FaultView, ReportView
 
 # Which stage's owner hears first of a clock's warning or breach.
 STAGE_OF = {
@@ -233,7 +233,7 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
     with desk.uow() as uow:
         due = uow.clocks.claim_due(now, limit)
         fault_ids = sorted({r.fault_id for r in due if r.fault_id is not None})
-        faults = {f.id: f for f in uow.faults.by_ids(fault_ids)}  # one read for the batch
+        faults = {f.id: f for f in uow.faults.briefs(fault_ids)}  # one narrow read for the batch
         fired: list[tuple[int, sla.Clock, sla.Clock]] = []
         for row in due:
             clock = _fire_one(desk, uow, row, now, faults)
@@ -244,16 +244,14 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
     return len(due)
 
 
-def _fault_of(uow: UnitOfWork, fault_id: int, cache: dict[int, FaultView]) -> FaultView:
+def _fault_of(uow: UnitOfWork, fault_id: int, cache: dict[int, FaultBrief]) -> FaultBrief:
     if fault_id not in cache:
-        fault = uow.faults.by_id(fault_id)
-        assert fault is not None
-        cache[fault_id] = fault
+        [cache[fault_id]] = uow.faults.briefs([fault_id])
     return cache[fault_id]
 
 
 def _fire_one(
-    desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: dict[int, FaultView]
+    desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: dict[int, FaultBrief]
 ) -> sla.Clock | None:
     """Fire one clock; returns its new state for the caller to save (None: already saved)."""
     clock, firings = sla.fire(row.clock, now, desk.policy)
@@ -312,7 +310,7 @@ def fault_clocks(desk: Desk, number: str, *, actor: Actor) -> list[tuple[ClockRo
 
 
 def _with_numbers(uow: UnitOfWork, rows: list[ClockRow]) -> list[tuple[ClockRow, str | None]]:
-    faults = {f.id: f.number for f in uow.faults.by_ids(sorted({r.fault_id for r in rows if r.fault_id}))}
+    faults = {f.id: f.number for f in uow.faults.briefs(sorted({r.fault_id for r in rows if r.fault_id}))}
     return [(r, faults.get(r.fault_id) if r.fault_id else None) for r in rows]
 
 

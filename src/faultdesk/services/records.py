@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
 from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, TestCase
@@ -124,8 +124,51 @@ class FaultView:
 
     @property
     def impact_users(self) -> int:
-        """Users counted for severity: distinct reporters, or the estimate when it is larger."""
-        return max(self.affected_users, self.estimated_users or 0)
+        return counted_users(self.affected_users, self.estimated_users)
+
+
+def counted_users(affected: int, estimated: int | None) -> int:
+    """Users counted for severity: distinct reporters, or the estimate when it is larger."""
+    return max(affected, estimated or 0)
+
+
+class AboutFault(Protocol):
+    """What a message needs to know of its fault: who owns it and what to say. ``FaultView``
+    has it among much else; ``FaultBrief`` has only this, read cheaply for a batch of clocks."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> FaultStatus: ...
+    @property
+    def severity(self) -> Severity | None: ...
+    @property
+    def impact_users(self) -> int: ...
+    @property
+    def owners(self) -> dict[str, int]: ...
+    @property
+    def team(self) -> dict[str, Any] | None: ...
+    @property
+    def registered_by_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class FaultBrief:
+    """A fault as the worker's notices see it (no joins, no stage data)."""
+
+    id: int
+    number: str
+    title: str
+    status: FaultStatus
+    severity: Severity | None
+    impact_users: int
+    owners: dict[str, int]
+    team: dict[str, Any] | None
+    registered_by_id: int | None
 
 
 @dataclass(frozen=True)

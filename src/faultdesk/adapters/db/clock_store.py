@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from faultdesk.adapters.db import tables as t
+from faultdesk.adapters.db.ids import among
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.sla import Clock, ClockKind, ClockState, Mode
 from faultdesk.services.records import ClockRow, Outgoing, StoredMessage
@@ -38,24 +39,72 @@ def _clock_values(clock: Clock) -> dict[str, Any]:
     }
 
 
+# The columns a clock is read from, in the order _clock unpacks them: the worker maps 500 rows a
+# tick, and positional unpacking with dict lookups costs a third of named access and Enum calls.
+_CLOCK_SELECT = select(
+    _c.c.id,
+    _c.c.fault_id,
+    _c.c.report_id,
+    _c.c.improvement_id,
+    _c.c.kind,
+    _c.c.severity,
+    _c.c.mode,
+    _c.c.state,
+    _c.c.started_at,
+    _c.c.due_at,
+    _c.c.warn_at,
+    _c.c.next_fire_at,
+    _c.c.warned_at,
+    _c.c.breached_at,
+    _c.c.met_at,
+    _c.c.paused_at,
+    _c.c.remaining_s,
+    _c.c.escalation_level,
+)
+_KINDS = {k.value: k for k in ClockKind}
+_SEVERITIES: dict[int | None, Severity | None] = {None: None, **{int(s): s for s in Severity}}
+_MODES = {m.value: m for m in Mode}
+_STATES = {s.value: s for s in ClockState}
+
+
 def _clock(row: Any) -> ClockRow:
+    (
+        row_id,
+        fault_id,
+        report_id,
+        improvement_id,
+        kind,
+        severity,
+        mode,
+        state,
+        started_at,
+        due_at,
+        warn_at,
+        next_fire_at,
+        warned_at,
+        breached_at,
+        met_at,
+        paused_at,
+        remaining_s,
+        escalation_level,
+    ) = row
     clock = Clock(
-        kind=ClockKind(row.kind),
-        severity=Severity(row.severity) if row.severity is not None else None,
-        mode=Mode(row.mode),
-        started_at=row.started_at,
-        due_at=row.due_at,
-        warn_at=row.warn_at,
-        state=ClockState(row.state),
-        next_fire_at=row.next_fire_at,
-        warned_at=row.warned_at,
-        breached_at=row.breached_at,
-        met_at=row.met_at,
-        paused_at=row.paused_at,
-        remaining=timedelta(seconds=row.remaining_s) if row.remaining_s is not None else None,
-        escalation_level=row.escalation_level,
+        kind=_KINDS[kind],
+        severity=_SEVERITIES[severity],
+        mode=_MODES[mode],
+        started_at=started_at,
+        due_at=due_at,
+        warn_at=warn_at,
+        state=_STATES[state],
+        next_fire_at=next_fire_at,
+        warned_at=warned_at,
+        breached_at=breached_at,
+        met_at=met_at,
+        paused_at=paused_at,
+        remaining=timedelta(seconds=remaining_s) if remaining_s is not None else None,
+        escalation_level=escalation_level,
     )
-    return ClockRow(row.id, row.fault_id, row.report_id, row.improvement_id, clock)
+    return ClockRow(row_id, fault_id, report_id, improvement_id, clock)
 
 
 class SqlClocks:
@@ -95,22 +144,21 @@ class SqlClocks:
             if diff:
                 groups.setdefault(diff, []).append(row_id)
         for diff, ids in groups.items():
-            self.conn.execute(update(_c).where(_c.c.id.in_(ids)).values(dict(diff)))
+            self.conn.execute(update(_c).where(among(self.conn, _c.c.id, ids)).values(dict(diff)))
 
     def of_fault(self, fault_id: int) -> list[ClockRow]:
-        return [_clock(r) for r in self.conn.execute(select(_c).where(_c.c.fault_id == fault_id).order_by(_c.c.id))]
+        return [_clock(r) for r in self.conn.execute(_CLOCK_SELECT.where(_c.c.fault_id == fault_id).order_by(_c.c.id))]
 
     def of_report(self, report_id: int) -> list[ClockRow]:
-        return [_clock(r) for r in self.conn.execute(select(_c).where(_c.c.report_id == report_id))]
+        return [_clock(r) for r in self.conn.execute(_CLOCK_SELECT.where(_c.c.report_id == report_id))]
 
     def of_improvement(self, improvement_id: int) -> list[ClockRow]:
-        return [_clock(r) for r in self.conn.execute(select(_c).where(_c.c.improvement_id == improvement_id))]
+        return [_clock(r) for r in self.conn.execute(_CLOCK_SELECT.where(_c.c.improvement_id == improvement_id))]
 
     def claim_due(self, now: datetime, limit: int) -> list[ClockRow]:
         """Due clocks, locked for this transaction; other workers skip them (PostgreSQL)."""
         stmt = (
-            select(_c)
-            .where(_c.c.next_fire_at <= now)
+            _CLOCK_SELECT.where(_c.c.next_fire_at <= now)
             .order_by(_c.c.next_fire_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -119,11 +167,11 @@ class SqlClocks:
 
     def due_soon(self, now: datetime, limit: int) -> list[ClockRow]:
         """Running clocks past their warning share and not yet due."""
-        stmt = select(_c).where(_c.c.state == ClockState.RUNNING.value, _c.c.warn_at <= now, _c.c.due_at > now)
+        stmt = _CLOCK_SELECT.where(_c.c.state == ClockState.RUNNING.value, _c.c.warn_at <= now, _c.c.due_at > now)
         return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
 
     def listing(self, states: list[ClockState], due_before: datetime | None, limit: int) -> list[ClockRow]:
-        stmt = select(_c)
+        stmt = _CLOCK_SELECT
         if states:
             stmt = stmt.where(_c.c.state.in_([s.value for s in states]))
         if due_before is not None:
@@ -156,36 +204,63 @@ def _message(row: Any) -> StoredMessage:
     )
 
 
+# The columns SqlOutbox.add fills, in the order it keeps them.
+_OUTBOX_ADDED = (
+    "message_id",
+    "channel",
+    "recipient",
+    "kind",
+    "subject",
+    "body",
+    "fault_id",
+    "report_id",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+_COPY_OUTBOX = f"COPY outbox ({', '.join(_OUTBOX_ADDED)}) FROM STDIN"
+
+
 class SqlOutbox:
     """Messages added in a unit of work are written together just before it commits (one
     multi-row INSERT), so a tick that queues 500 notices pays for one statement, not 500."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[tuple[Any, ...]] = []  # in the order of _OUTBOX_ADDED
 
     def add(self, message: Outgoing) -> None:
         self._pending.append(
-            {
-                "message_id": message.message_id,
-                "channel": message.channel,
-                "recipient": message.recipient,
-                "kind": message.kind,
-                "subject": message.subject,
-                "body": message.body,
-                "fault_id": message.fault_id,
-                "report_id": message.report_id,
-                "state": "pending",
-                "attempts": 0,
-                "next_attempt_at": message.not_before,
-                "created_at": message.created_at,
-            }
+            (
+                message.message_id,
+                message.channel,
+                message.recipient,
+                message.kind,
+                message.subject,
+                message.body,
+                message.fault_id,
+                message.report_id,
+                "pending",
+                0,
+                message.not_before,
+                message.created_at,
+            )
         )
 
     def flush(self) -> None:
-        if self._pending:
-            rows, self._pending = self._pending, []
-            self.conn.execute(insert(_o), rows)
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        if self.conn.dialect.name != "postgresql":
+            self.conn.execute(insert(_o), [dict(zip(_OUTBOX_ADDED, row, strict=True)) for row in rows])
+            return
+        # COPY, in this transaction: half the time of 500 pipelined INSERTs (bench/clocks.py).
+        # The rows are plain values; aware datetimes go in as timestamptz.
+        driver: Any = self.conn.connection.driver_connection
+        with driver.cursor() as cur, cur.copy(_COPY_OUTBOX) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> list[StoredMessage]:
         """Lease a batch: pending and due, or sending whose lease ran out (a worker died)."""
@@ -205,8 +280,12 @@ class SqlOutbox:
         )
         if not ids:
             return []
-        self.conn.execute(update(_o).where(_o.c.id.in_(ids)).values(state="sending", lease_until=now + lease))
-        return [_message(r) for r in self.conn.execute(select(_o).where(_o.c.id.in_(ids)).order_by(_o.c.id))]
+        self.conn.execute(
+            update(_o).where(among(self.conn, _o.c.id, ids)).values(state="sending", lease_until=now + lease)
+        )
+        return [
+            _message(r) for r in self.conn.execute(select(_o).where(among(self.conn, _o.c.id, ids)).order_by(_o.c.id))
+        ]
 
     def mark_sent(self, row_id: int, now: datetime) -> None:
         self.conn.execute(

@@ -13,7 +13,16 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         return _sqlite_engine(url)
     # No pre-ping: it costs a round trip per request; connections are recycled instead, and a
     # connection the server dropped fails one request rather than every checkout paying for it.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # Sessions in UTC: psycopg then hands back datetimes in its one ``timezone.utc``, which
+    # UtcDateTime passes through as they are instead of converting each (the server's own zone,
+    # e.g. Etc/UTC, would cost a zoneinfo conversion per value read).
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        connect_args={"options": "-c TimeZone=UTC"},
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from faultdesk.adapters.db import tables as t
+from faultdesk.adapters.db.ids import among
 from faultdesk.domain.errors import Conflict
 from faultdesk.domain.faults import Criticality, Fault, FaultStatus, FaultType, Severity
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle, Recurrence, TestCase
@@ -22,6 +23,7 @@ from faultdesk.services.intake import DuplicateSubmission
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
+    FaultBrief,
     FaultFilter,
     FaultView,
     ImprovementRecord,
@@ -34,6 +36,7 @@ from faultdesk.services.records import (
     SeverityChange,
     StageRecord,
     UserRecord,
+    counted_users,
 )
 
 
@@ -305,7 +308,7 @@ class SqlReports:
     def link(self, report_ids: list[int], fault_id: int) -> int:
         """Links only reports that are still free; returns how many were."""
         result = self.conn.execute(
-            update(_r).where(_r.c.id.in_(report_ids), _r.c.fault_id.is_(None)).values(fault_id=fault_id)
+            update(_r).where(among(self.conn, _r.c.id, report_ids), _r.c.fault_id.is_(None)).values(fault_id=fault_id)
         )
         return int(result.rowcount)
 
@@ -320,7 +323,7 @@ class SqlReports:
 
     def mark_matched(self, report_ids: list[int], at: datetime) -> None:
         if report_ids:
-            self.conn.execute(update(_r).where(_r.c.id.in_(report_ids)).values(matched_at=at))
+            self.conn.execute(update(_r).where(among(self.conn, _r.c.id, report_ids)).values(matched_at=at))
 
     def ids_of_fault(self, fault_id: int) -> list[int]:
         return list(self.conn.execute(select(_r.c.id).where(_r.c.fault_id == fault_id)).scalars())
@@ -328,13 +331,13 @@ class SqlReports:
     def by_ids(self, report_ids: list[int]) -> list[ReportView]:
         if not report_ids:
             return []
-        return [_report(r) for r in self.conn.execute(_report_select().where(_r.c.id.in_(report_ids)))]
+        return [_report(r) for r in self.conn.execute(_report_select().where(among(self.conn, _r.c.id, report_ids)))]
 
     def faults_of(self, report_ids: list[int]) -> dict[int, int]:
         if not report_ids:
             return {}
         rows = self.conn.execute(
-            select(_r.c.id, _r.c.fault_id).where(_r.c.id.in_(report_ids), _r.c.fault_id.is_not(None))
+            select(_r.c.id, _r.c.fault_id).where(among(self.conn, _r.c.id, report_ids), _r.c.fault_id.is_not(None))
         )
         return {r.id: r.fault_id for r in rows}
 
@@ -408,6 +411,20 @@ def _fault_select() -> Select[Any]:
 
 _FAULTS_LIGHT = _fault_select().with_only_columns(
     *[c for c in _fault_select().selected_columns if c.name != "report_count"], literal(0).label("report_count")
+)
+
+
+_FAULT_BRIEF = select(
+    _f.c.id,
+    _f.c.number,
+    _f.c.title,
+    _f.c.status,
+    _f.c.severity,
+    _f.c.affected_users,
+    _f.c.estimated_users,
+    _f.c.owners,
+    _f.c.team,
+    _f.c.registered_by,
 )
 
 
@@ -535,7 +552,28 @@ class SqlFaults:
         correlated count per fault."""
         if not fault_ids:
             return []
-        return [_fault(r) for r in self.conn.execute(_FAULTS_LIGHT.where(_f.c.id.in_(fault_ids)))]
+        return [_fault(r) for r in self.conn.execute(_FAULTS_LIGHT.where(among(self.conn, _f.c.id, fault_ids)))]
+
+    def briefs(self, fault_ids: list[int]) -> list[FaultBrief]:
+        """The worker's read for a batch of notices: ten plain columns, no joins."""
+        if not fault_ids:
+            return []
+        return [
+            FaultBrief(
+                id=fault_id,
+                number=number,
+                title=title,
+                status=FaultStatus(status),
+                severity=Severity(severity) if severity is not None else None,
+                impact_users=counted_users(affected, estimated),
+                owners=dict(owners or {}),
+                team=team,
+                registered_by_id=registered_by,
+            )
+            for fault_id, number, title, status, severity, affected, estimated, owners, team, registered_by in (
+                self.conn.execute(_FAULT_BRIEF.where(among(self.conn, _f.c.id, fault_ids)))
+            )
+        ]
 
     def update(self, fault_id: int, expected_version: int, changes: dict[str, Any], at: datetime) -> bool:
         """Compare-and-set on the version: False when someone else changed the fault first."""
@@ -718,11 +756,13 @@ class SqlKnowledge:
 
     def articles_by_ids(self, ids: list[int]) -> list[KbArticleRecord]:
         k = t.kb_articles
-        rows = self.conn.execute(select(k, _f.c.number).outerjoin(_f, _f.c.id == k.c.fault_id).where(k.c.id.in_(ids)))
+        rows = self.conn.execute(
+            select(k, _f.c.number).outerjoin(_f, _f.c.id == k.c.fault_id).where(among(self.conn, k.c.id, ids))
+        )
         return [_article(x) for x in rows]
 
     def releases_by_ids(self, ids: list[int]) -> list[ReleaseRecord]:
-        return self._releases(t.releases.c.id.in_(ids), len(ids))
+        return self._releases(among(self.conn, t.releases.c.id, ids), len(ids))
 
     def releases_since(self, last_id: int, limit: int) -> list[ReleaseRecord]:
         return self._releases(t.releases.c.id > last_id, limit)

@@ -28,4 +28,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        zone = value.tzinfo
+        if zone is UTC:  # PostgreSQL sessions run in UTC (engine.py): nothing to convert
+            return value
+        return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
