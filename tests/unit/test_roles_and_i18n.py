@@ -1,4 +1,9 @@
+from collections.abc import Callable
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jinja2 import TemplateSyntaxError
 
 from faultdesk.domain.roles import PERMISSIONS, Permission, Role, may
 from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
@@ -45,3 +50,33 @@ def test_plain_templates_render_exactly_as_jinja_would():
         for subject, body in texts.values():
             for template in (subject, body):
                 assert ours.render(template, context) == jinja.from_string(template).render(**context)
+
+
+_NAMES = st.sampled_from(["number", "title", "users", "lead", "missing", "format", "_x"])
+_LITERALS = st.text(alphabet="ab {}%#故障\n\r!:", max_size=8).filter(
+    lambda s: "{{" not in s and "{%" not in s and "{#" not in s
+)
+
+
+@given(
+    parts=st.lists(st.tuples(_LITERALS, _NAMES, st.sampled_from(["", " "])), max_size=6),
+    tail=_LITERALS,
+    values=st.dictionaries(_NAMES, st.one_of(st.none(), st.integers(), st.text(alphabet="x{}故 ", max_size=5))),
+)
+def test_any_plain_template_renders_as_jinja_would(parts, tail, values):
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from faultdesk.adapters.templating import JinjaRenderer
+
+    template = "".join(f"{lit}{{{{{pad}{name}{pad}}}}}" for lit, name, pad in parts) + tail
+
+    def outcome(render: Callable[[], str]) -> str | type[Exception]:
+        try:
+            return render()
+        except TemplateSyntaxError:
+            return TemplateSyntaxError  # an admin's edit is refused: both must refuse it
+
+    jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+    assert outcome(lambda: JinjaRenderer().render(template, values)) == outcome(
+        lambda: jinja.from_string(template).render(**values)
+    )

@@ -10,7 +10,7 @@ from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_MISSING = object()
+_NEWLINE = re.compile(r"(\r\n|\r|\n)")
 
 
 class JinjaRenderer:
@@ -21,21 +21,33 @@ class JinjaRenderer:
         self._plain = lru_cache(maxsize=256)(_split_placeholders)
 
     def render(self, template: str, context: dict[str, Any]) -> str:
-        parts = self._plain(template)
-        if parts is not None:
+        plain = self._plain(template)
+        if plain is not None:
             # Nothing but {{ name }}: substitute directly, as Jinja would (a missing name is empty).
             # A tick renders two templates per notice; Jinja's per-call context costs ~15 µs each.
-            return "".join(p if i % 2 == 0 else _text(context.get(p, _MISSING)) for i, p in enumerate(parts))
+            return plain.format_map(_Blank(context))
         compiled: Template = self._compile(template)
         return compiled.render(**context)
 
 
-def _split_placeholders(template: str) -> tuple[str, ...] | None:
-    """Literal, name, literal, name, …; None when the template uses more than {{ name }}."""
+class _Blank(dict[str, Any]):
+    """A context in which a name nobody gave renders empty, as in Jinja."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _split_placeholders(template: str) -> str | None:
+    """The template as a ``str.format`` pattern; None when it uses more than {{ name }}."""
     if "{%" in template or "{#" in template or template.count("{{") != len(_PLACEHOLDER.findall(template)):
         return None
-    return tuple(_PLACEHOLDER.split(template))
-
-
-def _text(value: Any) -> str:
-    return "" if value is _MISSING else str(value)
+    # Jinja's lexer writes every line break as "\n" and drops one final line break.
+    lines = _NEWLINE.split(template)[::2]
+    if lines[-1] == "":
+        del lines[-1]
+    parts = _PLACEHOLDER.split("\n".join(lines))  # literal, name, literal, name, …
+    if any(p.endswith("{") for p in parts[:-1:2]):
+        return None  # "{{{ x }}": Jinja reads the first two braces as the tag; leave it to Jinja
+    return "".join(
+        p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{" + p + "!s}" for i, p in enumerate(parts)
+    )

@@ -74,19 +74,18 @@ def deliver(
             outcomes.append((message, None))
         except DeliveryFailed as exc:
             outcomes.append((message, str(exc)))
-    sent = retried = dead = 0
+    retried = dead = 0
     done_at = desk.clock.now()
+    delivered = [message.id for message, error in outcomes if error is None]
     with desk.uow() as uow:
+        uow.outbox.mark_sent(delivered, done_at)
         for message, error in outcomes:
-            if error is None:
-                uow.outbox.mark_sent(message.id, done_at)
-                sent += 1
-                continue
-            retry_at = next_attempt(message.attempts, done_at, rng)
-            uow.outbox.mark_failed(message.id, error, retry_at)
-            retried, dead = (retried + 1, dead) if retry_at else (retried, dead + 1)
+            if error is not None:
+                retry_at = next_attempt(message.attempts, done_at, rng)
+                uow.outbox.mark_failed(message.id, error, retry_at)
+                retried, dead = (retried + 1, dead) if retry_at else (retried, dead + 1)
         uow.commit()
-    return DeliveryResult(sent, retried, dead)
+    return DeliveryResult(len(delivered), retried, dead)
 
 
 def _address(desk: Desk, uow: UnitOfWork, message: StoredMessage) -> str | Undeliverable:

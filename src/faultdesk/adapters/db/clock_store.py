@@ -16,7 +16,7 @@ from faultdesk.services.records import ClockRow, Outgoing, StoredMessage
 
 _c, _o = t.clocks, t.outbox
 _INSERT_CLOCK = insert(_c)  # built once: executed with parameters on the hot intake path
-# The columns firing may change.
+# The columns firing may change: each is the clock attribute of the same name.
 _FIRED_COLUMNS = ("state", "next_fire_at", "warned_at", "breached_at", "met_at", "escalation_level")
 
 
@@ -139,12 +139,14 @@ class SqlClocks:
         """
         groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
         for row_id, before, after in changes:
-            old, new = _clock_values(before), _clock_values(after)
-            diff = tuple((k, new[k]) for k in _FIRED_COLUMNS if new[k] != old[k])
+            diff = tuple(
+                (name, getattr(after, name)) for name in _FIRED_COLUMNS if getattr(after, name) != getattr(before, name)
+            )
             if diff:
                 groups.setdefault(diff, []).append(row_id)
         for diff, ids in groups.items():
-            self.conn.execute(update(_c).where(among(self.conn, _c.c.id, ids)).values(dict(diff)))
+            values = {name: v.value if isinstance(v, ClockState) else v for name, v in diff}
+            self.conn.execute(update(_c).where(among(self.conn, _c.c.id, ids)).values(values))
 
     def of_fault(self, fault_id: int) -> list[ClockRow]:
         return [_clock(r) for r in self.conn.execute(_CLOCK_SELECT.where(_c.c.fault_id == fault_id).order_by(_c.c.id))]
@@ -287,10 +289,13 @@ class SqlOutbox:
             _message(r) for r in self.conn.execute(select(_o).where(among(self.conn, _o.c.id, ids)).order_by(_o.c.id))
         ]
 
-    def mark_sent(self, row_id: int, now: datetime) -> None:
+    def mark_sent(self, row_ids: list[int], now: datetime) -> None:
+        """One statement for a batch's deliveries (attempts counted per row)."""
+        if not row_ids:
+            return
         self.conn.execute(
             update(_o)
-            .where(_o.c.id == row_id)
+            .where(among(self.conn, _o.c.id, row_ids))
             .values(state="sent", sent_at=now, attempts=_o.c.attempts + 1, lease_until=None, last_error=None)
         )
 
