@@ -61,6 +61,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Engine, bindparam, insert, select, text
 
 from faultdesk.adapters.db import tables as t
+from faultdesk.adapters.db.clock_store import OUTBOX_ADDED
 from faultdesk.adapters.db.types import UtcDateTime
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
@@ -128,20 +129,7 @@ CLOCK_COLUMNS = (
     "warned_at",
     "escalation_level",
 )
-OUTBOX_COLUMNS = (
-    "message_id",
-    "channel",
-    "recipient",
-    "kind",
-    "subject",
-    "body",
-    "fault_id",
-    "report_id",
-    "state",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
+OUTBOX_COLUMNS = OUTBOX_ADDED  # the columns FaultDesk's outbox writes, in its order
 
 
 def say(message: str) -> None:

@@ -207,7 +207,7 @@ def _message(row: Any) -> StoredMessage:
 
 
 # The columns SqlOutbox.add fills, in the order it keeps them.
-_OUTBOX_ADDED = (
+OUTBOX_ADDED = (
     "message_id",
     "channel",
     "recipient",
@@ -221,7 +221,7 @@ _OUTBOX_ADDED = (
     "next_attempt_at",
     "created_at",
 )
-_COPY_OUTBOX = f"COPY outbox ({', '.join(_OUTBOX_ADDED)}) FROM STDIN"
+_COPY_OUTBOX = f"COPY outbox ({', '.join(OUTBOX_ADDED)}) FROM STDIN"
 
 
 class SqlOutbox:
@@ -230,7 +230,7 @@ class SqlOutbox:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._pending: list[tuple[Any, ...]] = []  # in the order of _OUTBOX_ADDED
+        self._pending: list[tuple[Any, ...]] = []  # in the order of OUTBOX_ADDED
 
     def add(self, message: Outgoing) -> None:
         self._pending.append(
@@ -255,7 +255,7 @@ class SqlOutbox:
             return
         rows, self._pending = self._pending, []
         if self.conn.dialect.name != "postgresql":
-            self.conn.execute(insert(_o), [dict(zip(_OUTBOX_ADDED, row, strict=True)) for row in rows])
+            self.conn.execute(insert(_o), [dict(zip(OUTBOX_ADDED, row, strict=True)) for row in rows])
             return
         # COPY, in this transaction: half the time of 500 pipelined INSERTs (bench/clocks.py).
         # The rows are plain values; aware datetimes go in as timestamptz.
