@@ -6,9 +6,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
 
 from faultdesk.adapters.db import tables as t
+from faultdesk.adapters.db.engine import make_engine
 from faultdesk.adapters.db.ids import among
 from faultdesk.domain import sla
 from faultdesk.domain.sla import ClockKind, ClockState
@@ -57,6 +60,26 @@ def test_a_failed_unit_of_work_leaves_no_messages(wiring):
         )  # not committed: rolled back with the rest
     with wiring.desk.uow() as uow:
         assert uow.outbox.listing(state=None, report_id=None, fault_id=None, limit=10) == []
+
+
+def test_a_naive_time_is_refused_before_anything_is_written(wiring):
+    naive = NOW.replace(tzinfo=None)
+    with wiring.desk.uow() as uow, pytest.raises(ValueError, match="naive"):
+        uow.outbox.add(Outgoing(new_message_id(), "email", "user:1", "receipt", "s", "b", naive, NOW))
+
+
+def test_postgresql_sessions_read_utc_and_keep_the_urls_own_options(store):
+    if store.name != "postgresql":
+        pytest.skip("a PostgreSQL session setting")
+    url = make_url(store.url).update_query_dict({"options": "-c search_path=public,pg_catalog"})
+    engine = make_engine(url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW search_path")).scalar() == "public,pg_catalog"
+            assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            assert conn.execute(text("SELECT now()")).scalar().tzinfo is UTC
+    finally:
+        engine.dispose()
 
 
 def test_an_id_list_selects_exactly_those_rows(wiring):

@@ -52,7 +52,9 @@ def test_plain_templates_render_exactly_as_jinja_would():
                 assert ours.render(template, context) == jinja.from_string(template).render(**context)
 
 
-_NAMES = st.sampled_from(["number", "title", "users", "lead", "missing", "format", "_x"])
+_NAMES = st.sampled_from(
+    ["number", "title", "users", "lead", "missing", "format", "_x", "none", "True", "self", "range", "not", "loop"]
+)
 _LITERALS = st.text(alphabet="ab {}%#故障\n\r!:", max_size=8).filter(
     lambda s: "{{" not in s and "{%" not in s and "{#" not in s
 )
@@ -78,5 +80,5 @@ def test_any_plain_template_renders_as_jinja_would(parts, tail, values):
 
     jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
     assert outcome(lambda: JinjaRenderer().render(template, values)) == outcome(
-        lambda: jinja.from_string(template).render(**values)
+        lambda: jinja.from_string(template).render(values)
     )

@@ -13,16 +13,19 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         return _sqlite_engine(url)
     # No pre-ping: it costs a round trip per request; connections are recycled instead, and a
     # connection the server dropped fails one request rather than every checkout paying for it.
-    # Sessions in UTC: psycopg then hands back datetimes in its one ``timezone.utc``, which
-    # UtcDateTime passes through as they are instead of converting each (the server's own zone,
-    # e.g. Etc/UTC, would cost a zoneinfo conversion per value read).
-    return create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_recycle=1800,
-        connect_args={"options": "-c TimeZone=UTC"},
-    )
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+
+    @event.listens_for(engine, "connect")
+    def _utc_session(dbapi_conn: Any, _record: Any) -> None:
+        # Sessions in UTC: psycopg then hands back datetimes in its one ``timezone.utc``, which
+        # UtcDateTime passes through instead of converting each (the server's own zone, even
+        # Etc/UTC, costs a zoneinfo conversion per value read). A SET, not a connect option, so
+        # that the URL's or PGOPTIONS' own options stay; without it times are right, only slower.
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
