@@ -33,8 +33,9 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Protocol
 
-from faultdesk.domain.faults import Fault, FaultStatus
-from faultdesk.domain.reports import Report
+from faultdesk.domain.faults import FaultStatus
+from faultdesk.domain.lifecycle import OPEN_STATES
+from faultdesk.domain.reports import Channel
 
 # --------------------------------------------------------------------------------------------
 # Documents
@@ -114,19 +115,55 @@ class MatchDocument:
         )
 
 
-# A fault in one of these states is no longer being worked on: it cannot earn the open bonus.
-CLOSED_FAULT_STATUSES = frozenset(
-    {
-        FaultStatus.RESOLVED,
-        FaultStatus.ARCHIVED,
-        FaultStatus.DUPLICATE,
-        FaultStatus.NOT_A_FAULT,
-        FaultStatus.CANNOT_REPRODUCE,
-    }
-)
+class ReportFacts(Protocol):
+    """What a report document is made of: a domain Report, or a stored report's read view."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def symptom(self) -> str: ...
+    @property
+    def scenario(self) -> str | None: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def device_model(self) -> str | None: ...
+    @property
+    def os_version(self) -> str | None: ...
+    @property
+    def app_version(self) -> str | None: ...
+    @property
+    def product_code(self) -> str | None: ...
+    @property
+    def function_code(self) -> str | None: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def received_at(self) -> datetime: ...
 
 
-def report_document(report: Report, *, is_open: bool = False) -> MatchDocument:
+class FaultFacts(Protocol):
+    """What a fault document is made of: a domain Fault, or a stored fault's read view."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> FaultStatus: ...
+    @property
+    def type_code(self) -> str: ...
+    @property
+    def product_code(self) -> str | None: ...
+    @property
+    def function_code(self) -> str | None: ...
+    @property
+    def registered_at(self) -> datetime: ...
+
+
+def report_document(report: ReportFacts, *, is_open: bool = False) -> MatchDocument:
     """A report as the matcher sees it; ``is_open`` says whether its fault is still being worked on.
 
     A report not stored yet (no id) gets the id ``"new"``, which no stored report has.
@@ -148,7 +185,7 @@ def report_document(report: Report, *, is_open: bool = False) -> MatchDocument:
     )
 
 
-def fault_document(fault: Fault, *, body: str = "") -> MatchDocument:
+def fault_document(fault: FaultFacts, *, body: str = "") -> MatchDocument:
     """A fault as the matcher sees it; ``body`` may carry its diagnosis or its reports' descriptions."""
     return MatchDocument(
         id=str(fault.id) if fault.id is not None else fault.number,
@@ -159,7 +196,7 @@ def fault_document(fault: Fault, *, body: str = "") -> MatchDocument:
         function=fault.function_code or "",
         type_code=fault.type_code,
         created_at=fault.registered_at,
-        is_open=fault.status not in CLOSED_FAULT_STATUSES,
+        is_open=fault.status in OPEN_STATES,  # a closed fault cannot earn the open bonus
     )
 
 

@@ -21,7 +21,15 @@ from typing import Protocol
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import NotFound, RuleViolation
-from faultdesk.domain.matching import DocumentKey, DocumentKind, MatchCandidate, MatchDocument, MatchField
+from faultdesk.domain.matching import (
+    DocumentKey,
+    DocumentKind,
+    MatchCandidate,
+    MatchDocument,
+    MatchField,
+    fault_document,
+    report_document,
+)
 from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
@@ -57,35 +65,9 @@ class KnownIssueSearch(Protocol):
 IndexFactory = Callable[[list[str], list[list[str]]], KnownIssueSearch]  # (product terms, synonym groups)
 
 
-def report_doc(r: ReportView) -> MatchDocument:
-    return MatchDocument(
-        id=str(r.id),
-        kind=DocumentKind.REPORT,
-        title=r.symptom,
-        scenario=r.scenario or "",
-        body=r.description or "",
-        device=r.device_model or "",
-        os_version=r.os_version or "",
-        app_version=r.app_version or "",
-        product=r.product_code or "",
-        function=r.function_code or "",
-        channel=r.channel.value,
-        created_at=r.received_at,
-    )
-
-
 def fault_doc(f: FaultView) -> MatchDocument:
-    return MatchDocument(
-        id=str(f.id),
-        kind=DocumentKind.FAULT,
-        title=f.title,
-        body=f.known_issue or "",
-        product=f.product_code or "",
-        function=f.function_code or "",
-        type_code=f.type_code,
-        created_at=f.registered_at,
-        is_open=f.status in lc.OPEN_STATES,
-    )
+    """A stored fault for the index: what it is known as (its known-issue note) is its body."""
+    return fault_document(f, body=f.known_issue or "")
 
 
 def kb_doc(a: KbArticleRecord) -> MatchDocument:
@@ -164,7 +146,7 @@ class KnownIssueLibrary:
 
     def _add_reports(self, index: KnownIssueSearch, reports: list[ReportView]) -> None:
         for r in reports:
-            index.add(report_doc(r))
+            index.add(report_document(r))
             self.indexed_reports.add(r.id)
 
 
@@ -185,7 +167,7 @@ class Candidate:
 def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 5) -> list[Candidate]:
     """The best known issues for a stored report, best first (one entry per fault)."""
     index = desk.known_issues.catch_up(uow)
-    query = report_doc(report)
+    query = report_document(report)
     passing = query.key not in index  # a waiting report: in the index only for this search
     if passing:
         index.add(query)
