@@ -325,3 +325,22 @@ def test_firing_writes_its_effects_once(desk_env, clock):
             text("SELECT COUNT(*) FROM outbox WHERE kind = 'clock_breach' AND recipient = 'user:1'")
         ).scalar()
     assert per_clock == 2  # grade and first reply, each breached once towards the owner
+
+
+def test_reporters_of_a_merged_fault_hear_of_the_merge_and_follow_the_surviving_fault(desk_env):
+    wired, client, h, smtp, _ = desk_env
+    keep = register(client, h["agent"], report(client, contact="keep@example.com", reporter_id="u-1")["report"]["id"])
+    dup = register(client, h["agent"], report(client, contact="dup@example.com", reporter_id="u-2")["report"]["id"])
+    res = take(client, h["agent"], dup, "merge", into=keep)
+    assert res.status_code == 200, res.text
+    tick(wired)
+    merged = [m for m in smtp.messages if m["X-Rcpt-To"] == "dup@example.com" and dup in m["Subject"]]
+    assert len(merged) == 1 and keep in merged[0].get_content()  # told where their report went
+    smtp.messages.clear()
+    posted = client.post(f"/api/v1/faults/{keep}/updates", json={"text": "正在修复"}, headers=h["agent"])
+    assert posted.json() == {"recipients": 2}
+    tick(wired)
+    assert sorted(m["X-Rcpt-To"] for m in smtp.messages if keep in m["Subject"]) == [
+        "dup@example.com",
+        "keep@example.com",
+    ]
