@@ -13,6 +13,8 @@ from faultdesk.bootstrap import bootstrap
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
 from faultdesk.services.catalogue import ensure_default_fault_types
+from faultdesk.services.messages import new_message_id
+from faultdesk.services.records import Outgoing
 from tests.conftest import FAST_PASSWORDS, a_report, create_staff
 from tests.integration.lifecycle_helpers import drive, take
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer
@@ -344,3 +346,28 @@ def test_reporters_of_a_merged_fault_hear_of_the_merge_and_follow_the_surviving_
         "dup@example.com",
         "keep@example.com",
     ]
+
+
+def test_a_batch_reaches_each_recipient_it_can_and_retries_those_it_cannot(desk_env, clock):
+    """One delivery batch mixes staff, reporters and a robot: the reachable ones arrive, a user
+    without an e-mail and a reporter without a contact are retried later with the reason."""
+    wired, client, h, smtp, http = desk_env
+    with_mail = report(client, contact="chen@example.com")["report"]["id"]
+    without = report(client, contact=None, reporter_id="u-anon")["report"]["id"]
+    tick(wired)  # the receipt to chen
+    smtp.messages.clear()
+    now = clock.now()
+    recipients = ["user:2", "user:99", f"report:{with_mail}", f"report:{without}", "robot:webhook"]
+    with wired.desk.uow() as uow:
+        for who in recipients:
+            channel = "webhook" if who.startswith("robot") else "email"
+            uow.outbox.add(Outgoing(new_message_id(), channel, who, "progress", f"to {who}", "正文", now, now))
+        uow.commit()
+    result = tick(wired)
+    assert (result["messages_sent"], result["messages_retried"]) == (3, 2)
+    assert sorted(m["X-Rcpt-To"] for m in smtp.messages) == ["chen@example.com", "pm1@corp.example"]
+    [robot] = [hit for hit in http.on("/webhook") if hit.body["subject"] == "to robot:webhook"]
+    assert robot.signature_ok
+    failed = {m["recipient"]: m for m in client.get("/api/v1/messages", headers=h["admin"]).json()}
+    assert failed["user:99"]["state"] == "pending" and "no e-mail" in failed["user:99"]["last_error"]
+    assert "no contact" in failed[f"report:{without}"]["last_error"]

@@ -58,7 +58,7 @@ def deliver(
     now = desk.clock.now()
     with desk.uow() as uow:
         batch = uow.outbox.claim(now, LEASE, limit)
-        addresses = {m.id: _address(desk, uow, m) for m in batch}
+        addresses = _addresses(desk, uow, batch)
         uow.commit()
     outcomes: list[tuple[StoredMessage, str | None]] = []
     for message in batch:
@@ -88,18 +88,24 @@ def deliver(
     return DeliveryResult(len(delivered), retried, dead)
 
 
-def _address(desk: Desk, uow: UnitOfWork, message: StoredMessage) -> str | Undeliverable:
-    """Recipients are references until the last moment: contacts stay encrypted in the outbox."""
-    kind, _, ref = message.recipient.partition(":")
-    if kind == "report":
-        cipher = uow.reports.contact_cipher(int(ref))
-        return desk.secrets.decrypt(cipher) if cipher else Undeliverable("the reporter left no contact")
-    if kind == "user":
-        user = uow.users.by_id(int(ref))
-        if user is None or not user.email:
-            return Undeliverable(f"user {ref} has no e-mail")
-        return user.email
-    return ""  # robots and webhooks: the channel is the address
+def _addresses(desk: Desk, uow: UnitOfWork, batch: list[StoredMessage]) -> dict[int, str | Undeliverable]:
+    """Recipients are references until the last moment: contacts stay encrypted in the outbox.
+    A batch's users and reporters are looked up together (two queries, not one per message)."""
+    refs = {m.id: m.recipient.partition(":")[::2] for m in batch}
+    emails = uow.users.emails(sorted({int(ref) for kind, ref in refs.values() if kind == "user"}))
+    ciphers = uow.reports.contact_ciphers(sorted({int(ref) for kind, ref in refs.values() if kind == "report"}))
+    addresses: dict[int, str | Undeliverable] = {}
+    for row_id, (kind, ref) in refs.items():
+        if kind == "report":
+            cipher = ciphers.get(int(ref))
+            addresses[row_id] = (
+                desk.secrets.decrypt(cipher) if cipher else Undeliverable("the reporter left no contact")
+            )
+        elif kind == "user":
+            addresses[row_id] = emails.get(int(ref)) or Undeliverable(f"user {ref} has no e-mail")
+        else:
+            addresses[row_id] = ""  # robots and webhooks: the channel is the address
+    return addresses
 
 
 def list_messages(

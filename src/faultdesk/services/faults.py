@@ -217,7 +217,7 @@ def reveal_contact(desk: Desk, report_id: int, *, actor: Actor) -> str:
         view = uow.reports.get(report_id)
         if view is None:
             raise NotFound(f"no report {report_id}", f"反馈 {report_id} 不存在")
-        cipher = uow.reports.contact_cipher(report_id)
+        cipher = uow.reports.contact_ciphers([report_id]).get(report_id)
         if cipher is None:
             raise NotFound("this report left no contact", "该反馈未留联系方式")
         uow.audit.record(

@@ -76,6 +76,14 @@ class SqlUsers:
         row = self.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
         return _user(row) if row else None
 
+    def emails(self, user_ids: list[int]) -> dict[int, str]:
+        """User id -> e-mail address, for those of the users who have one."""
+        if not user_ids:
+            return {}
+        u = t.users.c
+        rows = self.conn.execute(select(u.id, u.email).where(among(self.conn, u.id, user_ids), u.email.is_not(None)))
+        return {user_id: email for user_id, email in rows if email}
+
     def add_token(self, user_id: int, name: str, token_hash: str, at: datetime) -> int:
         stmt = insert(t.api_tokens).values(user_id=user_id, name=name, token_hash=token_hash, created_at=at)
         return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
@@ -268,9 +276,16 @@ class SqlReports:
         row = self.conn.execute(_report_select().where(_r.c.tracking_token_hash == token_hash)).first()
         return _report(row) if row else None
 
-    def contact_cipher(self, report_id: int) -> bytes | None:
-        value = self.conn.execute(select(_r.c.contact_cipher).where(_r.c.id == report_id)).scalar()
-        return bytes(value) if value is not None else None
+    def contact_ciphers(self, report_ids: list[int]) -> dict[int, bytes]:
+        """Report id -> its encrypted contact, for those of the reports that left one."""
+        if not report_ids:
+            return {}
+        rows = self.conn.execute(
+            select(_r.c.id, _r.c.contact_cipher).where(
+                among(self.conn, _r.c.id, report_ids), _r.c.contact_cipher.is_not(None)
+            )
+        )
+        return {row_id: bytes(cipher) for row_id, cipher in rows}
 
     def search(self, flt: ReportFilter) -> Page[ReportView]:
         conds: list[ColumnElement[bool]] = []
