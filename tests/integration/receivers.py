@@ -9,6 +9,8 @@ import hmac
 import json
 import socket
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -29,8 +31,15 @@ def free_port() -> int:
 
 
 class _Collect:
-    def __init__(self) -> None:
+    def __init__(self, refuse: str | None = None) -> None:
         self.messages: list[Message] = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == self.refuse:
+            return "550 5.1.1 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.content, policy=default)
@@ -40,8 +49,8 @@ class _Collect:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
-        self.handler = _Collect()
+    def __init__(self, refuse: str | None = None) -> None:
+        self.handler = _Collect(refuse)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=free_port())
 
     def __enter__(self) -> SmtpServer:
@@ -78,6 +87,8 @@ class HttpReceiver:
     hits: list[Hit] = field(default_factory=list)
     failing: bool = False
     delay_s: float = 0.0  # a slow receiver, so a worker can be caught mid-batch
+    status: int | None = None  # answer with this status instead (e.g. 404, 429)
+    on_request: Callable[[Hit], None] | None = None  # e.g. move the test's clock: a slow far end
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -92,9 +103,16 @@ class HttpReceiver:
                 hit.signature_ok = _verify(hit)
                 with receiver.lock:
                     failing = receiver.failing
-                    hit.ok = not failing
+                    forced = receiver.status
+                    hit.ok = not failing and forced is None
                     receiver.hits.append(hit)
+                if receiver.on_request is not None:
+                    receiver.on_request(hit)
+                if receiver.delay_s:
+                    time.sleep(receiver.delay_s)  # a real process on the other side: real time
                 status, payload = (503, b"down") if failing else (200, _answer(url.path))
+                if forced is not None:
+                    status, payload = forced, b"{}"
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -9,15 +9,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from faultdesk.adapters.notify import SmtpNotifier, WebhookNotifier
 from faultdesk.bootstrap import bootstrap
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
+from faultdesk.services import delivery
 from faultdesk.services.catalogue import ensure_default_fault_types
+from faultdesk.services.delivery import ChannelDown, DeliveryFailed, Envelope
 from faultdesk.services.messages import new_message_id
 from faultdesk.services.records import Outgoing
 from tests.conftest import FAST_PASSWORDS, a_report, create_staff
 from tests.integration.lifecycle_helpers import drive, take
-from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer
+from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer, free_port
 
 
 @pytest.fixture
@@ -371,3 +374,82 @@ def test_a_batch_reaches_each_recipient_it_can_and_retries_those_it_cannot(desk_
     failed = {m["recipient"]: m for m in client.get("/api/v1/messages", headers=h["admin"]).json()}
     assert failed["user:99"]["state"] == "pending" and "no e-mail" in failed["user:99"]["last_error"]
     assert "no contact" in failed[f"report:{without}"]["last_error"]
+
+
+def queue(wired, now, *recipients: str, channel: str = "webhook") -> list[str]:
+    """Due messages straight into the outbox; returns their message ids in order."""
+    ids = []
+    with wired.desk.uow() as uow:
+        for i, who in enumerate(recipients):
+            ids.append(new_message_id())
+            uow.outbox.add(Outgoing(ids[-1], channel, who, "progress", f"#{i} to {who}", "正文", now, now))
+        uow.commit()
+    return ids
+
+
+def test_a_channel_that_is_down_is_tried_once_per_batch_and_the_rest_wait_untried(desk_env, clock):
+    wired, client, h, smtp, http = desk_env
+    now = clock.now()
+    hooks = queue(wired, now, *["robot:webhook"] * 5)
+    queue(wired, now, "user:1", "user:2", channel="email")
+    http.failing = True
+    result = delivery.deliver(wired.desk, wired.notifiers, limit=100)
+    assert (result.sent, result.retried, result.dead, result.deferred) == (2, 1, 0, 4)
+    assert len(http.on("/webhook")) == 1  # not five requests into an endpoint that is down
+    rows = {m.message_id: m for m in client_messages(wired)}
+    waiting = [rows[i] for i in hooks[1:]]
+    assert all(m.state == "pending" and m.attempts == 0 and "webhook is down" in (m.last_error or "") for m in waiting)
+    assert all(now + timedelta(seconds=15) <= m.next_attempt_at <= now + timedelta(seconds=30) for m in waiting)
+    assert rows[hooks[0]].attempts == 1
+    http.failing = False
+    for _ in range(3):
+        clock.advance(timedelta(minutes=2))
+        tick(wired)
+    taken = Counter(hit.headers["X-FaultDesk-Delivery"] for hit in http.on("/webhook") if hit.ok)
+    assert taken == dict.fromkeys(hooks, 1)  # each arrived, once
+
+
+def test_a_slow_far_end_cannot_hold_a_batch_past_its_window(desk_env, clock):
+    """Each request takes 12 s (the test's clock moves, nobody sleeps): after 30 s the batch stops,
+    the rest go back due at once, the tick returns so clocks can fire, and nothing is sent twice."""
+    wired, client, h, smtp, http = desk_env
+    http.on_request = lambda hit: clock.advance(timedelta(seconds=12))
+    hooks = queue(wired, clock.now(), *["robot:webhook"] * 10)
+    first = tick(wired)
+    assert (first["messages_sent"], first["messages_deferred"]) == (3, 7)
+    assert {m.state for m in client_messages(wired)} == {"sent", "pending"}
+    while tick(wired)["messages_deferred"]:
+        pass
+    taken = Counter(hit.headers["X-FaultDesk-Delivery"] for hit in http.on("/webhook"))
+    assert taken == dict.fromkeys(hooks, 1)
+    assert all(m.attempts == 1 for m in client_messages(wired))  # deferral is not an attempt
+
+
+@pytest.mark.parametrize(
+    ("status", "down"), [(503, True), (429, True), (404, False), (400, False)], ids=["503", "429", "404", "400"]
+)
+def test_http_failures_are_told_apart(status, down):
+    with HttpReceiver(status=status) as http:
+        notifier = WebhookNotifier(http.url("/webhook"), SECRET)
+        with pytest.raises(DeliveryFailed) as failed:
+            notifier.send(Envelope("m1", "progress", "", "s", "b"))
+    assert isinstance(failed.value, ChannelDown) is down
+
+
+def test_smtp_failures_are_told_apart():
+    with pytest.raises(ChannelDown):  # nothing listens there
+        SmtpNotifier("127.0.0.1", free_port(), "faultdesk@example.com").send(
+            Envelope("m1", "progress", "a@example.com", "s", "b")
+        )
+    with SmtpServer(refuse="nobody@example.com") as smtp:
+        notifier = SmtpNotifier("127.0.0.1", smtp.port, "faultdesk@example.com")
+        with pytest.raises(DeliveryFailed) as refused:
+            notifier.send(Envelope("m2", "progress", "nobody@example.com", "s", "b"))
+        assert not isinstance(refused.value, ChannelDown)  # this message, not the server
+        notifier.send(Envelope("m3", "progress", "somebody@example.com", "s", "b"))
+        assert [m["X-Rcpt-To"] for m in smtp.messages] == ["somebody@example.com"]
+
+
+def client_messages(wired):
+    with wired.desk.uow() as uow:
+        return uow.outbox.listing(state=None, report_id=None, fault_id=None, limit=1000)

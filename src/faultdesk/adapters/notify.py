@@ -20,7 +20,7 @@ from urllib.parse import quote_plus
 
 import httpx2 as httpx
 
-from faultdesk.services.delivery import DeliveryFailed, Envelope
+from faultdesk.services.delivery import ChannelDown, DeliveryFailed, Envelope
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
@@ -55,8 +55,10 @@ class SmtpNotifier:
                 if self.username and self.password:
                     smtp.login(self.username, self.password)
                 smtp.send_message(msg)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryFailed(f"smtp {self.host}:{self.port}: {exc}") from exc
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise DeliveryFailed(f"smtp {self.host}:{self.port} refused this message: {exc}") from exc
+        except OSError as exc:  # unreachable, timed out, disconnected, login refused: every message would fail
+            raise ChannelDown(f"smtp {self.host}:{self.port}: {exc}") from exc
 
 
 class _HttpNotifier:
@@ -64,12 +66,15 @@ class _HttpNotifier:
         self.url = url
         self._client = httpx.Client(timeout=TIMEOUT)
 
-    def _post(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
-        body = json.dumps(payload, ensure_ascii=False).encode()
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST JSON bytes. Unreachable, timed out, 5xx or 429: the endpoint is down for every
+        message (ChannelDown); any other refusal concerns this message (DeliveryFailed)."""
         try:
             res = self._client.post(url, content=body, headers={"Content-Type": "application/json", **headers})
         except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+            raise ChannelDown(f"{type(exc).__name__}: {exc}") from exc
+        if res.status_code >= 500 or res.status_code == 429:
+            raise ChannelDown(f"HTTP {res.status_code}: {res.text[:200]}")
         if res.status_code >= 300:
             raise DeliveryFailed(f"HTTP {res.status_code}: {res.text[:200]}")
         return res
@@ -100,7 +105,7 @@ class WebhookNotifier(_HttpNotifier):
             "subject": envelope.subject,
             "body": envelope.body,
         }
-        raw = json.dumps(payload, ensure_ascii=False).encode()
+        raw = _json(payload)
         ts = str(int(time.time()))
         sig = hmac.new(self.secret, ts.encode() + b"." + raw, hashlib.sha256).hexdigest()
         headers = {
@@ -108,12 +113,11 @@ class WebhookNotifier(_HttpNotifier):
             "X-FaultDesk-Timestamp": ts,
             "X-FaultDesk-Signature": f"sha256={sig}",
         }
-        try:
-            res = self._client.post(self.url, content=raw, headers={"Content-Type": "application/json", **headers})
-        except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
-        if res.status_code >= 300:
-            raise DeliveryFailed(f"HTTP {res.status_code}: {res.text[:200]}")
+        self._post(self.url, raw, headers)
+
+
+def _json(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode()
 
 
 def _text(envelope: Envelope) -> str:
@@ -135,7 +139,7 @@ class DingTalkNotifier(_HttpNotifier):
             url += ("&" if "?" in url else "?") + f"timestamp={ms}&sign={quote_plus(base64.b64encode(digest))}"
         res = self._post(
             url,
-            {"msgtype": "text", "text": {"content": _text(envelope)}},
+            _json({"msgtype": "text", "text": {"content": _text(envelope)}}),
             {"X-FaultDesk-Delivery": envelope.message_id},
         )
         self._robot_ok(res, "errcode")
@@ -154,7 +158,7 @@ class FeishuNotifier(_HttpNotifier):
             ts = str(int(time.time()))
             digest = hmac.new(f"{ts}\n{self.secret}".encode(), b"", hashlib.sha256).digest()
             payload |= {"timestamp": ts, "sign": base64.b64encode(digest).decode()}
-        res = self._post(self.url, payload, {"X-FaultDesk-Delivery": envelope.message_id})
+        res = self._post(self.url, _json(payload), {"X-FaultDesk-Delivery": envelope.message_id})
         self._robot_ok(res, "code", "StatusCode")
 
 
@@ -164,7 +168,7 @@ class WeComNotifier(_HttpNotifier):
     def send(self, envelope: Envelope) -> None:
         res = self._post(
             self.url,
-            {"msgtype": "text", "text": {"content": _text(envelope)}},
+            _json({"msgtype": "text", "text": {"content": _text(envelope)}}),
             {"X-FaultDesk-Delivery": envelope.message_id},
         )
         self._robot_ok(res, "errcode")

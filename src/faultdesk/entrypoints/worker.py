@@ -26,11 +26,14 @@ def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
         fired += n
         if n < CLOCK_BATCH:
             break
-    sent = retried = dead = 0
+    sent = retried = dead = deferred = 0
     while True:
         result = delivery.deliver(desk, notifiers, limit=MESSAGE_BATCH)
         sent, retried, dead = sent + result.sent, retried + result.retried, dead + result.dead
-        if result.sent + result.retried + result.dead < MESSAGE_BATCH:
+        deferred += result.deferred
+        # A short batch means the outbox is drained; a deferral means the batch ran out of time
+        # or met a channel that is down: either way the next tick (and its clocks) comes first.
+        if result.tried < MESSAGE_BATCH or result.deferred:
             break
     # One batch a tick: matching is deferred work and must not crowd out the requests it shares
     # the process with; a backlog drains over the following ticks.
@@ -41,6 +44,7 @@ def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
         "messages_sent": sent,
         "messages_retried": retried,
         "messages_dead": dead,
+        "messages_deferred": deferred,
         "idempotency_keys_forgotten": intake.forget_old_submissions(desk),
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from faultdesk.domain.delivery import next_attempt
@@ -20,7 +20,8 @@ from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, StoredMessage
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=60)  # a batch leased to a worker is not taken by another for this long
+SEND_WINDOW = LEASE / 2  # sends start only this long after the lease: one slow send cannot outlast it
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,12 @@ class Envelope:
 
 
 class DeliveryFailed(Exception):
-    pass
+    """The far end did not take this message (it is tried again later, then dead-lettered)."""
+
+
+class ChannelDown(DeliveryFailed):
+    """The far end is unreachable, timing out or failing for everyone: the batch's other messages
+    on that channel are not tried now but put back untried, due when this one is tried again."""
 
 
 class Notifier(Protocol):
@@ -49,11 +55,21 @@ class DeliveryResult:
     sent: int
     retried: int
     dead: int
+    deferred: int = 0  # put back untried: their channel was down, or the batch ran out of time
+
+    @property
+    def tried(self) -> int:
+        return self.sent + self.retried + self.dead
 
 
 def deliver(
     desk: Desk, notifiers: Mapping[str, Notifier], *, limit: int = 100, rng: random.Random | None = None
 ) -> DeliveryResult:
+    """Lease a batch, send what can be sent within SEND_WINDOW, record each outcome.
+
+    A batch never outlives its lease (another worker would send it again) nor holds up the
+    worker's clocks: past the window, the rest goes back to the outbox untried and due at once.
+    """
     rng = rng or random.Random()
     now = desk.clock.now()
     with desk.uow() as uow:
@@ -61,9 +77,17 @@ def deliver(
         addresses = _addresses(desk, uow, batch)
         uow.commit()
     outcomes: list[tuple[StoredMessage, str | None]] = []
+    down: dict[str, tuple[datetime, str]] = {}  # channel -> when to try it again, and why
+    deferred: dict[tuple[datetime, str], list[int]] = {}
     for message in batch:
         address = addresses[message.id]
         notifier = notifiers.get(message.channel)
+        if message.channel in down:
+            deferred.setdefault(down[message.channel], []).append(message.id)
+            continue
+        if desk.clock.now() >= now + SEND_WINDOW:
+            deferred.setdefault((now, "deferred: the batch ran out of time"), []).append(message.id)
+            continue
         if isinstance(address, Undeliverable) or notifier is None:
             outcomes.append(
                 (message, str(address) if isinstance(address, Undeliverable) else f"no {message.channel} channel")
@@ -72,6 +96,11 @@ def deliver(
         try:
             notifier.send(Envelope(message.message_id, message.kind, address, message.subject, message.body))
             outcomes.append((message, None))
+        except ChannelDown as exc:
+            outcomes.append((message, str(exc)))
+            retry_at = next_attempt(0, desk.clock.now(), rng)
+            assert retry_at is not None
+            down[message.channel] = (retry_at, f"deferred: {message.channel} is down ({exc})")
         except DeliveryFailed as exc:
             outcomes.append((message, str(exc)))
     retried = dead = 0
@@ -84,8 +113,10 @@ def deliver(
                 retry_at = next_attempt(message.attempts, done_at, rng)
                 uow.outbox.mark_failed(message.id, error, retry_at)
                 retried, dead = (retried + 1, dead) if retry_at else (retried, dead + 1)
+        for (retry_at, why), ids in deferred.items():
+            uow.outbox.release(ids, retry_at, why)
         uow.commit()
-    return DeliveryResult(len(delivered), retried, dead)
+    return DeliveryResult(len(delivered), retried, dead, sum(map(len, deferred.values())))
 
 
 def _addresses(desk: Desk, uow: UnitOfWork, batch: list[StoredMessage]) -> dict[int, str | Undeliverable]:

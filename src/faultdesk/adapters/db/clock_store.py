@@ -317,6 +317,15 @@ class SqlOutbox:
             )
         )
 
+    def release(self, row_ids: list[int], retry_at: datetime, note: str) -> None:
+        """Back to pending untried (no attempt counted), due at ``retry_at``, with a note why."""
+        if row_ids:
+            self.conn.execute(
+                update(_o)
+                .where(among(self.conn, _o.c.id, row_ids))
+                .values(state="pending", lease_until=None, next_attempt_at=retry_at, last_error=note[:500])
+            )
+
     def retry(self, row_id: int, now: datetime) -> bool:
         result = self.conn.execute(
             update(_o).where(_o.c.id == row_id, _o.c.state == "dead").values(state="pending", next_attempt_at=now)
