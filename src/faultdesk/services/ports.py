@@ -10,7 +10,7 @@ from faultdesk.domain.faults import Fault, FaultType, Severity
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
-from faultdesk.domain.sla import Clock, ClockState
+from faultdesk.domain.sla import Clock, ClockState, Mode
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
@@ -171,6 +171,7 @@ class Clocks(Protocol):
     def claim_due(self, now: datetime, limit: int) -> list[ClockRow]: ...
     def due_soon(self, now: datetime, limit: int) -> list[ClockRow]: ...
     def listing(self, states: list[ClockState], due_before: datetime | None, limit: int) -> list[ClockRow]: ...
+    def running_span(self, mode: Mode) -> tuple[datetime, datetime] | None: ...
 
 
 class Outbox(Protocol):
