@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
@@ -172,14 +172,16 @@ class SqlClocks:
         stmt = _CLOCK_SELECT.where(_c.c.state == ClockState.RUNNING.value, _c.c.warn_at <= now, _c.c.due_at > now)
         return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
 
-    def running_span(self, mode: Mode) -> tuple[datetime, datetime] | None:
-        """The earliest start and the latest due time of the running clocks of this mode."""
-        row = self.conn.execute(
-            select(func.min(_c.c.started_at), func.max(_c.c.due_at)).where(
-                _c.c.state == ClockState.RUNNING.value, _c.c.mode == mode.value
-            )
-        ).one()
-        return (row[0], row[1]) if row[0] is not None else None
+    def latest_due(self, state: ClockState, mode: Mode) -> datetime | None:
+        """The latest due time among the clocks in this state and mode (read from the index)."""
+        stmt = (
+            select(_c.c.due_at)
+            .where(_c.c.state == state.value, _c.c.mode == mode.value)
+            .order_by(_c.c.due_at.desc())
+            .limit(1)
+        )
+        latest: datetime | None = self.conn.execute(stmt).scalar()
+        return latest
 
     def listing(self, states: list[ClockState], due_before: datetime | None, limit: int) -> list[ClockRow]:
         stmt = _CLOCK_SELECT
