@@ -44,6 +44,7 @@ class _Collect:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.content, policy=default)
         msg["X-Rcpt-To"] = ",".join(envelope.rcpt_tos)
+        msg["X-Peer"] = f"{session.peer[0]}:{session.peer[1]}"  # which connection brought it
         self.messages.append(msg)
         return "250 OK"
 
@@ -59,6 +60,12 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+    def restart(self) -> None:
+        """Down and up again on the same port: every open connection is dropped."""
+        self.controller.stop()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     @property
     def port(self) -> int:

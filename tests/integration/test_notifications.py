@@ -446,10 +446,24 @@ def test_smtp_failures_are_told_apart():
         with pytest.raises(DeliveryFailed) as refused:
             notifier.send(Envelope("m2", "progress", "nobody@example.com", "s", "b"))
         assert not isinstance(refused.value, ChannelDown)  # this message, not the server
-        notifier.send(Envelope("m3", "progress", "somebody@example.com", "s", "b"))
+        notifier.send(Envelope("m3", "progress", "somebody@example.com", "s", "b"))  # the same connection
+        notifier.close()
         assert [m["X-Rcpt-To"] for m in smtp.messages] == ["somebody@example.com"]
 
 
 def client_messages(wired):
     with wired.desk.uow() as uow:
         return uow.outbox.listing(state=None, report_id=None, fault_id=None, limit=1000)
+
+
+def test_one_smtp_connection_carries_a_batch_and_a_dropped_one_is_opened_again():
+    with SmtpServer() as smtp:
+        notifier = SmtpNotifier("127.0.0.1", smtp.port, "faultdesk@example.com")
+        for i in range(3):
+            notifier.send(Envelope(f"m{i}", "progress", "a@example.com", f"s{i}", "b"))
+        assert len({m["X-Peer"] for m in smtp.messages}) == 1
+        smtp.restart()  # the server drops the kept connection
+        notifier.send(Envelope("m3", "progress", "a@example.com", "s3", "b"))
+        assert [m["Subject"] for m in smtp.messages] == ["s0", "s1", "s2", "s3"]
+        assert len({m["X-Peer"] for m in smtp.messages}) == 2
+        notifier.close()

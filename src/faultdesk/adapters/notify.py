@@ -8,10 +8,12 @@ de-duplicates by it sees each message once, although delivery is at least once.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import smtplib
+import threading
 import time
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -26,6 +28,9 @@ TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
 class SmtpNotifier:
+    """E-mail over one SMTP connection per batch: a batch of notices pays for one connect, STARTTLS
+    and login, not one each. A connection the server has dropped is opened again once."""
+
     def __init__(
         self,
         host: str,
@@ -38,6 +43,8 @@ class SmtpNotifier:
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.username, self.password = starttls, username, password
+        self._smtp: smtplib.SMTP | None = None
+        self._lock = threading.Lock()  # one conversation at a time on the kept connection
 
     def send(self, envelope: Envelope) -> None:
         msg = EmailMessage()
@@ -48,17 +55,48 @@ class SmtpNotifier:
         msg["Message-ID"] = f"<{envelope.message_id}@faultdesk>"
         msg["X-FaultDesk-Delivery"] = envelope.message_id
         msg.set_content(envelope.body)
-        try:
-            with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+        with self._lock:
+            kept = self._smtp is not None
+            try:
+                try:
+                    self._connection().send_message(msg)
+                except (smtplib.SMTPServerDisconnected, ConnectionError):
+                    if not kept:
+                        raise
+                    self._drop()  # the kept connection had gone stale: once more on a new one
+                    self._connection().send_message(msg)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                raise DeliveryFailed(f"smtp {self.host}:{self.port} refused this message: {exc}") from exc
+            except OSError as exc:  # unreachable, timed out, disconnected, login refused: every message would fail
+                self._drop()
+                raise ChannelDown(f"smtp {self.host}:{self.port}: {exc}") from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=10)
+            try:
                 if self.starttls:
                     smtp.starttls()
                 if self.username and self.password:
                     smtp.login(self.username, self.password)
-                smtp.send_message(msg)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise DeliveryFailed(f"smtp {self.host}:{self.port} refused this message: {exc}") from exc
-        except OSError as exc:  # unreachable, timed out, disconnected, login refused: every message would fail
-            raise ChannelDown(f"smtp {self.host}:{self.port}: {exc}") from exc
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError):
+                self._smtp.close()
+            self._smtp = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._smtp is not None:
+                with contextlib.suppress(OSError):
+                    self._smtp.quit()
+            self._drop()
 
 
 class _HttpNotifier:
@@ -78,6 +116,9 @@ class _HttpNotifier:
         if res.status_code >= 300:
             raise DeliveryFailed(f"HTTP {res.status_code}: {res.text[:200]}")
         return res
+
+    def close(self) -> None:
+        """Nothing held per batch: httpx keeps its own pool of keep-alive connections."""
 
     @staticmethod
     def _robot_ok(res: httpx.Response, *codes: str) -> None:

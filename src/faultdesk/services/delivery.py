@@ -45,6 +45,9 @@ class ChannelDown(DeliveryFailed):
 class Notifier(Protocol):
     def send(self, envelope: Envelope) -> None: ...
 
+    def close(self) -> None:
+        """The batch is over: let go of any connection held for it (a later send opens one again)."""
+
 
 class Undeliverable(Exception):
     """The recipient cannot be reached on any channel (e.g. a user without an e-mail)."""
@@ -103,6 +106,8 @@ def deliver(
             down[message.channel] = (retry_at, f"deferred: {message.channel} is down ({exc})")
         except DeliveryFailed as exc:
             outcomes.append((message, str(exc)))
+    for notifier in notifiers.values():
+        notifier.close()
     retried = dead = 0
     done_at = desk.clock.now()
     delivered = [message.id for message, error in outcomes if error is None]
