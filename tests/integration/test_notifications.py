@@ -467,3 +467,24 @@ def test_one_smtp_connection_carries_a_batch_and_a_dropped_one_is_opened_again()
         assert [m["Subject"] for m in smtp.messages] == ["s0", "s1", "s2", "s3"]
         assert len({m["X-Peer"] for m in smtp.messages}) == 2
         notifier.close()
+
+
+def test_an_admins_calendar_day_and_template_take_effect_at_once(desk_env, clock):
+    """The calendar and templates are cached per process; an edit must not wait for the cache."""
+    wired, client, h, smtp, _ = desk_env
+    clock.set(clock.now().replace(hour=9, minute=30))  # 17:30 in Shanghai: grading runs into Thursday
+
+    def grade_due() -> str:
+        number = register(client, h["agent"], report(client, contact="a@example.com")["report"]["id"])
+        clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json()
+        return next(c["due_at"] for c in clocks if c["kind"] == "grade")
+
+    assert grade_due() == "2026-11-26T01:30:00Z"  # Thursday 09:30; the cache now holds the calendar
+    tick(wired)  # and the receipt template
+    put = client.put("/api/v1/calendar/days/2026-11-26", json={"kind": "holiday"}, headers=h["admin"])
+    assert put.status_code == 204
+    edited = {"subject": "收到啦 {{ symptom }}", "body": "{{ tracking_hint }}"}
+    assert client.put("/api/v1/templates/receipt/zh", json=edited, headers=h["admin"]).status_code == 204
+    assert grade_due() == "2026-11-27T01:30:00Z"  # Thursday is off now: Friday 09:30
+    tick(wired)
+    assert smtp.messages[-1]["Subject"].startswith("收到啦")

@@ -325,6 +325,7 @@ def set_calendar_day(desk: Desk, day: date, kind: str, note: str | None, *, acto
             AuditEvent(now, actor, "calendar", day.isoformat(), "day_set", after={"kind": kind, "note": note})
         )
         uow.commit()
+    desk.settings_cache.clear()  # this process counts with the new day at once; others within the cache's TTL
 
 
 def announce_year(desk: Desk, year: int, *, actor: Actor) -> None:
@@ -370,3 +371,4 @@ def set_template(desk: Desk, key: str, lang: str, subject: str, body: str, *, ac
             AuditEvent(now, actor, "template", f"{key}/{lang}", "edited", after={"subject": subject, "body": body})
         )
         uow.commit()
+    desk.settings_cache.clear()
