@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from faultdesk.adapters.notify import SmtpNotifier, WebhookNotifier
 from faultdesk.bootstrap import bootstrap
+from faultdesk.domain import sla
+from faultdesk.domain.sla import ClockKind
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
 from faultdesk.services import delivery
@@ -488,3 +490,33 @@ def test_an_admins_calendar_day_and_template_take_effect_at_once(desk_env, clock
     assert grade_due() == "2026-11-27T01:30:00Z"  # Thursday is off now: Friday 09:30
     tick(wired)
     assert smtp.messages[-1]["Subject"].startswith("收到啦")
+
+
+def test_a_backlog_to_a_slow_far_end_does_not_hold_a_due_clock_back(desk_env, clock):
+    """600 messages to a webhook that takes 0.3 s each (the test's clock moves; nobody sleeps): a
+    clock falling due 10 s into the backlog still fires within a minute, in the same tick."""
+    wired, client, h, smtp, http = desk_env
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)
+    desk, now = wired.desk, clock.now()
+    with desk.uow() as uow:
+        fault_id = uow.faults.by_number(number).id
+        due = sla.start_clock(
+            ClockKind.VERIFY,
+            None,
+            now - timedelta(minutes=50),
+            desk.policy,
+            desk.calendar,
+            due_at=now + timedelta(seconds=10),
+        )
+        uow.clocks.add(sla.fire(due, due.warn_at or now, desk.policy)[0], fault_id=fault_id)  # warned already
+        uow.commit()
+    queue(wired, now, *["robot:webhook"] * 600)
+    http.on_request = lambda hit: clock.advance(timedelta(milliseconds=300))
+    done = tick(wired)
+    assert done["messages_sent"] >= 600 and done["clocks_fired"] >= 1
+    verify = next(
+        c for c in client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json() if c["kind"] == "verify"
+    )
+    late = datetime.fromisoformat(verify["breached_at"]) - datetime.fromisoformat(verify["due_at"])
+    assert timedelta(0) <= late <= timedelta(minutes=1)

@@ -19,13 +19,10 @@ MESSAGE_BATCH = 100
 
 
 def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
-    """One pass: fire every due clock (in batches), then deliver every due message."""
-    fired = 0
-    while True:
-        n = clocks.fire_due(desk, limit=CLOCK_BATCH)
-        fired += n
-        if n < CLOCK_BATCH:
-            break
+    """One pass: fire every due clock (in batches), then deliver every due message, firing the
+    clocks again between delivery batches: a backlog of messages to a slow far end must not hold
+    a due clock back by more than one batch's send window."""
+    fired = _fire_due_clocks(desk)
     sent = retried = dead = deferred = 0
     while True:
         result = delivery.deliver(desk, notifiers, limit=MESSAGE_BATCH)
@@ -35,6 +32,7 @@ def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
         # or met a channel that is down: either way the next tick (and its clocks) comes first.
         if result.tried < MESSAGE_BATCH or result.deferred:
             break
+        fired += _fire_due_clocks(desk)
     # One batch a tick: matching is deferred work and must not crowd out the requests it shares
     # the process with; a backlog drains over the following ticks.
     linked = known_issues.auto_link_new_reports(desk)
@@ -47,6 +45,15 @@ def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
         "messages_deferred": deferred,
         "idempotency_keys_forgotten": intake.forget_old_submissions(desk),
     }
+
+
+def _fire_due_clocks(desk: Desk) -> int:
+    fired = 0
+    while True:
+        n = clocks.fire_due(desk, limit=CLOCK_BATCH)
+        fired += n
+        if n < CLOCK_BATCH:
+            return fired
 
 
 def run(desk: Desk, notifiers: Mapping[str, Notifier], stop: threading.Event, interval_s: float) -> None:
