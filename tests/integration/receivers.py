@@ -95,6 +95,7 @@ class HttpReceiver:
     failing: bool = False
     delay_s: float = 0.0  # a slow receiver, so a worker can be caught mid-batch
     status: int | None = None  # answer with this status instead (e.g. 404, 429)
+    answer: bytes | None = None  # answer 200 with this body instead (e.g. a robot's error code)
     on_request: Callable[[Hit], None] | None = None  # e.g. move the test's clock: a slow far end
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -120,6 +121,8 @@ class HttpReceiver:
                 status, payload = (503, b"down") if failing else (200, _answer(url.path))
                 if forced is not None:
                     status, payload = forced, b"{}"
+                if receiver.answer is not None and not failing:
+                    payload = receiver.answer
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -132,3 +132,24 @@ def test_serve_runs_the_real_server(env, store, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_the_calendar_from_the_command_line(env, store):
+    ok("init")
+    ok("db", "upgrade")
+    assert "2027-01-02 is a workday" in ok("calendar", "set-day", "2027-01-02", "--kind", "workday", "--note", "调休")
+    assert "2027 marked as announced" in ok("calendar", "announce", "2027")
+    for args, message in (
+        (["calendar", "set-day", "2027-13-01", "--kind", "holiday"], "2027-13-01"),
+        (["calendar", "set-day", "2027-01-03", "--kind", "weekday"], "holiday or workday"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(store.url)
+    with engine.connect() as conn:
+        days = conn.execute(text("SELECT day, kind, note FROM calendar_days")).all()
+        years = conn.execute(text("SELECT year FROM calendar_years")).scalars().all()
+    engine.dispose()
+    assert [(str(d)[:10], k, n) for d, k, n in days] == [("2027-01-02", "workday", "调休")] and years == [2027]

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from faultdesk.adapters.notify import SmtpNotifier, WebhookNotifier
+from faultdesk.adapters.notify import DingTalkNotifier, SmtpNotifier, WebhookNotifier
 from faultdesk.bootstrap import bootstrap
 from faultdesk.domain import sla
 from faultdesk.domain.sla import ClockKind
@@ -520,3 +520,90 @@ def test_a_backlog_to_a_slow_far_end_does_not_hold_a_due_clock_back(desk_env, cl
     )
     late = datetime.fromisoformat(verify["breached_at"]) - datetime.fromisoformat(verify["due_at"])
     assert timedelta(0) <= late <= timedelta(minutes=1)
+
+
+def test_an_update_posted_after_the_reminder_stops_the_automatic_update_and_its_breach(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    number = register(client, h["agent"], report(client, contact="qian@example.com")["report"]["id"])
+    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
+    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
+    assert graded.status_code == 200, graded.text
+    tick(wired)
+    clock.advance(timedelta(minutes=96))  # 80 % of the 2 h P0 cadence: the owner is reminded
+    tick(wired)
+    assert any("请同步进展" in m["Subject"] for m in smtp.messages)
+    clock.advance(timedelta(minutes=4))
+    posted = client.post(f"/api/v1/faults/{number}/updates", json={"text": "已定位，修复中"}, headers=h["agent"])
+    assert posted.status_code == 201
+    clock.advance(timedelta(minutes=30))  # past the old due time, before the new reminder
+    tick(wired)
+    to_reporter = [m for m in smtp.messages if m["X-Rcpt-To"] == "qian@example.com" and "处理进展" in m["Subject"]]
+    assert len(to_reporter) == 1 and "已定位" in to_reporter[0].get_content()  # ours, no templated one
+    assert not [m for m in smtp.messages if "已超时" in m["Subject"] and "进度同步" in m["Subject"]]
+    clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json()
+    updates = [c for c in clocks if c["kind"] == "update"]
+    assert [c["state"] for c in updates] == ["met", "running"] and updates[0]["escalation_level"] == 0
+
+
+def test_a_regrade_replans_the_running_clocks(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    take(client, h["pm"], number, "start_analysis")
+    assert take(client, h["tech_lead"], number, "grade", severity="P2", reason="个别用户").status_code == 200
+    graded_at = clock.now()
+
+    def due(kind: str) -> datetime:
+        clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json()
+        return datetime.fromisoformat(
+            next(c["due_at"] for c in clocks if c["kind"] == kind and c["state"] == "running")
+        )
+
+    assert due("response") == graded_at + timedelta(hours=48)  # P2: 48 h around the clock
+    clock.advance(timedelta(minutes=5))
+    raised = take(client, h["tech_lead"], number, "regrade", severity="P0", reason="支付全部失败")
+    assert raised.status_code == 200, raised.text
+    assert due("response") == graded_at + timedelta(minutes=15)  # re-planned from its start
+    assert due("update") == graded_at + timedelta(hours=2)
+    tick(wired)
+    raised_notices = [m for m in smtp.messages if m["Subject"] == f"【级别调整】{number} P2 → P0"]
+    assert raised_notices and all("支付全部失败" in m.get_content() for m in raised_notices)
+
+
+def test_the_closing_message_asks_the_reporter_to_check(desk_env):
+    wired, client, h, smtp, _ = desk_env
+    number = register(client, h["agent"], report(client, contact="sun@example.com")["report"]["id"])
+    drive(client, h["admin"], number, "awaiting_confirmation")
+    tick(wired)
+    [closing] = [m for m in smtp.messages if m["X-Rcpt-To"] == "sun@example.com" and "已修复" in m["Subject"]]
+    assert number in closing["Subject"] and "故障已修复，麻烦您协助测试" in closing.get_content()
+
+
+def test_messages_go_out_in_english_and_the_english_template_is_editable(settings, clock, peers):
+    smtp, _ = peers
+    english = settings.with_overrides(
+        smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_sender="faultdesk@example.com", language="en"
+    )
+    wired = bootstrap(english, clock=clock, passwords=FAST_PASSWORDS)
+    ensure_default_fault_types(wired.desk)
+    headers = create_staff(wired.desk, emails=True)
+    try:
+        with TestClient(create_app(wiring=wired)) as client:
+            report(client, contact="li@example.com")
+            tick(wired)
+            assert smtp.messages[-1]["Subject"] == "[FaultDesk] We received your fault report"
+            edited = {"subject": "Got it: {{ symptom }}", "body": "Code {{ tracking_hint }}"}
+            assert client.put("/api/v1/templates/receipt/en", json=edited, headers=headers["admin"]).status_code == 204
+            report(client, contact="li@example.com", symptom="Login fails")
+            tick(wired)
+            assert smtp.messages[-1]["Subject"] == "Got it: Login fails"
+    finally:
+        wired.engine.dispose()
+
+
+def test_a_robot_that_answers_200_with_an_error_code_is_a_failed_delivery(peers):
+    _, http = peers
+    http.answer = b'{"errcode": 310000, "errmsg": "keywords not in content"}'
+    notifier = DingTalkNotifier(http.url("/dingtalk?access_token=t"), SECRET)
+    with pytest.raises(DeliveryFailed, match="310000") as refused:
+        notifier.send(Envelope("m1", "clock_breach", "", "s", "b"))
+    assert not isinstance(refused.value, ChannelDown)

@@ -130,3 +130,13 @@ def test_a_paused_clock_resumes_with_the_time_left(start, budget, paused_at, pau
     new_due = add_business_time(resume, left, cal)
     assert business_time_between(start, pause, cal) + business_time_between(resume, new_due, cal) == budget
     assert new_due >= due
+
+
+def test_the_official_calendar_holds_2026s_holidays_and_swapped_working_weekends():
+    from faultdesk.adapters.holidays_cn import official_calendar
+
+    cal = official_calendar("Asia/Shanghai", time(9, 0), time(18, 0), 2026)
+    assert not cal.is_workday(date(2026, 10, 1)) and not cal.is_workday(date(2026, 2, 16))  # 国庆, 春节
+    assert cal.is_workday(date(2026, 10, 10)) and cal.is_workday(date(2026, 9, 20))  # 调休: Sat, Sun worked
+    assert cal.is_workday(date(2026, 10, 8))  # the holiday ends on the 7th
+    assert 2026 in cal.known_years and 2027 not in cal.known_years  # 2027 awaits the State Council
