@@ -51,6 +51,17 @@ def test_p1_response_is_due_at_close_of_business_and_p2_updates_at_17():
     assert start_clock(ClockKind.UPDATE, Severity.P0, sh(25, 10), POLICY, CAL).due_at == sh(25, 12)
 
 
+def test_updates_follow_the_template_every_6_h_for_p1_and_every_day_at_17_for_p2():
+    """每6小时 and 每日17:00 as written; an organisation may keep them to working time instead."""
+    p1 = start_clock(ClockKind.UPDATE, Severity.P1, sh(27, 17), POLICY, CAL)  # Friday 17:00
+    assert p1.due_at == sh(27, 23) and p1.mode is Mode.ALWAYS
+    p2 = start_clock(ClockKind.UPDATE, Severity.P2, sh(27, 17, 30), POLICY, CAL)
+    assert p2.due_at == sh(28, 17) and p2.mode is Mode.ALWAYS  # Saturday too
+    office = policy_from({"update.P1": "6h business", "update.P2": "daily 17:00 business"})
+    assert start_clock(ClockKind.UPDATE, Severity.P1, sh(27, 17), office, CAL).due_at == sh(30, 14)  # Monday
+    assert start_clock(ClockKind.UPDATE, Severity.P2, sh(27, 17, 30), office, CAL).due_at == sh(30, 17)
+
+
 def test_warning_then_breach_then_escalation_along_the_chain():
     clock = start_clock(ClockKind.RESPONSE, Severity.P0, sh(25, 10), POLICY, CAL)
     clock, out = fire(clock, sh(25, 10, 12), POLICY)
@@ -111,14 +122,17 @@ def test_policy_is_configurable():
         ("6h business", Budget(span=timedelta(hours=6))),
         ("2d", Budget(span=timedelta(days=2))),
         ("same working day", Budget(same_working_day=True)),
-        ("Daily 17:00", Budget(daily_at=time(17, 0))),
+        ("Daily 17:00", Budget(daily_at=time(17, 0), mode=Mode.ALWAYS)),
+        ("daily 17:00 business", Budget(daily_at=time(17, 0))),
     ],
 )
 def test_an_organisation_writes_budgets_in_plain_words(text, expected):
     assert parse_budget(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "soon", "-1h", "0m", "3h weekends", "daily 25:00", "daily"])
+@pytest.mark.parametrize(
+    "text", ["", "soon", "-1h", "0m", "3h weekends", "daily 25:00", "daily", "daily 17:00 weekends"]
+)
 def test_unreadable_budgets_are_refused_with_an_example(text):
     with pytest.raises(ValueError, match=r"e\.g\."):
         parse_budget(text)

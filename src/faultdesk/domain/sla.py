@@ -50,7 +50,8 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True)
 class Budget:
-    """How long a clock runs: a span, close of business ("same working day"), or a daily time."""
+    """How long a clock runs: a span, close of business ("same working day"), or a daily time
+    (every day when ``mode`` is 24×7, on working days when it is business)."""
 
     span: timedelta | None = None
     mode: Mode = Mode.BUSINESS
@@ -71,8 +72,8 @@ DEFAULT_BUDGETS: dict[tuple[ClockKind, Severity | None], Budget] = {
     (ClockKind.RESPONSE, Severity.P1): Budget(same_working_day=True),
     (ClockKind.RESPONSE, Severity.P2): _b(48 * 60, A),
     (ClockKind.UPDATE, Severity.P0): _b(120, A),
-    (ClockKind.UPDATE, Severity.P1): _b(360, B),
-    (ClockKind.UPDATE, Severity.P2): Budget(daily_at=time(17, 0)),
+    (ClockKind.UPDATE, Severity.P1): _b(360, A),  # 每6小时: around the clock, as the template says
+    (ClockKind.UPDATE, Severity.P2): Budget(daily_at=time(17, 0), mode=A),  # 每日17:00: every day
     (ClockKind.VERIFY, Severity.P0): _b(60, A),
     (ClockKind.VERIFY, None): _b(60),
     (ClockKind.ARCHIVE, None): _b(24 * 60, A),
@@ -145,9 +146,7 @@ def start_clock(
             mode = Mode.BUSINESS
             clock_cal = cal
         elif budget.daily_at is not None:
-            due_at = next_local_time(at, budget.daily_at, cal)
-            mode = Mode.BUSINESS
-            clock_cal = cal
+            due_at = next_local_time(at, budget.daily_at, cal, workdays_only=budget.mode is Mode.BUSINESS)
         else:
             assert budget.span is not None
             due_at = add_business_time(at, budget.span, clock_cal)
@@ -236,16 +235,18 @@ _SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|min|h|d)$")
 def parse_budget(text: str) -> Budget:
     """A budget as an organisation writes it in its TOML file.
 
-    ``"30m"``, ``"1h"``, ``"48h 24x7"``, ``"6h business"``, ``"same working day"``, ``"daily 17:00"``.
-    A span runs on working hours unless ``24x7`` follows it.
+    ``"30m"``, ``"1h"``, ``"48h 24x7"``, ``"6h business"``, ``"same working day"``, ``"daily 17:00"``,
+    ``"daily 17:00 business"``. A span runs on working hours unless ``24x7`` follows it; a daily time
+    comes every day unless ``business`` follows it (then on working days only).
     """
     words = text.strip().lower().split()
     if words == ["same", "working", "day"]:
         return Budget(same_working_day=True)
-    if len(words) == 2 and words[0] == "daily":
+    if len(words) in (2, 3) and words[0] == "daily":
         hh, _, mm = words[1].partition(":")
-        if hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60:
-            return Budget(daily_at=time(int(hh), int(mm)))
+        days = {"24x7": Mode.ALWAYS, "business": Mode.BUSINESS}.get(words[2] if len(words) == 3 else "24x7")
+        if hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and days is not None:
+            return Budget(daily_at=time(int(hh), int(mm)), mode=days)
     if words and (m := _SPAN.match(words[0])) and len(words) <= 2:
         amount, unit = float(m.group(1)), m.group(2)
         minutes = amount * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit]
@@ -254,7 +255,7 @@ def parse_budget(text: str) -> Budget:
             return Budget(span=timedelta(minutes=minutes), mode=mode)
     raise ValueError(
         f"cannot read the clock budget {text!r}: write e.g. '30m', '6h business', '48h 24x7', "
-        "'same working day' or 'daily 17:00'"
+        "'same working day', 'daily 17:00' or 'daily 17:00 business'"
     )
 
 
