@@ -68,6 +68,32 @@ def register(client, headers, *report_ids, type_code="01"):
     return res.json()["fault"]["number"]
 
 
+def grade_p0(client, headers, number, members=(4,)):
+    """Analysis finds an outage with revenue impact; the tech lead grades P0 with a special team."""
+    take(client, headers["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
+    graded = take(
+        client,
+        headers["tech_lead"],
+        number,
+        "grade",
+        severity="P0",
+        reason=None,
+        team_lead=3,
+        team_members=list(members),
+    )
+    assert graded.status_code == 200, graded.text
+
+
+def reminded_p0(client, headers, wired, clock, contact):
+    """A P0 with one reporter, 80 % into its 2 h update cadence: the owner has been reminded."""
+    number = register(client, headers["agent"], report(client, contact=contact)["report"]["id"])
+    grade_p0(client, headers, number)
+    tick(wired)
+    clock.advance(timedelta(minutes=96))
+    tick(wired)
+    return number
+
+
 def test_a_reporter_with_an_email_gets_a_receipt_by_real_smtp(desk_env):
     wired, client, h, smtp, _ = desk_env
     report(client, contact="li.lei@example.com")
@@ -81,9 +107,7 @@ def test_a_reporter_with_an_email_gets_a_receipt_by_real_smtp(desk_env):
 def test_a_p0_reaches_the_special_team_and_every_robot_with_valid_signatures(desk_env):
     wired, client, h, smtp, http = desk_env
     number = register(client, h["agent"], report(client)["report"]["id"])
-    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
-    res = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4, 5])
-    assert res.status_code == 200, res.text
+    grade_p0(client, h, number, members=(4, 5))
     tick(wired)
     p0 = [m for m in smtp.messages if "P0" in m["Subject"]]
     assert sorted(m["X-Rcpt-To"] for m in p0) == [
@@ -152,13 +176,7 @@ def test_a_staff_update_restarts_the_update_clock_and_keeps_the_first_reply_cloc
 
 def test_when_nobody_posts_a_templated_update_goes_out_on_the_p0_cadence(desk_env, clock):
     wired, client, h, smtp, _ = desk_env
-    number = register(client, h["agent"], report(client, contact="zhao@example.com")["report"]["id"])
-    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
-    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
-    assert graded.status_code == 200, graded.text
-    tick(wired)
-    clock.advance(timedelta(minutes=96))  # 80 %: the owner is reminded
-    tick(wired)
+    reminded_p0(client, h, wired, clock, "zhao@example.com")
     assert any("请同步进展" in m["Subject"] for m in smtp.messages)
     clock.advance(timedelta(minutes=24))
     tick(wired)
@@ -193,10 +211,8 @@ def test_p1_staff_notices_wait_for_working_hours(desk_env, clock):
 def test_an_outage_is_retried_with_backoff_and_nothing_is_duplicated(desk_env, clock):
     wired, client, h, smtp, http = desk_env
     number = register(client, h["agent"], report(client)["report"]["id"])
-    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
     http.failing = True
-    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
-    assert graded.status_code == 200, graded.text
+    grade_p0(client, h, number)
     result = tick(wired)
     assert result["messages_retried"] == 4  # the four robots are down; e-mail went through
     for _ in range(3):
@@ -223,9 +239,7 @@ def test_a_message_that_never_gets_through_becomes_a_dead_letter_and_can_be_retr
     wired, client, h, smtp, http = desk_env
     number = register(client, h["agent"], report(client)["report"]["id"])
     http.failing = True
-    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
-    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
-    assert graded.status_code == 200, graded.text
+    grade_p0(client, h, number)
     for _ in range(10):
         tick(wired)
         clock.advance(timedelta(hours=2))
@@ -524,13 +538,7 @@ def test_a_backlog_to_a_slow_far_end_does_not_hold_a_due_clock_back(desk_env, cl
 
 def test_an_update_posted_after_the_reminder_stops_the_automatic_update_and_its_breach(desk_env, clock):
     wired, client, h, smtp, _ = desk_env
-    number = register(client, h["agent"], report(client, contact="qian@example.com")["report"]["id"])
-    take(client, h["pm"], number, "start_analysis", impact="outage", revenue_impact=True)
-    graded = take(client, h["tech_lead"], number, "grade", severity="P0", reason=None, team_lead=3, team_members=[4])
-    assert graded.status_code == 200, graded.text
-    tick(wired)
-    clock.advance(timedelta(minutes=96))  # 80 % of the 2 h P0 cadence: the owner is reminded
-    tick(wired)
+    number = reminded_p0(client, h, wired, clock, "qian@example.com")
     assert any("请同步进展" in m["Subject"] for m in smtp.messages)
     clock.advance(timedelta(minutes=4))
     posted = client.post(f"/api/v1/faults/{number}/updates", json={"text": "已定位，修复中"}, headers=h["agent"])
