@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/clocks.py [--json] [--clocks 1000000] [--ticks 50] [--messages 20000]
                                      [--stores postgresql,sqlite] [--workers 2] [--sqlite-workers 2]
+                                     [--email-messages 5000]
 
 For each store: a fresh database (PostgreSQL: ``fdbench_clocks_<rand>`` on 127.0.0.1, dropped at the
 end; SQLite: a temp file), migrated with ``upgrade(make_engine(url))``, seeded directly through the
@@ -29,7 +30,9 @@ limit=100)`` in a loop until a call finds nothing, with the ``WebhookNotifier`` 
 pointed at a loopback receiver: a separate asyncio HTTP/1.1 process that answers 200, checks the
 HMAC signature and counts unique ``X-FaultDesk-Delivery`` ids. Rate = unique deliveries / (last
 worker done - go signal). Targets (PostgreSQL): tick median and p95 <= 1.5 x the baseline's; >= 1,000
-messages/s with 2 workers.
+messages/s with 2 workers. Then the same for E e-mails (``--email-messages``, default 5,000) to the
+agent, through the ``SmtpNotifier`` (one SMTP connection per batch) to an aiosmtpd server in the
+receiver process; no target, reported beside.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ import json
 import math
 import os
 import random
+import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -78,6 +83,7 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Shanghai
 ZONE = "Asia/Shanghai"
 SECRET_KEY = "bench-secret-key-not-for-production"
 WEBHOOK_SECRET = "bench-webhook-secret"
+DELIVERY_HEADER = re.compile(rb"X-FaultDesk-Delivery: *(\S+)")
 TARGET_RATIO = 1.5
 TARGET_DELIVERY_PER_S = 1000.0
 QUIET_BUSY = 0.25  # machine busy share that counts as quiet enough to start a measurement
@@ -214,9 +220,26 @@ class Tally:
         self.bad_signatures = 0
         self.first_at: float | None = None
         self.last_at: float | None = None
+        self.emails = 0
+        self.email_warmups = 0
+        self.email_ids: set[str] = set()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        """aiosmtpd's hook: one e-mail arrived; counted by its X-FaultDesk-Delivery id."""
+        self.emails += 1
+        found = DELIVERY_HEADER.search(envelope.content)
+        delivery = found.group(1).decode() if found else ""
+        if delivery.startswith("warmup-"):
+            self.email_warmups += 1
+        else:
+            self.email_ids.add(delivery)
+        return "250 OK"
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "emails": self.emails,
+            "email_unique": len(self.email_ids),
+            "email_duplicates": self.emails - self.email_warmups - len(self.email_ids),
             "requests": self.requests,
             "unique": len(self.ids),
             "duplicates": self.requests - self.warmups - len(self.ids),
@@ -271,16 +294,24 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
 
 
 async def _receiver() -> None:
+    from aiosmtpd.controller import Controller  # a test dependency, installed by `make test`
+
     tally = Tally()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     server = await asyncio.start_server(lambda r, w: _serve_connection(r, w, tally), HOST, 0, backlog=128)
-    print(server.sockets[0].getsockname()[1], flush=True)
+    with socket.socket() as probe:  # a free port for the SMTP side (aiosmtpd wants one given)
+        probe.bind((HOST, 0))
+        smtp_port = probe.getsockname()[1]
+    smtp = Controller(tally, hostname=HOST, port=smtp_port)
+    smtp.start()
+    print(server.sockets[0].getsockname()[1], smtp_port, flush=True)
     async with server:
         await stop.wait()
         for writer in list(tally.writers):  # ends the handlers' reads, so none is cancelled mid-read
             writer.close()
         await asyncio.sleep(0.2)
+    smtp.stop()
 
 
 def receiver_main() -> None:
@@ -300,11 +331,21 @@ def deliver_worker_main(raw: str) -> None:
         secret_key=SECRET_KEY,
         run_worker=False,
         db_pool_size=2,
-        **{**NO_CHANNELS, "webhook_url": params["webhook_url"], "webhook_secret": WEBHOOK_SECRET},
+        **{
+            **NO_CHANNELS,
+            "webhook_url": params["webhook_url"],
+            "webhook_secret": WEBHOOK_SECRET,
+            "smtp_host": HOST,
+            "smtp_port": params["smtp_port"],
+            "smtp_sender": "faultdesk@bench.example",
+        },
     )
     wired = bootstrap(settings, clock=SystemClock())
-    # Warm up the HTTP connection and the pool; the receiver does not count "warmup-" ids.
-    wired.notifiers["webhook"].send(Envelope(f"warmup-{os.getpid()}", "warmup", "", "warm-up", "warm-up"))
+    # Warm up the connection and the pool; the receiver does not count "warmup-" ids.
+    channel = params["channel"]
+    address = "warmup@bench.example" if channel == "email" else ""
+    wired.notifiers[channel].send(Envelope(f"warmup-{os.getpid()}", "warmup", address, "warm-up", "warm-up"))
+    wired.notifiers[channel].close()
     with wired.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     print("ready", flush=True)
@@ -728,14 +769,14 @@ def measure_ticks(store: Store, wired: Wiring, ticks: int, warmup: int, limit: i
 # ---------------------------------------------------------------------------------------------
 
 
-def enqueue(store: Store, engine: Engine, n: int, fault_id: int) -> None:
-    """N due webhook messages, as FaultDesk queues them for a breach (the workers use the real clock)."""
+def enqueue(store: Store, engine: Engine, n: int, fault_id: int, channel: str, recipient: str) -> None:
+    """N due messages, as FaultDesk queues them for a breach (the workers use the real clock)."""
     at = datetime.now(UTC) - timedelta(minutes=1)
     rows = [
         (
             uuid.uuid4().hex,
-            "webhook",
-            "robot:webhook",
+            channel,
+            recipient,
             "clock_breach",
             f"【已超时】261125-01-{i % 1000 + 1:04d} 分析分级",
             f"261125-01-{i % 1000 + 1:04d} 的「分析分级」已于 2026-11-25 09:59 超时（第 1 级通知）。",
@@ -779,13 +820,29 @@ def receiver_stats(port: int) -> dict[str, Any]:
 
 
 def measure_delivery(
-    procs: Processes, store: Store, engine: Engine, n: int, workers: int, batch: int, fault_id: int
+    procs: Processes,
+    store: Store,
+    engine: Engine,
+    n: int,
+    workers: int,
+    batch: int,
+    fault_id: int,
+    *,
+    channel: str = "webhook",
+    recipient: str = "robot:webhook",
 ) -> dict[str, Any]:
-    enqueue(store, engine, n, fault_id)
+    enqueue(store, engine, n, fault_id, channel, recipient)
     env = child_env(store.home)
     receiver = procs.start(["--receiver"], env)
-    port = int(read_line(receiver.stdout, "the receiver"))
-    params = {"url": store.url, "home": str(store.home), "webhook_url": f"http://{HOST}:{port}/webhook", "batch": batch}
+    port, smtp_port = map(int, read_line(receiver.stdout, "the receiver").split())
+    params = {
+        "url": store.url,
+        "home": str(store.home),
+        "webhook_url": f"http://{HOST}:{port}/webhook",
+        "smtp_port": smtp_port,
+        "channel": channel,
+        "batch": batch,
+    }
     started = [procs.start(["--deliver-worker", json.dumps(params)], env) for _ in range(workers)]
     try:
         for proc in started:
@@ -821,14 +878,20 @@ def measure_delivery(
     cores["bench"] = round(cores["bench"] + max(0.0, missed) / seconds, 2)
     with engine.connect() as conn:
         states: dict[str, int] = dict(conn.execute(text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
+    unique, duplicates = (
+        (stats["email_unique"], stats["email_duplicates"])
+        if channel == "email"
+        else (stats["unique"], stats["duplicates"])
+    )
     return {
-        "delivery_per_s": round(stats["unique"] / seconds, 1),
+        "delivery_per_s": round(unique / seconds, 1),
+        "channel": channel,
         "workers": workers,
         "batch": batch,
         "messages": n,
         "seconds": round(seconds, 2),
-        "received_unique": stats["unique"],
-        "duplicates": stats["duplicates"],
+        "received_unique": unique,
+        "duplicates": duplicates,
         "bad_signatures": stats["bad_signatures"],
         "sent": sum(r["sent"] for r in results),
         "retried": sum(r["retried"] for r in results),
@@ -864,6 +927,18 @@ def run_store(procs: Processes, name: str, args: argparse.Namespace) -> dict[str
                 fault_id = int(conn.execute(text("SELECT min(id) FROM faults")).scalar_one())
             delivery = measure_delivery(procs, store, wired.engine, args.messages, workers, args.batch, fault_id)
             say(f"  {name}: {delivery['delivery_per_s']} messages/s, {delivery['duplicates']} duplicates")
+            email = measure_delivery(
+                procs,
+                store,
+                wired.engine,
+                args.email_messages,
+                workers,
+                args.batch,
+                fault_id,
+                channel="email",
+                recipient=f"user:{seeded.agent_id}",
+            )
+            say(f"  {name}: {email['delivery_per_s']} e-mails/s, {email['duplicates']} duplicates")
         finally:
             wired.engine.dispose()
     return {
@@ -879,6 +954,8 @@ def run_store(procs: Processes, name: str, args: argparse.Namespace) -> dict[str
         "seed_s": round(seeded.seconds, 1),
         "tick": ticks,
         "delivery": delivery,
+        "email_delivery_per_s": email.pop("delivery_per_s"),
+        "email_delivery": email,
     }
 
 
@@ -888,7 +965,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
     lines = [
         f"{'store':<11} {'clocks':>9} {'due':>6} {'seed s':>7}  {'tick median/p95 ms':>19}  "
-        f"{'baseline median/p95 ms':>23}  {'ratio med/p95':>13}  {'deliver/s':>9} {'wk':>2} {'dup':>3}",
+        f"{'baseline median/p95 ms':>23}  {'ratio med/p95':>13}  {'deliver/s':>9} {'e-mail/s':>8} {'wk':>2} {'dup':>3}",
     ]
     for name, r in results.items():
         lines.append(
@@ -896,7 +973,8 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             f"{r['tick_ms']['median']:>9.1f} / {r['tick_ms']['p95']:>7.1f}  "
             f"{r['baseline_ms']['median']:>11.1f} / {r['baseline_ms']['p95']:>9.1f}  "
             f"{r['ratio_median']:>6.2f} / {r['ratio_p95']:>4.2f}  "
-            f"{r['delivery_per_s']:>9.0f} {r['workers']:>2} {r['delivery']['duplicates']:>3}"
+            f"{r['delivery_per_s']:>9.0f} {r['email_delivery_per_s']:>8.0f} {r['workers']:>2} "
+            f"{r['delivery']['duplicates'] + r['email_delivery']['duplicates']:>3}"
         )
     pg = results.get("postgresql")
     if pg:
@@ -929,6 +1007,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first (default 3)")
     parser.add_argument("--limit", type=int, default=CLOCK_BATCH, help="clocks per tick (the worker's 500)")
     parser.add_argument("--messages", type=int, default=20_000, help="outbox messages to deliver")
+    parser.add_argument("--email-messages", type=int, default=5_000, help="e-mails to deliver (aiosmtpd receiver)")
     parser.add_argument("--workers", type=int, default=2, help="delivery worker processes on PostgreSQL")
     parser.add_argument("--sqlite-workers", type=int, default=2, help="delivery worker processes on SQLite")
     parser.add_argument("--batch", type=int, default=MESSAGE_BATCH, help="deliver(limit=…), the worker's 100")
