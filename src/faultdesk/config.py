@@ -10,7 +10,6 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -20,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.numbering import InvalidNumberFormat, NumberFormat
 from faultdesk.domain.sla import ClockPolicy, policy_from
 
@@ -97,10 +97,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if not is_known_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
     @field_validator("number_format")

@@ -153,3 +153,19 @@ def test_the_calendar_from_the_command_line(env, store):
         years = conn.execute(text("SELECT year FROM calendar_years")).scalars().all()
     engine.dispose()
     assert [(str(d)[:10], k, n) for d, k, n in days] == [("2027-01-02", "workday", "调休")] and years == [2027]
+
+
+def test_a_staff_members_time_zone_from_the_command_line(env):
+    ok("init")
+    ok("db", "upgrade")
+    ok("user", "create", "hans", "--role", "tech_lead", "--password", "s3cret-pw", "--timezone", "Europe/Berlin")
+    assert "works in Asia/Tokyo" in ok("user", "set-timezone", "hans", "Asia/Tokyo")
+    assert "organisation" in ok("user", "set-timezone", "hans")
+    for args, message in (
+        (["user", "set-timezone", "hans", "Mars/Olympus"], "unknown time zone"),
+        (["user", "set-timezone", "ghost", "Asia/Tokyo"], "no user ghost"),
+        (["user", "create", "otto", "--role", "pm", "--password", "s3cret-pw", "--timezone", "Nowhere"], "Nowhere"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert runner.invoke(app, ["token", "create", "otto"]).exit_code == 1  # the refused user was not created

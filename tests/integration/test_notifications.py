@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,10 +13,11 @@ from sqlalchemy import text
 from faultdesk.adapters.notify import DingTalkNotifier, SmtpNotifier, WebhookNotifier
 from faultdesk.bootstrap import bootstrap
 from faultdesk.domain import sla
+from faultdesk.domain.faults import Severity
 from faultdesk.domain.sla import ClockKind
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
-from faultdesk.services import delivery
+from faultdesk.services import delivery, messages
 from faultdesk.services.catalogue import ensure_default_fault_types
 from faultdesk.services.delivery import ChannelDown, DeliveryFailed, Envelope
 from faultdesk.services.messages import new_message_id
@@ -615,3 +617,44 @@ def test_a_robot_that_answers_200_with_an_error_code_is_a_failed_delivery(peers)
     with pytest.raises(DeliveryFailed, match="310000") as refused:
         notifier.send(Envelope("m1", "clock_breach", "", "s", "b"))
     assert not isinstance(refused.value, ChannelDown)
+
+
+def test_p1_notices_wait_for_each_recipients_own_working_hours(desk_env, clock):
+    """18:30 on a Wednesday in Shanghai is 11:30 in Berlin: the tech lead who works from Berlin hears
+    at once, the Shanghai owner at 09:00 the next morning, the robots by the organisation's hours."""
+    wired, client, h, smtp, http = desk_env
+    clock.set(clock.now().replace(hour=10, minute=30))  # 18:30 in Shanghai
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    moved = client.put("/api/v1/me/timezone", json={"timezone": "Europe/Berlin"}, headers=h["tech_lead"])
+    assert moved.status_code == 200 and moved.json() == {"username": "tech_lead1", "timezone": "Europe/Berlin"}
+    with wired.desk.uow() as uow:
+        fault = uow.faults.by_number(number)
+        fault = replace(fault, severity=Severity.P1)
+        messages.to_staff(wired.desk, uow, fault, [1, 3], "severity_raised", {}, clock.now(), robots=True)
+        uow.commit()
+    queued = {m.recipient: m.next_attempt_at for m in client_messages(wired) if m.kind == "severity_raised"}
+    thursday_9am_shanghai = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    assert queued == {
+        "user:1": thursday_9am_shanghai,
+        "user:3": clock.now(),
+        "robot:webhook": thursday_9am_shanghai,
+        "robot:dingtalk": thursday_9am_shanghai,
+        "robot:feishu": thursday_9am_shanghai,
+        "robot:wecom": thursday_9am_shanghai,
+    }
+    tick(wired)
+    assert [m["X-Rcpt-To"] for m in smtp.messages if "级别调整" in m["Subject"]] == ["tech_lead1@corp.example"]
+    back = client.put("/api/v1/me/timezone", json={"timezone": None}, headers=h["tech_lead"])
+    assert back.json()["timezone"] is None
+
+
+@pytest.mark.parametrize(
+    "body", [{"timezone": "Mars/Olympus"}, {"timezone": "x" * 65}, {"zone": "Europe/Berlin"}, {}], ids=str
+)
+def test_a_bad_time_zone_is_refused_and_nothing_changes(desk_env, body):
+    wired, client, h, *_ = desk_env
+    res = client.put("/api/v1/me/timezone", json=body, headers=h["pm"], params=None)
+    assert res.status_code == 422
+    assert res.json()["error"]["fields"]
+    with wired.desk.uow() as uow:
+        assert uow.users.by_username("pm1").timezone is None

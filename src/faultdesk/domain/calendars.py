@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ class BusinessCalendar:
             return []
         first, last = start.astimezone(self.tz).year, end.astimezone(self.tz).year
         return [y for y in range(first, last + 1) if y not in self.known_years]
+
+
+def is_known_zone(zone: str) -> bool:
+    """An IANA zone name the tz database knows (e.g. Asia/Shanghai, Europe/Berlin)."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 ALWAYS = BusinessCalendar(always_on=True)

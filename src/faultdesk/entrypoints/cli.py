@@ -112,13 +112,35 @@ def user_create(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     display_name: Annotated[str | None, typer.Option(help="shown in the console")] = None,
     email: Annotated[str | None, typer.Option(help="where staff notices go")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="zone of their working hours, e.g. Europe/Berlin (default: the organisation's)")
+    ] = None,
 ) -> None:
     """Create a staff account."""
     with _wired() as wiring:
         user = staff.create_user(
-            wiring.desk, name, role, password, actor=Actor.system(), display_name=display_name, email=email
+            wiring.desk,
+            name,
+            role,
+            password,
+            actor=Actor.system(),
+            display_name=display_name,
+            email=email,
+            timezone=timezone,
         )
     typer.echo(f"user {user.username} ({user.role.value}) created")
+
+
+@user_app.command("set-timezone")
+@friendly
+def user_set_timezone(
+    name: str,
+    zone: Annotated[str | None, typer.Argument(help="e.g. Europe/Berlin; leave out for the organisation's")] = None,
+) -> None:
+    """Set the zone of NAME's working hours: their P1/P2 notices wait for 09:00-18:00 there."""
+    with _wired() as wiring:
+        user = staff.set_user_timezone(wiring.desk, name, zone, actor=Actor.system())
+    typer.echo(f"user {user.username} works in {user.timezone or 'the organisation’s zone'}")
 
 
 @token_app.command("create")

@@ -6,6 +6,7 @@ import logging
 import os
 import random
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -154,6 +155,12 @@ def to_reporters(
 
 
 @lru_cache(maxsize=64)
+def in_zone(cal: BusinessCalendar, zone: str) -> BusinessCalendar:
+    """The organisation's working days, with working hours read in another zone."""
+    return replace(cal, zone=zone)
+
+
+@lru_cache(maxsize=64)
 def working_from(now: datetime, cal: BusinessCalendar) -> datetime:
     """The first working instant at or after ``now``: a tick asks it once per notice, for one ``now``."""
     return add_business_time(now, timedelta(0), cal)
@@ -189,11 +196,16 @@ def to_staff(
     robots: bool = False,
 ) -> int:
     """Staff hear by e-mail (and the group robots, for the loud notices). P1/P2 notices wait for
-    working hours; a P0 goes out at once (Zammad #4432)."""
-    not_before = now if fault.severity is Severity.P0 else working_from(now, calendar(desk, uow))
+    the recipient's working hours (in their own zone, if they set one; the robots' are the
+    organisation's); a P0 goes out at once (Zammad #4432)."""
+    p0 = fault.severity is Severity.P0
+    cal = calendar(desk, uow)
+    zones = {} if p0 else desk.settings_cache.get("staff_zones", uow.users.zones)
+    not_before = now if p0 else working_from(now, cal)
     ctx = {**fault_context(fault), **context}
     sent = 0
     for user_id in dict.fromkeys(user_ids):
+        zone = zones.get(user_id)
         uow.outbox.add(
             _outgoing(
                 desk,
@@ -203,7 +215,7 @@ def to_staff(
                 channel="email",
                 recipient=f"user:{user_id}",
                 now=now,
-                not_before=not_before,
+                not_before=working_from(now, in_zone(cal, zone)) if zone else not_before,
                 fault_id=fault.id,
             )
         )

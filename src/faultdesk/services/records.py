@@ -41,6 +41,7 @@ class UserRecord:
     active: bool
     created_at: datetime
     email: str | None = None
+    timezone: str | None = None  # working hours in this zone; None: the organisation's
 
 
 @dataclass(frozen=True)

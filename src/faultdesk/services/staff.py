@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
 from faultdesk.domain.reports import Contact, ContactKind
 from faultdesk.domain.roles import Permission, Role
@@ -24,6 +25,7 @@ def create_user(
     actor: Actor,
     display_name: str | None = None,
     email: str | None = None,
+    timezone: str | None = None,
 ) -> UserRecord:
     if actor.label != "system":  # the CLI on the server acts as the system
         require(actor, Permission.MANAGE_USERS)
@@ -43,6 +45,7 @@ def create_user(
         if contact is None or contact.kind is not ContactKind.EMAIL:
             raise RuleViolation.one("email", "is not an e-mail address", "不是有效的电子邮箱") from None
         email = contact.value
+    _check_zone(timezone)
     password_hash = desk.passwords.hash(password)  # slow on purpose: outside the transaction
     now = desk.clock.now()
     with desk.uow() as uow:
@@ -51,6 +54,8 @@ def create_user(
         user_id = uow.users.add(username, display_name or username, role, password_hash, now)
         if email:
             uow.users.set_email(user_id, email)
+        if timezone:
+            uow.users.set_timezone(user_id, timezone)
         uow.audit.record(
             AuditEvent(now, actor, "user", str(user_id), "created", after={"username": username, "role": role.value})
         )
@@ -58,6 +63,43 @@ def create_user(
         uow.commit()
     assert user is not None
     return user
+
+
+def set_user_timezone(desk: Desk, username: str, zone: str | None, *, actor: Actor) -> UserRecord:
+    """Where this person works: their notices for P1/P2 wait for 09:00-18:00 there (None: the
+    organisation's zone). Everyone sets their own; an admin anyone's."""
+    if actor.label != "system" and actor.label != username:
+        require(actor, Permission.MANAGE_USERS)
+    _check_zone(zone)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise NotFound(f"no user {username}", f"用户 {username} 不存在")
+        uow.users.set_timezone(user.id, zone)
+        uow.audit.record(
+            AuditEvent(
+                now,
+                actor,
+                "user",
+                str(user.id),
+                "timezone_set",
+                before={"timezone": user.timezone},
+                after={"timezone": zone},
+            )
+        )
+        changed = uow.users.by_id(user.id)
+        uow.commit()
+    desk.settings_cache.clear()  # the worker in this process reads the zones through it
+    assert changed is not None
+    return changed
+
+
+def _check_zone(zone: str | None) -> None:
+    if zone is not None and not is_known_zone(zone):
+        raise RuleViolation.one(
+            "timezone", f"unknown time zone {zone!r}: use e.g. Asia/Shanghai", f"未知时区 {zone}，例如 Asia/Shanghai"
+        )
 
 
 def create_token(desk: Desk, username: str, *, actor: Actor, name: str = "cli") -> str:

@@ -50,6 +50,7 @@ def _user(row: Any) -> UserRecord:
         active=row.active,
         created_at=row.created_at,
         email=row.email,
+        timezone=row.timezone,
     )
 
 
@@ -108,6 +109,17 @@ class SqlUsers:
 
     def set_email(self, user_id: int, email: str | None) -> None:
         self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(email=email))
+
+    def set_timezone(self, user_id: int, zone: str | None) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(timezone=zone))
+
+    def zones(self) -> dict[int, str]:
+        """User id -> the zone of their working hours, for those who set one (staff: a small table)."""
+        u = t.users.c
+        return {
+            user_id: zone
+            for user_id, zone in self.conn.execute(select(u.id, u.timezone).where(u.timezone.is_not(None)))
+        }
 
 
 class SqlCatalogue:

@@ -269,3 +269,15 @@ class MeOut(BaseModel):
     id: int | None
     username: str
     role: str | None
+
+
+class TimezoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    timezone: str | None = Field(
+        max_length=64, description="IANA zone of your working hours, e.g. Europe/Berlin; null: the organisation's"
+    )
+
+
+class TimezoneOut(BaseModel):
+    username: str
+    timezone: str | None

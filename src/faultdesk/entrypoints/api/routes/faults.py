@@ -23,8 +23,10 @@ from faultdesk.entrypoints.api.schemas import (
     RegisteredFaultOut,
     ReportOut,
     ReportPage,
+    TimezoneIn,
+    TimezoneOut,
 )
-from faultdesk.services import catalogue, faults
+from faultdesk.services import catalogue, faults, staff
 from faultdesk.services.records import FaultFilter, ReportFilter
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
@@ -42,6 +44,13 @@ ReportSort = Literal["received_at", "-received_at", "occurred_at", "-occurred_at
 @router.get("/me", response_model=MeOut)
 def me(actor: ActorDep) -> MeOut:
     return MeOut(id=actor.id, username=actor.label, role=actor.role.value if actor.role else None)
+
+
+@router.put("/me/timezone", response_model=TimezoneOut)
+def set_my_timezone(body: TimezoneIn, desk: DeskDep, actor: ActorDep) -> TimezoneOut:
+    """Where you work: your P1/P2 notices wait for working hours in this zone."""
+    user = staff.set_user_timezone(desk, actor.label, body.timezone, actor=actor)
+    return TimezoneOut(username=user.username, timezone=user.timezone)
 
 
 @router.post("/faults", status_code=status.HTTP_201_CREATED, response_model=RegisteredFaultOut)
