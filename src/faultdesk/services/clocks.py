@@ -244,19 +244,14 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
     return len(due)
 
 
-def _fault_of(uow: UnitOfWork, fault_id: int, cache: dict[int, FaultBrief]) -> FaultBrief:
-    if fault_id not in cache:
-        [cache[fault_id]] = uow.faults.briefs([fault_id])
-    return cache[fault_id]
-
-
 def _fire_one(
-    desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, cache: dict[int, FaultBrief]
+    desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, faults: dict[int, FaultBrief]
 ) -> sla.Clock | None:
-    """Fire one clock; returns its new state for the caller to save (None: already saved)."""
+    """Fire one clock; returns its new state for the caller to save (None: already saved).
+    ``faults`` holds every fault of the claimed batch (read once by fire_due)."""
     clock, firings = sla.fire(row.clock, now, desk.policy)
     if clock.kind is ClockKind.UPDATE and row.fault_id is not None and firings:
-        fault = _fault_of(uow, row.fault_id, cache)
+        fault = faults[row.fault_id]
         if firings[0].kind == "warning":
             owners = messages.staff_for(uow, fault, "owner", "communication")
             ctx = {"due": _local(clock.due_at, desk.timezone)}
@@ -269,7 +264,7 @@ def _fire_one(
             return None
     if not firings or row.fault_id is None:
         return clock
-    fault = _fault_of(uow, row.fault_id, cache)
+    fault = faults[row.fault_id]
     for firing in firings:
         users = messages.staff_for(uow, fault, firing.recipient_role, STAGE_OF[clock.kind])
         key = "clock_warning" if firing.kind == "warning" else "clock_breach"
