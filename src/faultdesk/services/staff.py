@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
@@ -51,11 +52,9 @@ def create_user(
     with desk.uow() as uow:
         if uow.users.by_username(username):
             raise Conflict(f"user {username} exists", f"用户 {username} 已存在")
-        user_id = uow.users.add(username, display_name or username, role, password_hash, now)
-        if email:
-            uow.users.set_email(user_id, email)
-        if timezone:
-            uow.users.set_timezone(user_id, timezone)
+        user_id = uow.users.add(
+            username, display_name or username, role, password_hash, now, email=email, timezone=timezone
+        )
         uow.audit.record(
             AuditEvent(now, actor, "user", str(user_id), "created", after={"username": username, "role": role.value})
         )
@@ -88,11 +87,9 @@ def set_user_timezone(desk: Desk, username: str, zone: str | None, *, actor: Act
                 after={"timezone": zone},
             )
         )
-        changed = uow.users.by_id(user.id)
         uow.commit()
     desk.settings_cache.clear()  # the worker in this process reads the zones through it
-    assert changed is not None
-    return changed
+    return replace(user, timezone=zone)
 
 
 def _check_zone(zone: str | None) -> None:

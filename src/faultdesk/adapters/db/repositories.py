@@ -58,12 +58,24 @@ class SqlUsers:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, username: str, display_name: str, role: Role, password_hash: str, at: datetime) -> int:
+    def add(
+        self,
+        username: str,
+        display_name: str,
+        role: Role,
+        password_hash: str,
+        at: datetime,
+        *,
+        email: str | None = None,
+        timezone: str | None = None,
+    ) -> int:
         stmt = insert(t.users).values(
             username=username,
             display_name=display_name,
             role=role.value,
             password_hash=password_hash,
+            email=email,
+            timezone=timezone,
             active=True,
             created_at=at,
         )
@@ -83,7 +95,7 @@ class SqlUsers:
             return {}
         u = t.users.c
         rows = self.conn.execute(select(u.id, u.email).where(among(self.conn, u.id, user_ids), u.email.is_not(None)))
-        return {user_id: email for user_id, email in rows if email}
+        return {user_id: email for user_id, email in rows}
 
     def add_token(self, user_id: int, name: str, token_hash: str, at: datetime) -> int:
         stmt = insert(t.api_tokens).values(user_id=user_id, name=name, token_hash=token_hash, created_at=at)
@@ -106,9 +118,6 @@ class SqlUsers:
             select(t.users).where(t.users.c.role == role.value, t.users.c.active.is_(True)).order_by(t.users.c.id)
         )
         return [_user(r) for r in rows]
-
-    def set_email(self, user_id: int, email: str | None) -> None:
-        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(email=email))
 
     def set_timezone(self, user_id: int, zone: str | None) -> None:
         self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(timezone=zone))
