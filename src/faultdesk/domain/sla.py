@@ -230,6 +230,7 @@ def replan(clock: Clock, severity: Severity, policy: ClockPolicy, cal: BusinessC
 
 
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|min|h|d)$")
+_MODE_WORDS = {"24x7": Mode.ALWAYS, "business": Mode.BUSINESS}
 
 
 def parse_budget(text: str) -> Budget:
@@ -244,13 +245,13 @@ def parse_budget(text: str) -> Budget:
         return Budget(same_working_day=True)
     if len(words) in (2, 3) and words[0] == "daily":
         hh, _, mm = words[1].partition(":")
-        days = {"24x7": Mode.ALWAYS, "business": Mode.BUSINESS}.get(words[2] if len(words) == 3 else "24x7")
+        days = _MODE_WORDS.get(words[2] if len(words) == 3 else "24x7")
         if hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and days is not None:
             return Budget(daily_at=time(int(hh), int(mm)), mode=days)
     if words and (m := _SPAN.match(words[0])) and len(words) <= 2:
         amount, unit = float(m.group(1)), m.group(2)
         minutes = amount * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit]
-        mode = {"24x7": Mode.ALWAYS, "business": Mode.BUSINESS}.get(words[1] if len(words) == 2 else "business")
+        mode = _MODE_WORDS.get(words[1] if len(words) == 2 else "business")
         if mode is not None and minutes > 0:
             return Budget(span=timedelta(minutes=minutes), mode=mode)
     raise ValueError(
