@@ -414,7 +414,7 @@ def test_a_channel_that_is_down_is_tried_once_per_batch_and_the_rest_wait_untrie
     result = delivery.deliver(wired.desk, wired.notifiers, limit=100)
     assert (result.sent, result.retried, result.dead, result.deferred) == (2, 1, 0, 4)
     assert len(http.on("/webhook")) == 1  # not five requests into an endpoint that is down
-    rows = {m.message_id: m for m in client_messages(wired)}
+    rows = {m.message_id: m for m in outbox_rows(wired)}
     waiting = [rows[i] for i in hooks[1:]]
     assert all(m.state == "pending" and m.attempts == 0 and "webhook is down" in (m.last_error or "") for m in waiting)
     assert all(now + timedelta(seconds=15) <= m.next_attempt_at <= now + timedelta(seconds=30) for m in waiting)
@@ -435,12 +435,12 @@ def test_a_slow_far_end_cannot_hold_a_batch_past_its_window(desk_env, clock):
     hooks = queue(wired, clock.now(), *["robot:webhook"] * 10)
     first = tick(wired)
     assert (first["messages_sent"], first["messages_deferred"]) == (3, 7)
-    assert {m.state for m in client_messages(wired)} == {"sent", "pending"}
+    assert {m.state for m in outbox_rows(wired)} == {"sent", "pending"}
     while tick(wired)["messages_deferred"]:
         pass
     taken = Counter(hit.headers["X-FaultDesk-Delivery"] for hit in http.on("/webhook"))
     assert taken == dict.fromkeys(hooks, 1)
-    assert all(m.attempts == 1 for m in client_messages(wired))  # deferral is not an attempt
+    assert all(m.attempts == 1 for m in outbox_rows(wired))  # deferral is not an attempt
 
 
 @pytest.mark.parametrize(
@@ -469,7 +469,7 @@ def test_smtp_failures_are_told_apart():
         assert [m["X-Rcpt-To"] for m in smtp.messages] == ["somebody@example.com"]
 
 
-def client_messages(wired):
+def outbox_rows(wired):
     with wired.desk.uow() as uow:
         return uow.outbox.listing(state=None, report_id=None, fault_id=None, limit=1000)
 
@@ -632,7 +632,7 @@ def test_p1_notices_wait_for_each_recipients_own_working_hours(desk_env, clock):
         fault = replace(fault, severity=Severity.P1)
         messages.to_staff(wired.desk, uow, fault, [1, 3], "severity_raised", {}, clock.now(), robots=True)
         uow.commit()
-    queued = {m.recipient: m.next_attempt_at for m in client_messages(wired) if m.kind == "severity_raised"}
+    queued = {m.recipient: m.next_attempt_at for m in outbox_rows(wired) if m.kind == "severity_raised"}
     thursday_9am_shanghai = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
     assert queued == {
         "user:1": thursday_9am_shanghai,
@@ -653,7 +653,7 @@ def test_p1_notices_wait_for_each_recipients_own_working_hours(desk_env, clock):
 )
 def test_a_bad_time_zone_is_refused_and_nothing_changes(desk_env, body):
     wired, client, h, *_ = desk_env
-    res = client.put("/api/v1/me/timezone", json=body, headers=h["pm"], params=None)
+    res = client.put("/api/v1/me/timezone", json=body, headers=h["pm"])
     assert res.status_code == 422
     assert res.json()["error"]["fields"]
     with wired.desk.uow() as uow:
