@@ -550,6 +550,7 @@ def test_an_update_posted_after_the_reminder_stops_the_automatic_update_and_its_
     to_reporter = [m for m in smtp.messages if m["X-Rcpt-To"] == "qian@example.com" and "处理进展" in m["Subject"]]
     assert len(to_reporter) == 1 and "已定位" in to_reporter[0].get_content()  # ours, no templated one
     assert not [m for m in smtp.messages if "已超时" in m["Subject"] and "进度同步" in m["Subject"]]
+    assert not [m for m in outbox_rows(wired) if m.kind == "progress_auto"]  # what a missed update sends
     clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=h["agent"]).json()
     updates = [c for c in clocks if c["kind"] == "update"]
     assert [c["state"] for c in updates] == ["met", "running"] and updates[0]["escalation_level"] == 0
