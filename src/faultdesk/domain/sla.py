@@ -97,7 +97,9 @@ class ClockPolicy:
 
 
 @dataclass(frozen=True)
-class Clock:
+class SlaClock:
+    """A response clock (SLA timer) of one stage; named apart from the time source `domain.clock.Clock`."""
+
     kind: ClockKind
     severity: Severity | None
     mode: Mode
@@ -135,7 +137,7 @@ def start_clock(
     cal: BusinessCalendar,
     *,
     due_at: datetime | None = None,
-) -> Clock:
+) -> SlaClock:
     """A running clock from ``at``; ``due_at`` overrides the policy (improvement actions' due dates)."""
     budget = policy.budget(kind, severity) if due_at is None else Budget(mode=Mode.ALWAYS)
     mode = Mode.ALWAYS if severity is Severity.P0 and kind is not ClockKind.UPDATE else budget.mode
@@ -151,7 +153,7 @@ def start_clock(
             assert budget.span is not None
             due_at = add_business_time(at, budget.span, clock_cal)
     warn_at = _warn_at(at, due_at, policy.warn_share, clock_cal)
-    clock = Clock(kind, severity, mode, at, due_at, warn_at)
+    clock = SlaClock(kind, severity, mode, at, due_at, warn_at)
     return replace(clock, next_fire_at=_next_fire(clock))
 
 
@@ -162,7 +164,7 @@ def _warn_at(start: datetime, due: datetime, share: float, cal: BusinessCalendar
     return add_business_time(start, total * share, cal)
 
 
-def _next_fire(clock: Clock) -> datetime | None:
+def _next_fire(clock: SlaClock) -> datetime | None:
     if clock.state is ClockState.RUNNING:
         if clock.warn_at and clock.warned_at is None and clock.warn_at < clock.due_at:
             return clock.warn_at
@@ -170,7 +172,7 @@ def _next_fire(clock: Clock) -> datetime | None:
     return None
 
 
-def fire(clock: Clock, now: datetime, policy: ClockPolicy) -> tuple[Clock, list[Firing]]:
+def fire(clock: SlaClock, now: datetime, policy: ClockPolicy) -> tuple[SlaClock, list[Firing]]:
     """Advance a clock whose ``next_fire_at`` has come: warn, breach, or escalate one level."""
     if clock.next_fire_at is None or now < clock.next_fire_at:
         return clock, []
@@ -195,7 +197,7 @@ def fire(clock: Clock, now: datetime, policy: ClockPolicy) -> tuple[Clock, list[
     return replace(clock, next_fire_at=None), []
 
 
-def meet(clock: Clock, now: datetime) -> Clock:
+def meet(clock: SlaClock, now: datetime) -> SlaClock:
     """The promise was kept (or, for a breached clock, finally kept): no more firing."""
     if clock.state is ClockState.MET:
         return clock
@@ -203,7 +205,7 @@ def meet(clock: Clock, now: datetime) -> Clock:
     return replace(clock, state=state, met_at=now, next_fire_at=None)
 
 
-def pause(clock: Clock, now: datetime, cal: BusinessCalendar) -> Clock:
+def pause(clock: SlaClock, now: datetime, cal: BusinessCalendar) -> SlaClock:
     """Stop the clock (e.g. waiting for the reporter), keeping the business time left."""
     if clock.state is not ClockState.RUNNING:
         return clock
@@ -211,7 +213,7 @@ def pause(clock: Clock, now: datetime, cal: BusinessCalendar) -> Clock:
     return replace(clock, state=ClockState.PAUSED, paused_at=now, remaining=left, next_fire_at=None)
 
 
-def resume(clock: Clock, now: datetime, policy: ClockPolicy, cal: BusinessCalendar) -> Clock:
+def resume(clock: SlaClock, now: datetime, policy: ClockPolicy, cal: BusinessCalendar) -> SlaClock:
     if clock.state is not ClockState.PAUSED or clock.remaining is None:
         return clock
     clock_cal = calendar_for(clock.mode, cal)
@@ -221,7 +223,7 @@ def resume(clock: Clock, now: datetime, policy: ClockPolicy, cal: BusinessCalend
     return replace(resumed, next_fire_at=_next_fire(resumed))
 
 
-def replan(clock: Clock, severity: Severity, policy: ClockPolicy, cal: BusinessCalendar) -> Clock:
+def replan(clock: SlaClock, severity: Severity, policy: ClockPolicy, cal: BusinessCalendar) -> SlaClock:
     """A new severity re-plans a running clock from its start (a raised P0 is due sooner)."""
     if clock.state is not ClockState.RUNNING:
         return clock

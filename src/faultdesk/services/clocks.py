@@ -234,7 +234,7 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
         due = uow.clocks.claim_due(now, limit)
         fault_ids = sorted({r.fault_id for r in due if r.fault_id is not None})
         faults = {f.id: f for f in uow.faults.briefs(fault_ids)}  # one narrow read for the batch
-        fired: list[tuple[int, sla.Clock, sla.Clock]] = []
+        fired: list[tuple[int, sla.SlaClock, sla.SlaClock]] = []
         for row in due:
             clock = _fire_one(desk, uow, row, now, faults)
             if clock is not None:
@@ -246,7 +246,7 @@ def fire_due(desk: Desk, *, limit: int = 500) -> int:
 
 def _fire_one(
     desk: Desk, uow: UnitOfWork, row: ClockRow, now: datetime, faults: dict[int, FaultBrief]
-) -> sla.Clock | None:
+) -> sla.SlaClock | None:
     """Fire one clock; returns its new state for the caller to save (None: already saved).
     ``faults`` holds every fault of the claimed batch (read once by fire_due)."""
     clock, firings = sla.fire(row.clock, now, desk.policy)

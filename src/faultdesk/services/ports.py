@@ -10,7 +10,7 @@ from faultdesk.domain.faults import Fault, FaultType, Severity
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
-from faultdesk.domain.sla import Clock, ClockState, Mode
+from faultdesk.domain.sla import ClockState, Mode, SlaClock
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
@@ -168,14 +168,14 @@ class Audit(Protocol):
 class Clocks(Protocol):
     def add(
         self,
-        clock: Clock,
+        clock: SlaClock,
         *,
         fault_id: int | None = None,
         report_id: int | None = None,
         improvement_id: int | None = None,
     ) -> int: ...
-    def save(self, row_id: int, clock: Clock) -> None: ...
-    def save_fired(self, changes: list[tuple[int, Clock, Clock]]) -> None: ...
+    def save(self, row_id: int, clock: SlaClock) -> None: ...
+    def save_fired(self, changes: list[tuple[int, SlaClock, SlaClock]]) -> None: ...
     def of_fault(self, fault_id: int) -> list[ClockRow]: ...
     def of_report(self, report_id: int) -> list[ClockRow]: ...
     def of_improvement(self, improvement_id: int) -> list[ClockRow]: ...

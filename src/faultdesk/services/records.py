@@ -11,7 +11,7 @@ from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, Test
 from faultdesk.domain.reports import Channel, ContactKind, Network
 from faultdesk.domain.roles import Role
 from faultdesk.domain.severity import Impact
-from faultdesk.domain.sla import Clock
+from faultdesk.domain.sla import SlaClock
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ class ClockRow:
     fault_id: int | None
     report_id: int | None
     improvement_id: int | None
-    clock: Clock
+    clock: SlaClock
 
 
 @dataclass(frozen=True)

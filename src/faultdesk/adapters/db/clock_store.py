@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, insert, or_, select, update
 from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
 from faultdesk.domain.faults import Severity
-from faultdesk.domain.sla import Clock, ClockKind, ClockState, Mode
+from faultdesk.domain.sla import ClockKind, ClockState, Mode, SlaClock
 from faultdesk.services.records import ClockRow, Outgoing, StoredMessage
 
 _c, _o = t.clocks, t.outbox
@@ -20,7 +20,7 @@ _INSERT_CLOCK = insert(_c)  # built once: executed with parameters on the hot in
 _FIRED_COLUMNS = ("state", "next_fire_at", "warned_at", "breached_at", "met_at", "escalation_level")
 
 
-def _clock_values(clock: Clock) -> dict[str, Any]:
+def _clock_values(clock: SlaClock) -> dict[str, Any]:
     return {
         "kind": clock.kind.value,
         "severity": int(clock.severity) if clock.severity is not None else None,
@@ -88,7 +88,7 @@ def _clock(row: Any) -> ClockRow:
         remaining_s,
         escalation_level,
     ) = row
-    clock = Clock(
+    clock = SlaClock(
         kind=_KINDS[kind],
         severity=_SEVERITIES[severity],
         mode=_MODES[mode],
@@ -113,7 +113,7 @@ class SqlClocks:
 
     def add(
         self,
-        clock: Clock,
+        clock: SlaClock,
         *,
         fault_id: int | None = None,
         report_id: int | None = None,
@@ -127,10 +127,10 @@ class SqlClocks:
         }
         return int(self.conn.execute(_INSERT_CLOCK, params).inserted_primary_key[0])  # type: ignore[index]
 
-    def save(self, row_id: int, clock: Clock) -> None:
+    def save(self, row_id: int, clock: SlaClock) -> None:
         self.conn.execute(update(_c).where(_c.c.id == row_id).values(**_clock_values(clock)))
 
-    def save_fired(self, changes: list[tuple[int, Clock, Clock]]) -> None:
+    def save_fired(self, changes: list[tuple[int, SlaClock, SlaClock]]) -> None:
         """Write what firing changed for a batch of (row id, before, after).
 
         Clocks fired together mostly change alike (breached now, level 1, next look in 30 min),
