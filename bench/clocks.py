@@ -66,7 +66,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Engine, bindparam, insert, select, text
 
 from faultdesk.adapters.db import tables as t
-from faultdesk.adapters.db.clock_store import OUTBOX_ADDED
+from faultdesk.adapters.db.outbox_store import OUTBOX_ADDED
 from faultdesk.adapters.db.types import UtcDateTime
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings

@@ -6,8 +6,15 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
-from faultdesk.adapters.db.clock_store import SqlCalendar, SqlClocks, SqlOutbox
-from faultdesk.adapters.db.repositories import SqlAudit, SqlCatalogue, SqlFaults, SqlKnowledge, SqlReports, SqlUsers
+from faultdesk.adapters.db.audit_store import SqlAudit
+from faultdesk.adapters.db.catalogue_store import SqlCatalogue
+from faultdesk.adapters.db.clock_store import SqlClocks
+from faultdesk.adapters.db.fault_store import SqlFaults
+from faultdesk.adapters.db.knowledge_store import SqlKnowledge
+from faultdesk.adapters.db.outbox_store import SqlOutbox
+from faultdesk.adapters.db.report_store import SqlReports
+from faultdesk.adapters.db.settings_store import SqlSettings
+from faultdesk.adapters.db.user_store import SqlUsers
 from faultdesk.services.ports import (
     Audit,
     Catalogue,
@@ -51,7 +58,7 @@ class SqlUnitOfWork:
         self.clocks = SqlClocks(conn)
         self._outbox = SqlOutbox(conn)
         self.outbox = self._outbox
-        self.settings = SqlCalendar(conn)
+        self.settings = SqlSettings(conn)
         return self
 
     def __exit__(

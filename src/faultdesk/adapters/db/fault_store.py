@@ -1,0 +1,283 @@
+"""Faults (故障单): the aggregate row, its stage records and severity history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, exists, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from faultdesk.adapters.db import tables as t
+from faultdesk.adapters.db.ids import among
+from faultdesk.adapters.db.queries import order_by_sort, page_bounds
+from faultdesk.domain.faults import Criticality, Fault, FaultStatus, Severity
+from faultdesk.domain.lifecycle import Recurrence, TestCase
+from faultdesk.domain.severity import Impact
+from faultdesk.services.records import (
+    Actor,
+    FaultBrief,
+    FaultFilter,
+    FaultView,
+    Page,
+    SeverityChange,
+    StageRecord,
+    counted_users,
+)
+
+_r, _f, _p, _pf = t.reports, t.faults, t.products, t.product_functions
+_registrar = t.users.alias("registrar")
+_fault_product = _p.alias("fault_product")
+_fault_function = _pf.alias("fault_function")
+_related = _f.alias("related_fault")
+_merged = _f.alias("merged_fault")
+_report_count = select(func.count()).where(_r.c.fault_id == _f.c.id).correlate(_f).scalar_subquery()
+
+
+def _fault_select() -> Select[Any]:
+    return (
+        select(
+            _f,
+            _fault_product.c.code.label("product_code"),
+            _fault_function.c.code.label("function_code"),
+            _fault_function.c.criticality.label("function_criticality"),
+            _registrar.c.username.label("registrar"),
+            _report_count.label("report_count"),
+            _related.c.number.label("related_number"),
+            _merged.c.number.label("merged_number"),
+        )
+        .outerjoin(_fault_product, _fault_product.c.id == _f.c.product_id)
+        .outerjoin(_fault_function, _fault_function.c.id == _f.c.function_id)
+        .join(_registrar, _registrar.c.id == _f.c.registered_by)
+        .outerjoin(_related, _related.c.id == _f.c.related_fault_id)
+        .outerjoin(_merged, _merged.c.id == _f.c.merged_into_id)
+    )
+
+
+_FAULTS_LIGHT = _fault_select().with_only_columns(
+    *[c for c in _fault_select().selected_columns if c.name != "report_count"], literal(0).label("report_count")
+)
+
+
+_FAULT_BRIEF = select(
+    _f.c.id,
+    _f.c.number,
+    _f.c.title,
+    _f.c.status,
+    _f.c.severity,
+    _f.c.affected_users,
+    _f.c.estimated_users,
+    _f.c.owners,
+    _f.c.team,
+    _f.c.registered_by,
+)
+
+
+def _fault(row: Any) -> FaultView:
+    return FaultView(
+        id=row.id,
+        number=row.number,
+        type_code=row.type_code,
+        title=row.title,
+        status=FaultStatus(row.status),
+        severity=Severity(row.severity) if row.severity is not None else None,
+        product_code=row.product_code,
+        function_code=row.function_code,
+        affected_users=row.affected_users,
+        estimated_users=row.estimated_users,
+        registered_at=row.registered_at,
+        registered_by=row.registrar,
+        updated_at=row.updated_at,
+        version=row.version,
+        report_count=int(row.report_count),
+        reopen_count=row.reopen_count,
+        fix_version=row.fix_version,
+        cases=tuple(TestCase(**c) for c in row.cases or ()),
+        gray_steps=row.gray_steps,
+        impact=Impact(row.impact) if row.impact else None,
+        revenue_impact=bool(row.revenue_impact),
+        recurrence=Recurrence(row.recurrence) if row.recurrence else None,
+        related_fault=row.related_number,
+        known_issue=row.known_issue,
+        owners=dict(row.owners or {}),
+        team=row.team,
+        merged_into=row.merged_number,
+        estimate_source=row.estimate_source,
+        function_criticality=Criticality(row.function_criticality) if row.function_criticality else None,
+        registered_by_id=row.registered_by,
+    )
+
+
+class SqlFaults:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def next_serial(self, scope: str) -> int:
+        """Atomic increment-or-create; the row stays locked until this transaction ends."""
+        s = t.fault_serials
+        ins = (postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert)(s)
+        stmt = (
+            ins.values(scope=scope, last_serial=1)
+            .on_conflict_do_update(index_elements=[s.c.scope], set_={"last_serial": s.c.last_serial + 1})
+            .returning(s.c.last_serial)
+        )
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def add(self, fault: Fault, *, product_id: int | None, function_id: int | None, at: datetime) -> int:
+        stmt = insert(_f).values(
+            number=fault.number,
+            type_code=fault.type_code,
+            title=fault.title,
+            status=fault.status.value,
+            severity=int(fault.severity) if fault.severity is not None else None,
+            product_id=product_id,
+            function_id=function_id,
+            affected_users=fault.affected_users,
+            estimated_users=fault.estimated_users,
+            estimate_source=fault.estimate_source,
+            registered_at=fault.registered_at,
+            registered_by=fault.registered_by,
+            updated_at=at,
+            version=fault.version,
+        )
+        return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def by_number(self, number: str) -> FaultView | None:
+        row = self.conn.execute(_fault_select().where(_f.c.number == number)).first()
+        return _fault(row) if row else None
+
+    def by_id(self, fault_id: int) -> FaultView | None:
+        row = self.conn.execute(_fault_select().where(_f.c.id == fault_id)).first()
+        return _fault(row) if row else None
+
+    def search(self, flt: FaultFilter) -> Page[FaultView]:
+        conds: list[ColumnElement[bool]] = []
+        if flt.status:
+            conds.append(_f.c.status.in_([s.value for s in flt.status]))
+        if flt.severity:
+            conds.append(_f.c.severity.in_([int(s) for s in flt.severity]))
+        if flt.type_code:
+            conds.append(_f.c.type_code.in_(flt.type_code))
+        if flt.channel:
+            conds.append(exists().where(_r.c.fault_id == _f.c.id, _r.c.channel.in_([c.value for c in flt.channel])))
+        if flt.registered_from:
+            conds.append(_f.c.registered_at >= flt.registered_from)
+        if flt.registered_to:
+            conds.append(_f.c.registered_at < flt.registered_to)
+        where = and_(True, *conds)
+        total = self.conn.execute(select(func.count()).select_from(_f).where(where)).scalar_one()
+        offset, limit = page_bounds(flt.page, flt.page_size)
+        cols = {
+            "registered_at": _f.c.registered_at,
+            "updated_at": _f.c.updated_at,
+            "severity": _f.c.severity,
+            "affected_users": _f.c.affected_users,
+            "number": _f.c.number,
+        }
+        rows = self.conn.execute(
+            _fault_select().where(where).order_by(*order_by_sort(flt.sort, cols, _f.c.id)).offset(offset).limit(limit)
+        )
+        return Page([_fault(r) for r in rows], int(total), flt.page, flt.page_size)
+
+    def set_affected_users(self, fault_id: int, count: int, at: datetime, *, bump_version: bool = True) -> None:
+        version = _f.c.version + 1 if bump_version else _f.c.version
+        self.conn.execute(
+            update(_f).where(_f.c.id == fault_id).values(affected_users=count, updated_at=at, version=version)
+        )
+
+    def changed_since(self, since: datetime | None, limit: int) -> list[FaultView]:
+        """Faults registered or changed at or after ``since`` (the matcher's catch-up)."""
+        stmt = _fault_select()
+        if since is not None:
+            stmt = stmt.where(_f.c.updated_at >= since)
+        return [_fault(r) for r in self.conn.execute(stmt.order_by(_f.c.updated_at, _f.c.id).limit(limit))]
+
+    def by_ids(self, fault_ids: list[int]) -> list[FaultView]:
+        """Faults for notices and matching: without the report count (0 here), which costs a
+        correlated count per fault."""
+        if not fault_ids:
+            return []
+        return [_fault(r) for r in self.conn.execute(_FAULTS_LIGHT.where(among(self.conn, _f.c.id, fault_ids)))]
+
+    def briefs(self, fault_ids: list[int]) -> list[FaultBrief]:
+        """The worker's read for a batch of notices: ten plain columns, no joins."""
+        if not fault_ids:
+            return []
+        return [
+            FaultBrief(
+                id=fault_id,
+                number=number,
+                title=title,
+                status=FaultStatus(status),
+                severity=Severity(severity) if severity is not None else None,
+                impact_users=counted_users(affected, estimated),
+                owners=dict(owners or {}),
+                team=team,
+                registered_by_id=registered_by,
+            )
+            for fault_id, number, title, status, severity, affected, estimated, owners, team, registered_by in (
+                self.conn.execute(_FAULT_BRIEF.where(among(self.conn, _f.c.id, fault_ids)))
+            )
+        ]
+
+    def update(self, fault_id: int, expected_version: int, changes: dict[str, Any], at: datetime) -> bool:
+        """Compare-and-set on the version: False when someone else changed the fault first."""
+        result = self.conn.execute(
+            update(_f)
+            .where(_f.c.id == fault_id, _f.c.version == expected_version)
+            .values(**changes, updated_at=at, version=expected_version + 1)
+        )
+        return int(result.rowcount) == 1
+
+    def set_estimate(self, fault_id: int, users: int | None, source: str | None, at: datetime) -> None:
+        self.conn.execute(
+            update(_f)
+            .where(_f.c.id == fault_id)
+            .values(estimated_users=users, estimate_source=source, updated_at=at, version=_f.c.version + 1)
+        )
+
+    def add_stage_record(self, fault_id: int, action: str, data: dict[str, Any], actor: Actor, at: datetime) -> None:
+        self.conn.execute(
+            insert(t.stage_records).values(
+                fault_id=fault_id, action=action, data=data, actor_id=actor.id, actor_label=actor.label, recorded_at=at
+            )
+        )
+
+    def stage_records(self, fault_id: int) -> list[StageRecord]:
+        r = t.stage_records
+        rows = self.conn.execute(select(r).where(r.c.fault_id == fault_id).order_by(r.c.id))
+        return [StageRecord(x.id, x.action, x.data, x.actor_label, x.recorded_at) for x in rows]
+
+    def add_severity_change(
+        self, fault_id: int, before: Severity | None, after: Severity, reason: str, actor: Actor, at: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(t.severity_changes).values(
+                fault_id=fault_id,
+                from_severity=int(before) if before is not None else None,
+                to_severity=int(after),
+                reason=reason,
+                changed_by=actor.id,
+                changed_at=at,
+            )
+        )
+
+    def severity_history(self, fault_id: int) -> list[SeverityChange]:
+        c, u = t.severity_changes, t.users
+        rows = self.conn.execute(
+            select(c, u.c.username)
+            .outerjoin(u, u.c.id == c.c.changed_by)
+            .where(c.c.fault_id == fault_id)
+            .order_by(c.c.id)
+        )
+        return [
+            SeverityChange(
+                Severity(x.from_severity) if x.from_severity is not None else None,
+                Severity(x.to_severity),
+                x.reason,
+                x.username or "system",
+                x.changed_at,
+            )
+            for x in rows
+        ]
