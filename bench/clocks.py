@@ -74,8 +74,9 @@ from faultdesk.domain.clock import FixedClock, SystemClock
 from faultdesk.domain.sla import ClockKind
 from faultdesk.entrypoints.worker import CLOCK_BATCH, MESSAGE_BATCH
 from faultdesk.services.clocks import STAGE_OF, fire_due
-from faultdesk.services.delivery import Envelope, deliver
+from faultdesk.services.delivery import deliver
 from faultdesk.services.message_texts import CLOCK_ZH
+from faultdesk.services.ports import Envelope
 from stores import Store, fresh_store  # sibling module: run as `python bench/X.py`
 
 HOST = "127.0.0.1"  # the only address any traffic goes to

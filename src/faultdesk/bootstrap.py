@@ -20,10 +20,9 @@ from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.domain.matching import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.severity import SeverityRules
-from faultdesk.services.delivery import Notifier
 from faultdesk.services.desk import Desk
-from faultdesk.services.known_issues import KnownIssueLibrary
-from faultdesk.services.ports import PasswordHasher
+from faultdesk.services.known_issue_index import KnownIssueLibrary
+from faultdesk.services.ports import Notifier, PasswordHasher
 
 
 @dataclass(frozen=True)

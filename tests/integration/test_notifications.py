@@ -19,8 +19,8 @@ from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
 from faultdesk.services import delivery, messages
 from faultdesk.services.catalogue import ensure_default_fault_types
-from faultdesk.services.delivery import ChannelDown, DeliveryFailed, Envelope
 from faultdesk.services.messages import new_message_id
+from faultdesk.services.ports import ChannelDown, DeliveryFailed, Envelope
 from faultdesk.services.records import Outgoing
 from tests.conftest import FAST_PASSWORDS, a_report, create_staff
 from tests.integration.lifecycle_helpers import drive, take

@@ -22,7 +22,7 @@ from urllib.parse import quote_plus
 
 import httpx2 as httpx
 
-from faultdesk.services.delivery import ChannelDown, DeliveryFailed, Envelope
+from faultdesk.services.ports import ChannelDown, DeliveryFailed, Envelope
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 

@@ -181,7 +181,7 @@ def calendar_set_day(
     """Mark a day as a holiday or a working day (e.g. the day a year's arrangement is announced)."""
     from datetime import date
 
-    from faultdesk.services import clocks
+    from faultdesk.services import settings
 
     try:
         parsed = date.fromisoformat(day)
@@ -189,7 +189,7 @@ def calendar_set_day(
         _fail(f"not a date (YYYY-MM-DD): {day}")
         return
     with _wired() as wiring:
-        clocks.set_calendar_day(wiring.desk, parsed, kind, note, actor=_admin_actor())
+        settings.set_calendar_day(wiring.desk, parsed, kind, note, actor=_admin_actor())
     typer.echo(f"{parsed} is a {kind}")
 
 
@@ -197,10 +197,10 @@ def calendar_set_day(
 @friendly
 def calendar_announce(year: int) -> None:
     """Record that YEAR's official arrangement has been entered (stops the unknown-year warning)."""
-    from faultdesk.services import clocks
+    from faultdesk.services import settings
 
     with _wired() as wiring:
-        clocks.announce_year(wiring.desk, year, actor=_admin_actor())
+        settings.announce_year(wiring.desk, year, actor=_admin_actor())
     typer.echo(f"{year} marked as announced")
 
 

@@ -10,8 +10,8 @@ import threading
 from collections.abc import Mapping
 
 from faultdesk.services import clocks, delivery, intake, known_issues
-from faultdesk.services.delivery import Notifier
 from faultdesk.services.desk import Desk
+from faultdesk.services.ports import Notifier
 
 log = logging.getLogger("faultdesk.worker")
 CLOCK_BATCH = 500

@@ -19,7 +19,7 @@ from faultdesk.domain.sla import ClockKind, ClockState
 from faultdesk.services import messages
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
-from faultdesk.services.message_texts import CLOCK_ZH, DEFAULTS
+from faultdesk.services.message_texts import CLOCK_ZH
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, FaultView, ReportView
 
@@ -282,7 +282,7 @@ def _local(at: datetime, zone: str) -> str:
     return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
-# ---- read side and the calendar admin ---------------------------------------------------------------
+# ---- read side ----------------------------------------------------------------------------------
 
 
 def list_clocks(desk: Desk, *, actor: Actor, state: str | None, limit: int = 200) -> list[tuple[ClockRow, str | None]]:
@@ -307,63 +307,3 @@ def fault_clocks(desk: Desk, number: str, *, actor: Actor) -> list[tuple[ClockRo
 def _with_numbers(uow: UnitOfWork, rows: list[ClockRow]) -> list[tuple[ClockRow, str | None]]:
     faults = {f.id: f.number for f in uow.faults.briefs(sorted({r.fault_id for r in rows if r.fault_id}))}
     return [(r, faults.get(r.fault_id) if r.fault_id else None) for r in rows]
-
-
-def set_calendar_day(desk: Desk, day: date, kind: str, note: str | None, *, actor: Actor) -> None:
-    require(actor, Permission.MANAGE_USERS)
-    if kind not in ("holiday", "workday"):
-        raise RuleViolation.one("kind", "is holiday or workday", "须为 holiday 或 workday")
-    now = desk.clock.now()
-    with desk.uow() as uow:
-        uow.settings.set_day(day, kind, note, now)
-        uow.audit.record(
-            AuditEvent(now, actor, "calendar", day.isoformat(), "day_set", after={"kind": kind, "note": note})
-        )
-        uow.commit()
-    desk.settings_cache.clear()  # this process counts with the new day at once; others within the cache's TTL
-
-
-def announce_year(desk: Desk, year: int, *, actor: Actor) -> None:
-    require(actor, Permission.MANAGE_USERS)
-    now = desk.clock.now()
-    with desk.uow() as uow:
-        uow.settings.announce_year(year, now)
-        uow.audit.record(AuditEvent(now, actor, "calendar", str(year), "year_announced"))
-        uow.commit()
-    desk.settings_cache.clear()
-
-
-def calendar_warnings(desk: Desk, *, actor: Actor) -> list[str]:
-    """Running clocks that reach into a year whose official arrangement is not yet known."""
-    require(actor, Permission.VIEW)
-    with desk.uow() as uow:
-        cal = messages.calendar(desk, uow)
-        # What is left to count runs from now to the latest due time: one index look-up, not a
-        # scan of the running clocks (past years' arrangements are known).
-        latest = uow.clocks.latest_due(ClockState.RUNNING, sla.Mode.BUSINESS)
-        years = cal.unknown_years(desk.clock.now(), latest) if latest else []
-    return [
-        f"clocks run into {y}, whose holiday arrangement is not announced yet / {y} 年节假日安排尚未公布，时钟可能不准"
-        for y in years
-    ]
-
-
-def set_template(desk: Desk, key: str, lang: str, subject: str, body: str, *, actor: Actor) -> None:
-    require(actor, Permission.MANAGE_USERS)
-    if key not in DEFAULTS:
-        raise RuleViolation.one("key", f"unknown template; known: {', '.join(DEFAULTS)}", "未知模板")
-    if lang not in ("zh", "en"):
-        raise RuleViolation.one("lang", "is zh or en", "须为 zh 或 en")
-    try:
-        for template in (subject, body):
-            desk.renderer.render(template, messages.SAMPLE_CONTEXT)
-    except Exception as exc:  # a template that does not compile must not reach the outbox
-        raise RuleViolation.one("body", f"does not render: {exc}", f"模板无法渲染：{exc}") from exc
-    now = desk.clock.now()
-    with desk.uow() as uow:
-        uow.settings.set_template(key, lang, subject, body, now)
-        uow.audit.record(
-            AuditEvent(now, actor, "template", f"{key}/{lang}", "edited", after={"subject": subject, "body": body})
-        )
-        uow.commit()
-    desk.settings_cache.clear()

@@ -10,43 +10,17 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from faultdesk.domain.delivery import next_attempt
 from faultdesk.domain.errors import Conflict, NotFound
 from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
-from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.ports import ChannelDown, DeliveryFailed, Envelope, Notifier, UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, StoredMessage
 
 LEASE = timedelta(seconds=60)  # a batch leased to a worker is not taken by another for this long
 SEND_WINDOW = LEASE / 2  # sends start only this long after the lease: one slow send cannot outlast it
-
-
-@dataclass(frozen=True)
-class Envelope:
-    message_id: str
-    kind: str
-    address: str  # e-mail address, phone number, or "" for a group robot
-    subject: str
-    body: str
-
-
-class DeliveryFailed(Exception):
-    """The far end did not take this message (it is tried again later, then dead-lettered)."""
-
-
-class ChannelDown(DeliveryFailed):
-    """The far end is unreachable, timing out or failing for everyone: the batch's other messages
-    on that channel are not tried now but put back untried, due when this one is tried again."""
-
-
-class Notifier(Protocol):
-    def send(self, envelope: Envelope) -> None: ...
-
-    def close(self) -> None:
-        """The batch is over: let go of any connection held for it (a later send opens one again)."""
 
 
 class Undeliverable(Exception):

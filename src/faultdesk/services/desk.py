@@ -6,19 +6,17 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
+from faultdesk.services.known_issue_index import KnownIssueLibrary
 from faultdesk.services.ports import PasswordHasher, Renderer, Secrets, UnitOfWork
 
 T = TypeVar("T")
-
-if TYPE_CHECKING:  # known_issues imports this module
-    from faultdesk.services.known_issues import KnownIssueLibrary
 
 
 class SettingsCache:

@@ -13,21 +13,15 @@ over the query's score against itself) and the reasons: matching terms and field
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from typing import Protocol
+from dataclasses import dataclass, replace
+from datetime import date
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import NotFound, RuleViolation
 from faultdesk.domain.matching import (
-    DocumentKey,
     DocumentKind,
     MatchCandidate,
-    MatchDocument,
     MatchField,
-    fault_document,
     report_document,
 )
 from faultdesk.domain.roles import Permission
@@ -39,115 +33,9 @@ from faultdesk.services.records import (
     AuditEvent,
     FaultFilter,
     FaultView,
-    KbArticleRecord,
     ReleaseRecord,
     ReportView,
 )
-
-BATCH = 5000
-
-
-class KnownIssueSearch(Protocol):
-    def add(self, doc: MatchDocument) -> None: ...
-    def remove(self, key: DocumentKey) -> bool: ...
-    def __contains__(self, key: object) -> bool: ...
-    def search(
-        self,
-        query: MatchDocument,
-        *,
-        now: datetime,
-        k: int = 10,
-        kinds: Collection[DocumentKind] | None = None,
-        exclude: Collection[DocumentKey] = (),
-    ) -> list[MatchCandidate]: ...
-
-
-IndexFactory = Callable[[list[str], list[list[str]]], KnownIssueSearch]  # (product terms, synonym groups)
-
-
-def fault_doc(f: FaultView) -> MatchDocument:
-    """A stored fault for the index: what it is known as (its known-issue note) is its body."""
-    return fault_document(f, body=f.known_issue or "")
-
-
-def kb_doc(a: KbArticleRecord) -> MatchDocument:
-    return MatchDocument(
-        id=str(a.id),
-        kind=DocumentKind.KB,
-        title=a.title,
-        scenario=a.symptoms,
-        body=" ".join(x for x in (a.cause, a.fix, a.workaround or "", " ".join(a.tags)) if x),
-        created_at=a.created_at,
-    )
-
-
-def release_doc(r: ReleaseRecord) -> MatchDocument:
-    return MatchDocument(
-        id=str(r.id),
-        kind=DocumentKind.RELEASE,
-        title=f"{r.product_code} {r.version} {r.known_issues or ''}".strip(),
-        body=r.notes,
-        app_version=r.version,
-        product=r.product_code,
-        created_at=r.created_at,
-    )
-
-
-@dataclass
-class KnownIssueLibrary:
-    """The process's index and how far it has read the database."""
-
-    factory: IndexFactory
-    index: KnownIssueSearch | None = None
-    synonyms_version: int = -1
-    indexed_reports: set[int] = field(default_factory=set)
-    last_kb: int = 0
-    last_release: int = 0
-    faults_since: datetime | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def catch_up(self, uow: UnitOfWork) -> KnownIssueSearch:
-        with self.lock:
-            groups, version = uow.knowledge.synonyms()
-            if self.index is None or version != self.synonyms_version:
-                # Synonyms change how text is indexed: a new list means a fresh index.
-                self.index = self.factory(uow.knowledge.product_terms(), groups)
-                self.synonyms_version = version
-                self.last_kb = self.last_release = 0
-                self.indexed_reports = set()
-                self.faults_since = None
-            index = self.index
-            initial = self.faults_since is None
-            while True:
-                faults = uow.faults.changed_since(self.faults_since, BATCH)
-                fresh = [f for f in faults if self.faults_since is None or f.updated_at > self.faults_since]
-                for f in faults:
-                    index.add(fault_doc(f))  # replaces the earlier version of the fault
-                    if not initial:  # linking a report changes its fault: its new reports show up here
-                        new = [i for i in uow.reports.ids_of_fault(f.id) if i not in self.indexed_reports]
-                        self._add_reports(index, uow.reports.by_ids(new))
-                if not faults:
-                    break
-                self.faults_since = max(f.updated_at for f in faults)
-                if len(faults) < BATCH or not fresh:
-                    break
-            if initial:  # a fresh index reads every linked report once, in id order
-                last = 0
-                while batch := uow.reports.since(last, BATCH):
-                    self._add_reports(index, [r for r in batch if r.fault_id is not None])
-                    last = batch[-1].id
-            for article in uow.knowledge.articles_since(self.last_kb, BATCH):
-                index.add(kb_doc(article))
-                self.last_kb = article.id
-            for release in uow.knowledge.releases_since(self.last_release, BATCH):
-                index.add(release_doc(release))
-                self.last_release = release.id
-            return index
-
-    def _add_reports(self, index: KnownIssueSearch, reports: list[ReportView]) -> None:
-        for r in reports:
-            index.add(report_document(r))
-            self.indexed_reports.add(r.id)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,18 @@
-"""The seams between use cases and storage: what a unit of work must offer."""
+"""Every seam between the use cases and the outside: the unit of work and its stores, the
+known-issue index, the notifiers, secrets, password hashing and templating. Adapters implement
+these; the in-memory twins in ``services/memory.py`` implement them for fast tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
 from faultdesk.domain.faults import Fault, FaultType, Severity
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle
+from faultdesk.domain.matching import DocumentKey, DocumentKind, MatchCandidate, MatchDocument
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sla import ClockState, Mode, SlaClock
@@ -223,6 +228,51 @@ class UnitOfWork(Protocol):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
     def commit(self) -> None: ...
+
+
+class KnownIssueSearch(Protocol):
+    def add(self, doc: MatchDocument) -> None: ...
+    def remove(self, key: DocumentKey) -> bool: ...
+    def __contains__(self, key: object) -> bool: ...
+    def search(
+        self,
+        query: MatchDocument,
+        *,
+        now: datetime,
+        k: int = 10,
+        kinds: Collection[DocumentKind] | None = None,
+        exclude: Collection[DocumentKey] = (),
+    ) -> list[MatchCandidate]: ...
+
+
+IndexFactory = Callable[[list[str], list[list[str]]], KnownIssueSearch]  # (product terms, synonym groups)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One message as a notifier sends it: the recipient reference already resolved."""
+
+    message_id: str
+    kind: str
+    address: str  # e-mail address, phone number, or "" for a group robot
+    subject: str
+    body: str
+
+
+class DeliveryFailed(Exception):
+    """The far end did not take this message (it is tried again later, then dead-lettered)."""
+
+
+class ChannelDown(DeliveryFailed):
+    """The far end is unreachable, timing out or failing for everyone: the batch's other messages
+    on that channel are not tried now but put back untried, due when this one is tried again."""
+
+
+class Notifier(Protocol):
+    def send(self, envelope: Envelope) -> None: ...
+
+    def close(self) -> None:
+        """The batch is over: let go of any connection held for it (a later send opens one again)."""
 
 
 class Secrets(Protocol):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from faultdesk.entrypoints.api.deps import ActorDep, DeskDep
 from faultdesk.entrypoints.api.schemas import Text200, Text5000
-from faultdesk.services import clocks, delivery
+from faultdesk.services import clocks, delivery, settings
 from faultdesk.services.records import ClockRow, StoredMessage
 
 router = APIRouter(prefix="/api/v1", tags=["clocks and messages"])
@@ -168,17 +168,17 @@ class DayIn(BaseModel):
 @router.put("/calendar/days/{day}", status_code=status.HTTP_204_NO_CONTENT)
 def set_day(day: date, body: DayIn, desk: DeskDep, actor: ActorDep) -> None:
     """An admin enters the year's arrangement the day it is announced (or a company day off)."""
-    clocks.set_calendar_day(desk, day, body.kind, body.note, actor=actor)
+    settings.set_calendar_day(desk, day, body.kind, body.note, actor=actor)
 
 
 @router.post("/calendar/years/{year}/announced", status_code=status.HTTP_204_NO_CONTENT)
 def announce(year: Annotated[int, Path(ge=2000, le=2100)], desk: DeskDep, actor: ActorDep) -> None:
-    clocks.announce_year(desk, year, actor=actor)
+    settings.announce_year(desk, year, actor=actor)
 
 
 @router.get("/calendar/warnings", response_model=list[str])
 def calendar_warnings(desk: DeskDep, actor: ActorDep) -> list[str]:
-    return clocks.calendar_warnings(desk, actor=actor)
+    return settings.calendar_warnings(desk, actor=actor)
 
 
 class TemplateIn(BaseModel):
@@ -189,4 +189,4 @@ class TemplateIn(BaseModel):
 @router.put("/templates/{key}/{lang}", status_code=status.HTTP_204_NO_CONTENT)
 def set_template(key: str, lang: str, body: TemplateIn, desk: DeskDep, actor: ActorDep) -> None:
     """Edit a message template (Jinja2, sandboxed)."""
-    clocks.set_template(desk, key, lang, body.subject, body.body, actor=actor)
+    settings.set_template(desk, key, lang, body.subject, body.body, actor=actor)
