@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.lifecycle import ActionStatus
-from faultdesk.entrypoints.api.deps import ActorDep, DeskDep
 from faultdesk.entrypoints.api.schemas import FaultDetailOut, FaultOut, ReportOut, Text200, Text5000
 from faultdesk.entrypoints.api.transitions import BODY_OF, TransitionIn, command_of
+from faultdesk.entrypoints.common.context import ActorDep, DeskDep
 from faultdesk.services import faults, impact, lifecycle
 from faultdesk.services.records import FaultView
 
