@@ -22,8 +22,8 @@ from sqlalchemy import insert, text
 from faultdesk.adapters.db.engine import make_engine
 from faultdesk.adapters.db.tables import reports
 from faultdesk.config import Settings
-from faultdesk.entrypoints.api.deps import in_zone
 from faultdesk.entrypoints.api.schemas import ReportIn
+from faultdesk.entrypoints.common.fields import in_zone
 
 
 def create_app() -> FastAPI:

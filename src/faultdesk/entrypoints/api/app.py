@@ -19,6 +19,7 @@ from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api import errors
 from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
 from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public
+from faultdesk.entrypoints.common.context import attach_desk
 from faultdesk.entrypoints.web import views as web
 
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
         description="Product-fault-feedback management: intake, numbering, grading, clocks, archive.",
         lifespan=lifespan,
     )
-    app.state.desk = wiring.desk
+    attach_desk(app, wiring.desk)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.intake_rate_limit)
     errors.install(app)

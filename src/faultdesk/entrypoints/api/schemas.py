@@ -9,16 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.reports import Channel, ContactKind, Network
+from faultdesk.entrypoints.common.fields import Text40, Text60, Text100, Text200, Text254, Text500, Text5000
 from faultdesk.services.records import AuditEvent, FaultView, ReportView
-
-# Trimmed, non-empty text of bounded length (the bound matches the column).
-Text40 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Text60 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text254 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
-Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
 class ReportIn(BaseModel):

@@ -14,8 +14,8 @@ from fastapi.templating import Jinja2Templates
 
 from faultdesk.domain.errors import NotAuthenticated
 from faultdesk.domain.faults import DEFAULT_FAULT_TYPES
+from faultdesk.entrypoints.common.context import DeskDep, end_session, logged_in, start_session
 from faultdesk.services import access, faults
-from faultdesk.services.desk import Desk
 from faultdesk.services.messages import STATUS_ZH
 from faultdesk.services.records import FaultFilter
 
@@ -37,45 +37,37 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
-def _desk(request: Request) -> Desk:
-    desk: Desk = request.app.state.desk
-    return desk
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
     return templates.TemplateResponse(request, "login.html", {"error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
+def login(
+    request: Request, desk: DeskDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> Response:
     try:
-        actor = access.authenticate_password(_desk(request), username, password)
+        actor = access.authenticate_password(desk, username, password)
     except NotAuthenticated:
         return templates.TemplateResponse(
             request, "login.html", {"error": "用户名或密码错误", "username": username}, status_code=401
         )
-    request.session.clear()
-    request.session["user_id"] = actor.id
+    start_session(request, actor)
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/login", status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, page: int = 1) -> Response:
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
-        return RedirectResponse("/login", status_code=303)
-    desk = _desk(request)
+def home(request: Request, desk: DeskDep, page: int = 1) -> Response:
     try:
-        actor = access.session_actor(desk, user_id)
+        actor = logged_in(request, desk)
     except NotAuthenticated:
-        request.session.clear()
+        end_session(request)
         return RedirectResponse("/login", status_code=303)
     result = faults.list_faults(desk, FaultFilter(page=max(page, 1), page_size=50), actor=actor)
     return templates.TemplateResponse(

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
-from faultdesk.entrypoints.api.deps import ActorDep, DeskDep
-from faultdesk.entrypoints.api.schemas import Text200, Text5000
+from faultdesk.entrypoints.common.context import ActorDep, DeskDep
+from faultdesk.entrypoints.common.fields import Text200, Text5000
 from faultdesk.services import clocks, delivery, settings
 from faultdesk.services.records import ClockRow, StoredMessage
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response, status
 
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.reports import Channel
-from faultdesk.entrypoints.api.deps import ActorDep, DeskDep, in_zone
 from faultdesk.entrypoints.api.routes.public import draft_of
 from faultdesk.entrypoints.api.schemas import (
     AuditEventOut,
@@ -26,6 +25,8 @@ from faultdesk.entrypoints.api.schemas import (
     TimezoneIn,
     TimezoneOut,
 )
+from faultdesk.entrypoints.common.context import ActorDep, DeskDep
+from faultdesk.entrypoints.common.fields import in_zone
 from faultdesk.services import catalogue, faults, staff
 from faultdesk.services.records import FaultFilter, ReportFilter
 

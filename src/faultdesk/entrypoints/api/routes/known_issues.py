@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from faultdesk.entrypoints.api.deps import ActorDep, DeskDep
-from faultdesk.entrypoints.api.schemas import CandidateOut, Text40, Text60, Text5000
+from faultdesk.entrypoints.api.schemas import CandidateOut
+from faultdesk.entrypoints.common.context import ActorDep, DeskDep
+from faultdesk.entrypoints.common.fields import Text40, Text60, Text5000
 from faultdesk.services import known_issues
 
 router = APIRouter(prefix="/api/v1", tags=["known issues"])

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.lifecycle import ActionStatus
-from faultdesk.entrypoints.api.deps import ActorDep, DeskDep
-from faultdesk.entrypoints.api.schemas import FaultDetailOut, FaultOut, ReportOut, Text200, Text5000
-from faultdesk.entrypoints.api.transitions import BODY_OF, TransitionIn, command_of
+from faultdesk.entrypoints.api.schemas import FaultDetailOut, FaultOut, ReportOut
+from faultdesk.entrypoints.common.commands import TransitionIn, command_of, fields_of
+from faultdesk.entrypoints.common.context import ActorDep, DeskDep
+from faultdesk.entrypoints.common.fields import Text200, Text5000
 from faultdesk.services import faults, impact, lifecycle
 from faultdesk.services.records import FaultView
 
@@ -75,10 +76,8 @@ def actions(number: str, desk: DeskDep, actor: ActorDep, response: Response) -> 
     view, allowed = lifecycle.available_actions(desk, number, actor=actor)
     out = []
     for action in allowed:
-        schema = BODY_OF[action].model_json_schema()
-        props = {k: v for k, v in schema.get("properties", {}).items() if k != "action"}
-        required = [r for r in schema.get("required", []) if r != "action"]
-        out.append(ActionOut(action=action.value, fields=props, required=required))
+        fields = fields_of(action)
+        out.append(ActionOut(action=action.value, fields=fields.properties, required=fields.required))
     response.headers["ETag"] = etag(view)
     return ActionsOut(number=view.number, status=view.status.value, version=view.version, actions=out)
 

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from faultdesk.entrypoints.api.deps import DeskDep, OptionalActorDep, client_of, in_zone
+from faultdesk.entrypoints.api.deps import client_of
 from faultdesk.entrypoints.api.errors import error_body
 from faultdesk.entrypoints.api.schemas import CandidateOut, ReportIn, ReportOut, SubmittedReportOut, TrackOut
+from faultdesk.entrypoints.common.context import DeskDep, OptionalActorDep
+from faultdesk.entrypoints.common.fields import in_zone
 from faultdesk.services import faults, intake, known_issues
 from faultdesk.services.records import Actor
 

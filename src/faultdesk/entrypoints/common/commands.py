@@ -1,27 +1,33 @@
-"""Bodies of the lifecycle actions (one model per action, told apart by ``action``)."""
+"""The lifecycle commands as every entry point takes them: one body model per action (told apart
+by ``action``), its fields as JSON Schema, and the body as the domain's ``lc.Command``.
+
+The API validates ``POST …/transitions`` against ``TransitionIn`` and lists ``fields_of`` in
+``GET …/actions``; the web console draws its forms from the same models."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.severity import Impact
-from faultdesk.entrypoints.api.deps import in_zone
-from faultdesk.entrypoints.api.schemas import Text40, Text60, Text200, Text5000
+from faultdesk.entrypoints.common.fields import Text40, Text60, Text200, Text5000, in_zone
 
 SeverityName = Literal["P0", "P1", "P2"]
 UserId = Annotated[int, Field(ge=1)]
 
 
-class _Body(BaseModel):
+class CommandBody(BaseModel):
+    """One action's body; unknown fields are refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class StartAnalysisIn(_Body):
+class StartAnalysisIn(CommandBody):
     """PM: is this new, a recurrence of an earlier fault, or a known issue? How bad is it?"""
 
     action: Literal["start_analysis"]
@@ -33,7 +39,7 @@ class StartAnalysisIn(_Body):
     notes: Text5000 | None = None
 
 
-class GradeIn(_Body):
+class GradeIn(CommandBody):
     """Tech lead: confirm the suggested severity or override it with a reason; owners; P0 team."""
 
     action: Literal["grade"]
@@ -44,25 +50,25 @@ class GradeIn(_Body):
     team_members: list[UserId] = Field(default_factory=list, max_length=50)
 
 
-class RegradeIn(_Body):
+class RegradeIn(CommandBody):
     action: Literal["regrade"]
     severity: SeverityName
     reason: Text5000
 
 
-class AssignIn(_Body):
+class AssignIn(CommandBody):
     action: Literal["assign"]
     owners: dict[lc.Stage, UserId]
 
 
-class AcknowledgeIn(_Body):
+class AcknowledgeIn(CommandBody):
     """Handling team: "we are on it" — meets the response clock (P0: within 15 minutes)."""
 
     action: Literal["acknowledge"]
     note: Text5000 | None = None
 
 
-class RecordCauseIn(_Body):
+class RecordCauseIn(CommandBody):
     """Developer: the root cause found by logs, reproduction or simulation."""
 
     action: Literal["record_cause"]
@@ -70,49 +76,49 @@ class RecordCauseIn(_Body):
     category: lc.CauseCategory
 
 
-class ProposePlanIn(_Body):
+class ProposePlanIn(CommandBody):
     action: Literal["propose_plan"]
     kind: lc.PlanKind
     description: Text5000
     deadline: datetime
 
 
-class ReviewPlanIn(_Body):
+class ReviewPlanIn(CommandBody):
     action: Literal["review_plan"]
     approved: bool
     comments: Text5000 | None = None
     reviewers: list[Text60] = Field(default_factory=list, max_length=20)
 
 
-class CaseIn(_Body):
+class CaseIn(CommandBody):
     key: Text40
     title: Text200
     expected: Text5000
 
 
-class AttachCasesIn(_Body):
+class AttachCasesIn(CommandBody):
     action: Literal["attach_cases"]
     cases: list[CaseIn] = Field(min_length=1, max_length=200)
 
 
-class MarkFixReadyIn(_Body):
+class MarkFixReadyIn(CommandBody):
     action: Literal["mark_fix_ready"]
     fix_version: Text60
     notes: Text5000 | None = None
 
 
-class CaseResultIn(_Body):
+class CaseResultIn(CommandBody):
     key: Text40
     passed: bool
     notes: Text5000 | None = None
 
 
-class RecordVerificationIn(_Body):
+class RecordVerificationIn(CommandBody):
     action: Literal["record_verification"]
     results: list[CaseResultIn] = Field(min_length=1, max_length=200)
 
 
-class ConfirmIn(_Body):
+class ConfirmIn(CommandBody):
     """Agent, on the reporter's word: recovered (恢复了) or still broken (仍有问题)."""
 
     action: Literal["confirm"]
@@ -120,20 +126,20 @@ class ConfirmIn(_Body):
     comment: Text5000 | None = None
 
 
-class RecordGrayStepIn(_Body):
+class RecordGrayStepIn(CommandBody):
     action: Literal["record_gray_step"]
     percentage: int = Field(ge=1, le=99)
     at: datetime | None = None
     notes: Text5000 | None = None
 
 
-class ReleaseFullIn(_Body):
+class ReleaseFullIn(CommandBody):
     action: Literal["release_full"]
     version: Text60
     announcement: Text5000
 
 
-class ArchiveIn(_Body):
+class ArchiveIn(CommandBody):
     action: Literal["archive"]
     cause: Text5000
     solution: Text5000
@@ -141,13 +147,13 @@ class ArchiveIn(_Body):
     satisfaction: int | None = Field(None, ge=1, le=5)
 
 
-class ImprovementIn(_Body):
+class ImprovementIn(CommandBody):
     title: Text200
     owner_id: UserId
     due: date
 
 
-class KbArticleIn(_Body):
+class KbArticleIn(CommandBody):
     title: Text200
     symptoms: Text5000
     cause: Text5000
@@ -156,24 +162,24 @@ class KbArticleIn(_Body):
     tags: list[Text40] = Field(default_factory=list, max_length=20)
 
 
-class RetrospectIn(_Body):
+class RetrospectIn(CommandBody):
     action: Literal["retrospect"]
     analysis: Text5000
     actions: list[ImprovementIn] = Field(default_factory=list, max_length=50)
     article: KbArticleIn | None = None
 
 
-class MergeIn(_Body):
+class MergeIn(CommandBody):
     action: Literal["merge"]
     into: Text40
 
 
-class CloseNotAFaultIn(_Body):
+class CloseNotAFaultIn(CommandBody):
     action: Literal["close_not_a_fault"]
     reason: Text5000
 
 
-class CloseCannotReproduceIn(_Body):
+class CloseCannotReproduceIn(CommandBody):
     action: Literal["close_cannot_reproduce"]
     reason: Text5000
 
@@ -185,7 +191,7 @@ TransitionIn = Annotated[
     Field(discriminator="action"),
 ]  # fmt: skip
 
-BODY_OF: dict[lc.Action, type[_Body]] = {
+BODY_OF: dict[lc.Action, type[CommandBody]] = {
     lc.Action.START_ANALYSIS: StartAnalysisIn,
     lc.Action.GRADE: GradeIn,
     lc.Action.REGRADE: RegradeIn,
@@ -208,7 +214,22 @@ BODY_OF: dict[lc.Action, type[_Body]] = {
 }
 
 
-def command_of(body: _Body, zone: str, now: datetime) -> lc.Command:
+@dataclass(frozen=True)
+class ActionFields:
+    """What a caller fills in for one action: the body's fields as JSON Schema (``action`` left out)."""
+
+    properties: dict[str, Any]
+    required: list[str]
+
+
+def fields_of(action: lc.Action) -> ActionFields:
+    schema = BODY_OF[action].model_json_schema()
+    props = {k: v for k, v in schema.get("properties", {}).items() if k != "action"}
+    required = [r for r in schema.get("required", []) if r != "action"]
+    return ActionFields(props, required)
+
+
+def command_of(body: CommandBody, zone: str, now: datetime) -> lc.Command:
     """The request body as the domain's command (times without a zone are local)."""
     match body:
         case StartAnalysisIn():
