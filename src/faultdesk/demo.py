@@ -48,14 +48,14 @@ from faultdesk.domain.lifecycle import (
     StartAnalysis,
     TestCase,
 )
-from faultdesk.domain.reports import Channel, Network
+from faultdesk.domain.reports import Channel, Network, ReportDraft
 from faultdesk.domain.roles import Role
 from faultdesk.domain.severity import Impact
 from faultdesk.services.access import actor_of
 from faultdesk.services.catalogue import add_product, ensure_default_fault_types
 from faultdesk.services.desk import Desk
 from faultdesk.services.faults import FaultRegistration, register_fault
-from faultdesk.services.intake import ReportDraft, submit_report
+from faultdesk.services.intake import submit_report
 from faultdesk.services.lifecycle import act, improvements, set_improvement_status
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user

@@ -7,10 +7,10 @@ import multiprocessing
 from faultdesk.bootstrap import bootstrap
 from faultdesk.config import Settings
 from faultdesk.domain.clock import FixedClock
-from faultdesk.domain.reports import Channel
+from faultdesk.domain.reports import Channel, ReportDraft
 from faultdesk.entrypoints import worker
 from faultdesk.services import known_issues
-from faultdesk.services.intake import ReportDraft, submit_report
+from faultdesk.services.intake import submit_report
 from faultdesk.services.records import Actor
 from tests.conftest import FAST_PASSWORDS, NOW, TEST_SECRET, a_report
 from tests.integration.lifecycle_helpers import drive
@@ -183,7 +183,9 @@ def _submit_elsewhere(url: str, symptom: str, out: multiprocessing.Queue) -> Non
         clock=FixedClock(NOW),
         passwords=FAST_PASSWORDS,
     )
-    submitted = submit_report(wired.desk, ReportDraft(Channel.WEB, symptom), actor=Actor.public(), client="other")
+    submitted = submit_report(
+        wired.desk, ReportDraft(channel=Channel.WEB, symptom=symptom), actor=Actor.public(), client="other"
+    )
     wired.engine.dispose()
     out.put(submitted.report.id)
 

@@ -13,11 +13,11 @@ from faultdesk.adapters.passwords import Argon2Passwords
 from faultdesk.bootstrap import bootstrap
 from faultdesk.config import Settings
 from faultdesk.domain.clock import FixedClock
-from faultdesk.domain.reports import Channel
+from faultdesk.domain.reports import Channel, ReportDraft
 from faultdesk.domain.roles import Role
 from faultdesk.services.access import actor_of
 from faultdesk.services.faults import FaultRegistration, register_fault
-from faultdesk.services.intake import ReportDraft, submit_report
+from faultdesk.services.intake import submit_report
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user
 from tests.conftest import NOW, TEST_SECRET
@@ -28,7 +28,10 @@ DAY = "261125"
 def _reports(desk, n: int) -> list[int]:
     return [
         submit_report(
-            desk, ReportDraft(Channel.APP, f"支付失败 {i}", reporter_id=f"u{i}"), actor=Actor.public(), client="t"
+            desk,
+            ReportDraft(channel=Channel.APP, symptom=f"支付失败 {i}", reporter_id=f"u{i}"),
+            actor=Actor.public(),
+            client="t",
         ).report.id
         for i in range(n)
     ]

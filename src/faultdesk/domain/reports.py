@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from faultdesk.domain.errors import FieldProblem, RuleViolation
 
@@ -75,26 +78,59 @@ class Contact:
         return f"{digits[:3]}****{digits[-4:]}"
 
 
-@dataclass
-class Report:
-    channel: Channel
-    received_at: datetime
+@dataclass(frozen=True, kw_only=True)
+class ReportDetails:
+    """What a reporter tells of the fault (the template's 故障信息), as told. The one field list
+    that the draft, the admitted report and the stored view share: a new report field is added
+    here, in the API schema (``ReportFields``) and in the table with its migration — nowhere else."""
+
     symptom: str
-    occurred_at: datetime | None = None
     scenario: str | None = None
+    occurred_at: datetime | None = None
     device_model: str | None = None
     os_version: str | None = None
     app_version: str | None = None
     network: Network | None = None
     reporter_id: str | None = None
-    contact: Contact | None = None
     description: str | None = None
+
+
+DETAIL_FIELDS = tuple(f.name for f in fields(ReportDetails))
+
+
+def details_of(source: ReportDetails) -> dict[str, Any]:
+    """The reporter's own fields of a draft, report or view, by name."""
+    return {name: getattr(source, name) for name in DETAIL_FIELDS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportDraft(ReportDetails):
+    """A submission as it arrives, before the intake rules have looked at it: the one input shape
+    of intake, whichever entry point (API, web form, CLI, demo) it came through."""
+
+    channel: Channel
+    received_at: datetime | None = None
+    contact: str | None = None  # as typed; parsed and encrypted at intake
+    product: str | None = None  # catalogue codes
+    function: str | None = None
+
+    def fingerprint(self) -> str:
+        """Same draft, same digest: an Idempotency-Key retry must carry the same report."""
+        return hashlib.sha256(json.dumps(asdict(self), default=str, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report(ReportDetails):
+    """A report the intake rules admitted: times in UTC, the contact parsed."""
+
+    channel: Channel
+    received_at: datetime
+    contact: Contact | None = None
     product_code: str | None = None
     function_code: str | None = None
     id: int | None = None
     fault_id: int | None = None
     created_by: int | None = None  # staff user who took it by phone/offline; None for the public form
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 # Clients' clocks drift; a report "from the future" by less than this is accepted as now.

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, RuleViolation
 from faultdesk.domain.faults import Fault, FaultStatus
 from faultdesk.domain.numbering import registration_day
+from faultdesk.domain.reports import ReportDraft
 from faultdesk.domain.roles import Permission
 from faultdesk.services import clocks, impact, known_issues
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
-from faultdesk.services.intake import ReportDraft, catalogue_ids, store_report
+from faultdesk.services.intake import catalogue_ids, store_report
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
     Actor,

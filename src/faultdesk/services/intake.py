@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from faultdesk.domain.errors import Conflict, FieldProblem, RuleViolation
-from faultdesk.domain.reports import Channel, Contact, Network, Report, check_report_times
+from faultdesk.domain.reports import Contact, Report, ReportDraft, check_report_times, details_of
 from faultdesk.services import clocks, impact
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ReportView
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class ReportDraft:
-    """A submission as it arrives, before the intake rules have looked at it."""
-
-    channel: Channel
-    symptom: str
-    received_at: datetime | None = None
-    occurred_at: datetime | None = None
-    scenario: str | None = None
-    device_model: str | None = None
-    os_version: str | None = None
-    app_version: str | None = None
-    network: Network | None = None
-    reporter_id: str | None = None
-    contact: str | None = None
-    description: str | None = None
-    product: str | None = None
-    function: str | None = None
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), default=str, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -83,7 +58,8 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
     report, product_id, function_id = _admit(desk, uow, draft, now=now, actor=actor)
     contact = report.contact
     key = impact.reporter_key(desk, report)
-    report_id = uow.reports.add(
+    # The store answers with the view of what it wrote (built as every read builds it): no read-back.
+    view = uow.reports.add(
         report,
         token_hash=desk.secrets.digest(token),
         contact_cipher=desk.secrets.encrypt(contact.value) if contact else None,
@@ -98,7 +74,7 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
             at=now,
             actor=actor,
             entity="report",
-            entity_id=str(report_id),
+            entity_id=str(view.id),
             action="submitted",
             after={
                 "channel": report.channel.value,
@@ -107,29 +83,6 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
                 "contact": contact.masked() if contact else None,  # never the clear contact
             },
         )
-    )
-    # The view from what was just written: no read-back on the intake path.
-    view = ReportView(
-        id=report_id,
-        channel=report.channel,
-        received_at=report.received_at,
-        occurred_at=report.occurred_at,
-        scenario=report.scenario,
-        symptom=report.symptom,
-        device_model=report.device_model,
-        os_version=report.os_version,
-        app_version=report.app_version,
-        network=report.network,
-        reporter_id=report.reporter_id,
-        contact_kind=contact.kind if contact else None,
-        contact_masked=contact.masked() if contact else None,
-        description=report.description,
-        product_code=report.product_code,
-        function_code=report.function_code,
-        fault_id=None,
-        fault_number=None,
-        created_at=now,
-        reporter_key=key,
     )
     clocks.on_report(desk, uow, view, now)
     return view
@@ -153,19 +106,13 @@ def _admit(
     product_id, function_id = catalogue_ids(uow, draft.product, draft.function, problems)
     if problems:
         raise RuleViolation(problems)
+    details = details_of(draft)
+    details["occurred_at"] = draft.occurred_at.astimezone(UTC) if draft.occurred_at else None
     report = Report(
+        **details,
         channel=draft.channel,
         received_at=received_at.astimezone(UTC),  # stored and shown in UTC, whatever zone was sent
-        symptom=draft.symptom,
-        occurred_at=draft.occurred_at.astimezone(UTC) if draft.occurred_at else None,
-        scenario=draft.scenario,
-        device_model=draft.device_model,
-        os_version=draft.os_version,
-        app_version=draft.app_version,
-        network=draft.network,
-        reporter_id=draft.reporter_id,
         contact=contact,
-        description=draft.description,
         product_code=draft.product,
         function_code=draft.function,
         created_by=actor.id,

@@ -115,3 +115,21 @@ CLOCK_ZH = {
     "retrospect": "复盘",
     "improvement": "改进措施",
 }
+
+# The stage as a message names it ({{ status_zh }}); the pages' words are in entrypoints/common/labels.py.
+STATUS_ZH = {
+    "registered": "已登记",
+    "triaging": "分析分级中",
+    "locating": "问题定位中",
+    "planning": "制定修复方案",
+    "plan_review": "方案评审中",
+    "fixing": "修复中",
+    "verifying": "验证中",
+    "awaiting_confirmation": "待您确认",
+    "releasing": "发布中",
+    "resolved": "已解决",
+    "archived": "已归档",
+    "duplicate": "已合并",
+    "not_a_fault": "非故障",
+    "cannot_reproduce": "无法复现",
+}

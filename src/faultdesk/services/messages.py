@@ -16,7 +16,7 @@ from faultdesk.domain.faults import Severity
 from faultdesk.domain.reports import ContactKind
 from faultdesk.domain.roles import Role
 from faultdesk.services.desk import Desk
-from faultdesk.services.message_texts import DEFAULTS
+from faultdesk.services.message_texts import DEFAULTS, STATUS_ZH
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import AboutFault, Outgoing, ReportView
 
@@ -238,24 +238,6 @@ def to_staff(
                 )
                 sent += 1
     return sent
-
-
-STATUS_ZH = {
-    "registered": "已登记",
-    "triaging": "分析分级中",
-    "locating": "问题定位中",
-    "planning": "制定修复方案",
-    "plan_review": "方案评审中",
-    "fixing": "修复中",
-    "verifying": "验证中",
-    "awaiting_confirmation": "待您确认",
-    "releasing": "发布中",
-    "resolved": "已解决",
-    "archived": "已归档",
-    "duplicate": "已合并",
-    "not_a_fault": "非故障",
-    "cannot_reproduce": "无法复现",
-}
 
 
 def fault_context(fault: AboutFault) -> dict[str, Any]:

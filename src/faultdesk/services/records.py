@@ -8,7 +8,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
 from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, TestCase
-from faultdesk.domain.reports import Channel, ContactKind, Network
+from faultdesk.domain.reports import Channel, ContactKind, ReportDetails
 from faultdesk.domain.roles import Role
 from faultdesk.domain.severity import Impact
 from faultdesk.domain.sla import SlaClock
@@ -54,22 +54,15 @@ class ProductFunctionRecord:
     criticality: Criticality
 
 
-@dataclass(frozen=True)
-class ReportView:
+@dataclass(frozen=True, kw_only=True)
+class ReportView(ReportDetails):
+    """A stored report as staff see it (the contact masked), for intake's answer and every read."""
+
     id: int
     channel: Channel
     received_at: datetime
-    occurred_at: datetime | None
-    scenario: str | None
-    symptom: str
-    device_model: str | None
-    os_version: str | None
-    app_version: str | None
-    network: Network | None
-    reporter_id: str | None
     contact_kind: ContactKind | None
     contact_masked: str | None
-    description: str | None
     product_code: str | None
     function_code: str | None
     fault_id: int | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
 from faultdesk.adapters.db.queries import order_by_sort, page_bounds
-from faultdesk.domain.faults import Criticality, Fault, FaultStatus, Severity
-from faultdesk.domain.lifecycle import Recurrence, TestCase
-from faultdesk.domain.severity import Impact
+from faultdesk.domain.faults import Fault, FaultStatus, Severity
 from faultdesk.services.records import (
     Actor,
     FaultBrief,
@@ -35,17 +34,23 @@ _merged = _f.alias("merged_fault")
 _report_count = select(func.count()).where(_r.c.fault_id == _f.c.id).correlate(_f).scalar_subquery()
 
 
+# Columns of the faults table that the view does not carry as they are stored.
+_NOT_VIEWED = {"product_id", "function_id", "registered_by", "related_fault_id", "merged_into_id"}
+
+
 def _fault_select() -> Select[Any]:
+    """Every column labelled with the FaultView field it fills, so a row maps by name."""
     return (
         select(
-            _f,
+            *[c for c in _f.c if c.name not in _NOT_VIEWED],
             _fault_product.c.code.label("product_code"),
             _fault_function.c.code.label("function_code"),
             _fault_function.c.criticality.label("function_criticality"),
-            _registrar.c.username.label("registrar"),
+            _registrar.c.username.label("registered_by"),
+            _f.c.registered_by.label("registered_by_id"),
             _report_count.label("report_count"),
-            _related.c.number.label("related_number"),
-            _merged.c.number.label("merged_number"),
+            _related.c.number.label("related_fault"),
+            _merged.c.number.label("merged_into"),
         )
         .outerjoin(_fault_product, _fault_product.c.id == _f.c.product_id)
         .outerjoin(_fault_function, _fault_function.c.id == _f.c.function_id)
@@ -74,39 +79,15 @@ _FAULT_BRIEF = select(
 )
 
 
+_VIEW_FIELDS = tuple(f.name for f in fields(FaultView))
+
+
 def _fault(row: Any) -> FaultView:
-    return FaultView(
-        id=row.id,
-        number=row.number,
-        type_code=row.type_code,
-        title=row.title,
-        status=FaultStatus(row.status),
-        severity=Severity(row.severity) if row.severity is not None else None,
-        product_code=row.product_code,
-        function_code=row.function_code,
-        affected_users=row.affected_users,
-        estimated_users=row.estimated_users,
-        registered_at=row.registered_at,
-        registered_by=row.registrar,
-        updated_at=row.updated_at,
-        version=row.version,
-        report_count=int(row.report_count),
-        reopen_count=row.reopen_count,
-        fix_version=row.fix_version,
-        cases=tuple(TestCase(**c) for c in row.cases or ()),
-        gray_steps=row.gray_steps,
-        impact=Impact(row.impact) if row.impact else None,
-        revenue_impact=bool(row.revenue_impact),
-        recurrence=Recurrence(row.recurrence) if row.recurrence else None,
-        related_fault=row.related_number,
-        known_issue=row.known_issue,
-        owners=dict(row.owners or {}),
-        team=row.team,
-        merged_into=row.merged_number,
-        estimate_source=row.estimate_source,
-        function_criticality=Criticality(row.function_criticality) if row.function_criticality else None,
-        registered_by_id=row.registered_by,
-    )
+    """A fault's view from its columns by name; the enum, severity and case columns decode
+    themselves (adapters/db/types.py)."""
+    values = row._mapping
+    view = FaultView(**{name: values[name] for name in _VIEW_FIELDS})
+    return view if view.owners is not None else replace(view, owners={})  # JSON null: nobody yet
 
 
 class SqlFaults:

@@ -23,7 +23,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from faultdesk.adapters.db.types import UtcDateTime
+from faultdesk.adapters.db.types import EnumText, SeverityColumn, TestCasesJson, UtcDateTime
+from faultdesk.domain.faults import Criticality, FaultStatus
+from faultdesk.domain.lifecycle import Recurrence
+from faultdesk.domain.reports import Channel, ContactKind, Network
+from faultdesk.domain.severity import Impact
 
 metadata = MetaData(
     naming_convention={
@@ -75,7 +79,7 @@ product_functions = Table(
     Column("product_id", ForeignKey("products.id"), nullable=False),
     Column("code", String(40), nullable=False),
     Column("name", String(100), nullable=False),
-    Column("criticality", String(10), nullable=False),  # core / main / minor
+    Column("criticality", EnumText(Criticality, 10), nullable=False),  # core / main / minor
     UniqueConstraint("product_id", "code", name="uq_product_functions_product_code"),
 )
 
@@ -104,8 +108,8 @@ faults = Table(
     Column("number", String(40), nullable=False, unique=True),
     Column("type_code", ForeignKey("fault_types.code"), nullable=False, index=True),
     Column("title", String(200), nullable=False),
-    Column("status", String(30), nullable=False, index=True),
-    Column("severity", SmallInteger, index=True),  # 0=P0 … 2=P2; null until graded
+    Column("status", EnumText(FaultStatus, 30), nullable=False, index=True),
+    Column("severity", SeverityColumn, index=True),  # 0=P0 … 2=P2; null until graded
     Column("product_id", ForeignKey("products.id")),
     Column("function_id", ForeignKey("product_functions.id")),
     Column("affected_users", Integer, nullable=False, default=0),
@@ -118,11 +122,11 @@ faults = Table(
     # Lifecycle (DESIGN §3); the stage records hold the detail of each step.
     Column("reopen_count", Integer, nullable=False, default=0, server_default="0"),
     Column("fix_version", String(60)),
-    Column("cases", JSON),  # verification cases attached by the tester
+    Column("cases", TestCasesJson),  # verification cases attached by the tester
     Column("gray_steps", Integer, nullable=False, default=0, server_default="0"),
-    Column("impact", String(20)),  # outage / partial / cosmetic, from the analysis
+    Column("impact", EnumText(Impact, 20)),  # outage / partial / cosmetic, from the analysis
     Column("revenue_impact", Boolean, nullable=False, default=False, server_default="0"),
-    Column("recurrence", String(20)),  # new / recurrence / known_issue
+    Column("recurrence", EnumText(Recurrence, 20)),  # new / recurrence / known_issue
     Column("related_fault_id", ForeignKey("faults.id")),  # the earlier fault this one repeats
     Column("known_issue", String(200)),
     Column("owners", JSON),  # stage -> user id
@@ -135,7 +139,7 @@ reports = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("tracking_token_hash", String(64), nullable=False, unique=True),
-    Column("channel", String(20), nullable=False, index=True),
+    Column("channel", EnumText(Channel, 20), nullable=False, index=True),
     Column("received_at", UtcDateTime, nullable=False, index=True),
     Column("occurred_at", UtcDateTime),
     Column("scenario", String(500)),
@@ -143,11 +147,11 @@ reports = Table(
     Column("device_model", String(100)),
     Column("os_version", String(60)),
     Column("app_version", String(40)),
-    Column("network", String(20)),
+    Column("network", EnumText(Network, 20)),
     Column("reporter_id", String(100), index=True),
     # Who, for counting affected users: the reporter id, else a keyed hash of the contact.
     Column("reporter_key", String(80)),
-    Column("contact_kind", String(10)),
+    Column("contact_kind", EnumText(ContactKind, 10)),
     Column("contact_masked", String(120)),  # precomputed so lists never decrypt
     Column("contact_cipher", LargeBinary),  # Fernet token (AES-128-CBC + HMAC-SHA256)
     Column("description", Text),

@@ -5,75 +5,64 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from faultdesk.domain.faults import FaultStatus
-from faultdesk.domain.reports import Channel, ContactKind, Network
-from faultdesk.entrypoints.common.fields import Text40, Text60, Text100, Text200, Text254, Text500, Text5000
+from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.lifecycle import Recurrence
+from faultdesk.domain.reports import Channel, ContactKind, Network, ReportDraft
+from faultdesk.domain.severity import Impact
+from faultdesk.entrypoints.common.fields import Text40, Text60, Text100, Text200, Text254, Text500, Text5000, in_zone
 from faultdesk.services.records import AuditEvent, FaultView, ReportView
 
 
-class ReportIn(BaseModel):
-    """One end user's fault report (故障反馈). Times without a zone are read in the org's zone."""
+class ReportFields(BaseModel):
+    """The reporter's own fields (the domain's ``ReportDetails``): written once for what comes in
+    and what goes out."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    channel: Channel
     symptom: Text500 = Field(description="故障现象, e.g. 页面卡顿 / 功能无法使用")
     scenario: Text500 | None = Field(None, description="具体场景")
-    received_at: datetime | None = Field(None, description="反馈时间; default: now")
     occurred_at: datetime | None = Field(None, description="故障发生时间")
     device_model: Text100 | None = None
     os_version: Text60 | None = None
     app_version: Text40 | None = None
     network: Network | None = None
     reporter_id: Text100 | None = None
-    contact: Text254 | None = Field(None, description="mobile, landline or e-mail; stored encrypted")
     description: Text5000 | None = None
+
+
+class ReportIn(ReportFields):
+    """One end user's fault report (故障反馈). Times without a zone are read in the org's zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    received_at: datetime | None = Field(None, description="反馈时间; default: now")
+    contact: Text254 | None = Field(None, description="mobile, landline or e-mail; stored encrypted")
     product: Text40 | None = None
     function: Text40 | None = None
 
+    def draft(self, zone: str) -> ReportDraft:
+        """The domain's intake input; times without a zone are read in ``zone``."""
+        values = self.model_dump() | {
+            "received_at": in_zone(self.received_at, zone),
+            "occurred_at": in_zone(self.occurred_at, zone),
+        }
+        return ReportDraft(**values)
 
-class ReportOut(BaseModel):
+
+class ReportOut(ReportFields):
+    """A stored report, read from the service's ``ReportView`` by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     channel: Channel
     received_at: datetime
-    occurred_at: datetime | None
-    scenario: str | None
-    symptom: str
-    device_model: str | None
-    os_version: str | None
-    app_version: str | None
-    network: Network | None
-    reporter_id: str | None
     contact_kind: ContactKind | None
-    contact: str | None = Field(description="masked, e.g. 138****1234")
-    description: str | None
-    product: str | None
-    function: str | None
+    contact: str | None = Field(validation_alias="contact_masked", description="masked, e.g. 138****1234")
+    product: str | None = Field(validation_alias="product_code")
+    function: str | None = Field(validation_alias="function_code")
     fault_number: str | None
-
-    @classmethod
-    def of(cls, v: ReportView) -> ReportOut:
-        return cls(
-            id=v.id,
-            channel=v.channel,
-            received_at=v.received_at,
-            occurred_at=v.occurred_at,
-            scenario=v.scenario,
-            symptom=v.symptom,
-            device_model=v.device_model,
-            os_version=v.os_version,
-            app_version=v.app_version,
-            network=v.network,
-            reporter_id=v.reporter_id,
-            contact_kind=v.contact_kind,
-            contact=v.contact_masked,
-            description=v.description,
-            product=v.product_code,
-            function=v.function_code,
-            fault_number=v.fault_number,
-        )
 
 
 class CandidateOut(BaseModel):
@@ -124,14 +113,34 @@ class FaultIn(BaseModel):
     estimate_source: Text200 | None = None
 
 
+# Severity goes out by name ("P0"), as every client and the template write it.
+SeverityName = Annotated[
+    Severity,
+    PlainSerializer(lambda s: s.name, return_type=str),
+    WithJsonSchema({"type": "string", "enum": [s.name for s in Severity]}),
+]
+
+
+class TestCaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    title: str
+    expected: str
+
+
 class FaultOut(BaseModel):
+    """A fault, read from the service's ``FaultView`` by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     number: str
     type_code: str
     title: str
     status: FaultStatus
-    severity: str | None
-    product: str | None
-    function: str | None
+    severity: SeverityName | None
+    product: str | None = Field(validation_alias="product_code")
+    function: str | None = Field(validation_alias="function_code")
     affected_users: int
     estimated_users: int | None
     registered_at: datetime
@@ -142,10 +151,10 @@ class FaultOut(BaseModel):
     reopen_count: int = 0
     fix_version: str | None = None
     gray_steps: int = 0
-    cases: list[dict[str, str]] = Field(default_factory=list)
-    impact: str | None = None
+    cases: list[TestCaseOut] = Field(default_factory=list)
+    impact: Impact | None = None
     revenue_impact: bool = False
-    recurrence: str | None = None
+    recurrence: Recurrence | None = None
     related_fault: str | None = None
     known_issue: str | None = None
     owners: dict[str, int] = Field(default_factory=dict)
@@ -153,41 +162,15 @@ class FaultOut(BaseModel):
     merged_into: str | None = None
     estimate_source: str | None = None
 
-    @classmethod
-    def of(cls, v: FaultView) -> FaultOut:
-        return cls(
-            number=v.number,
-            type_code=v.type_code,
-            title=v.title,
-            status=v.status,
-            severity=v.severity.name if v.severity is not None else None,
-            product=v.product_code,
-            function=v.function_code,
-            affected_users=v.affected_users,
-            estimated_users=v.estimated_users,
-            registered_at=v.registered_at,
-            registered_by=v.registered_by,
-            updated_at=v.updated_at,
-            version=v.version,
-            report_count=v.report_count,
-            reopen_count=v.reopen_count,
-            fix_version=v.fix_version,
-            gray_steps=v.gray_steps,
-            cases=[vars(c) for c in v.cases],
-            impact=v.impact.value if v.impact else None,
-            revenue_impact=v.revenue_impact,
-            recurrence=v.recurrence.value if v.recurrence else None,
-            related_fault=v.related_fault,
-            known_issue=v.known_issue,
-            owners=v.owners,
-            team=v.team,
-            merged_into=v.merged_into,
-            estimate_source=v.estimate_source,
-        )
-
 
 class FaultDetailOut(FaultOut):
-    reports: list[ReportOut]
+    reports: list[ReportOut] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, fault: FaultView, reports: list[ReportView]) -> FaultDetailOut:
+        detail = cls.model_validate(fault)
+        detail.reports = [ReportOut.model_validate(r) for r in reports]
+        return detail
 
 
 class RegisteredFaultOut(BaseModel):

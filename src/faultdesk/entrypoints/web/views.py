@@ -15,8 +15,8 @@ from fastapi.templating import Jinja2Templates
 from faultdesk.domain.errors import NotAuthenticated
 from faultdesk.domain.faults import DEFAULT_FAULT_TYPES
 from faultdesk.entrypoints.common.context import DeskDep, end_session, logged_in, start_session
+from faultdesk.entrypoints.common.labels import label
 from faultdesk.services import access, faults
-from faultdesk.services.messages import STATUS_ZH
 from faultdesk.services.records import FaultFilter
 
 HERE = Path(__file__).parent
@@ -73,5 +73,5 @@ def home(request: Request, desk: DeskDep, page: int = 1) -> Response:
     return templates.TemplateResponse(
         request,
         "home.html",
-        {"actor": actor, "page": result, "status_zh": STATUS_ZH, "type_zh": TYPE_ZH, "zone": desk.timezone},
+        {"actor": actor, "page": result, "label": label, "type_zh": TYPE_ZH, "zone": desk.timezone},
     )

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response, status
 
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.reports import Channel
-from faultdesk.entrypoints.api.routes.public import draft_of
 from faultdesk.entrypoints.api.schemas import (
     AuditEventOut,
     ContactOut,
@@ -62,7 +61,7 @@ def register_fault(body: FaultIn, desk: DeskDep, actor: ActorDep) -> RegisteredF
         faults.FaultRegistration(
             type_code=body.type_code,
             report_ids=body.report_ids,
-            new_reports=[draft_of(r, desk.timezone) for r in body.new_reports],
+            new_reports=[r.draft(desk.timezone) for r in body.new_reports],
             title=body.title,
             product=body.product,
             function=body.function,
@@ -71,7 +70,7 @@ def register_fault(body: FaultIn, desk: DeskDep, actor: ActorDep) -> RegisteredF
         ),
         actor=actor,
     )
-    detail = FaultDetailOut(**FaultOut.of(result.fault).model_dump(), reports=[ReportOut.of(r) for r in result.reports])
+    detail = FaultDetailOut.of(result.fault, result.reports)
     return RegisteredFaultOut(fault=detail, new_report_tokens=result.new_report_tokens)
 
 
@@ -104,7 +103,9 @@ def list_faults(
         ),
         actor=actor,
     )
-    return FaultPage(items=[FaultOut.of(f) for f in result.items], total=result.total, page=page, page_size=page_size)
+    return FaultPage(
+        items=[FaultOut.model_validate(f) for f in result.items], total=result.total, page=page, page_size=page_size
+    )
 
 
 @router.get("/faults/{number}", response_model=FaultDetailOut)
@@ -112,7 +113,7 @@ def get_fault(number: str, desk: DeskDep, actor: ActorDep, response: Response) -
     """The fault with its reports; its ``ETag`` is what ``If-Match`` wants on a transition."""
     fault, reports = faults.get_fault(desk, number, actor=actor)
     response.headers["ETag"] = f'"{fault.version}"'
-    return FaultDetailOut(**FaultOut.of(fault).model_dump(), reports=[ReportOut.of(r) for r in reports])
+    return FaultDetailOut.of(fault, reports)
 
 
 @router.get("/faults/{number}/timeline", response_model=list[AuditEventOut])
@@ -151,12 +152,14 @@ def list_reports(
         ),
         actor=actor,
     )
-    return ReportPage(items=[ReportOut.of(r) for r in result.items], total=result.total, page=page, page_size=page_size)
+    return ReportPage(
+        items=[ReportOut.model_validate(r) for r in result.items], total=result.total, page=page, page_size=page_size
+    )
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
 def get_report(report_id: int, desk: DeskDep, actor: ActorDep) -> ReportOut:
-    return ReportOut.of(faults.get_report(desk, report_id, actor=actor))
+    return ReportOut.model_validate(faults.get_report(desk, report_id, actor=actor))
 
 
 @router.post("/reports/{report_id}/contact/reveal", response_model=ContactOut)

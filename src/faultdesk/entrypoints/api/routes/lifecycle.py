@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.lifecycle import ActionStatus
-from faultdesk.entrypoints.api.schemas import FaultDetailOut, FaultOut, ReportOut
+from faultdesk.entrypoints.api.schemas import FaultDetailOut
 from faultdesk.entrypoints.common.commands import TransitionIn, command_of, fields_of
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
 from faultdesk.entrypoints.common.fields import Text200, Text5000
@@ -39,7 +39,7 @@ def version_of(if_match: str | None) -> int | None:
 def _detail(desk: Any, view: FaultView, actor: Any, response: Response) -> FaultDetailOut:
     _, reports = faults.get_fault(desk, view.number, actor=actor)
     response.headers["ETag"] = etag(view)
-    return FaultDetailOut(**FaultOut.of(view).model_dump(), reports=[ReportOut.of(r) for r in reports])
+    return FaultDetailOut.of(view, reports)
 
 
 @router.post("/faults/{number}/transitions", response_model=FaultDetailOut)

@@ -11,30 +11,10 @@ from faultdesk.entrypoints.api.deps import client_of
 from faultdesk.entrypoints.api.errors import error_body
 from faultdesk.entrypoints.api.schemas import CandidateOut, ReportIn, ReportOut, SubmittedReportOut, TrackOut
 from faultdesk.entrypoints.common.context import DeskDep, OptionalActorDep
-from faultdesk.entrypoints.common.fields import in_zone
 from faultdesk.services import faults, intake, known_issues
 from faultdesk.services.records import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
-
-
-def draft_of(body: ReportIn, zone: str) -> intake.ReportDraft:
-    return intake.ReportDraft(
-        channel=body.channel,
-        symptom=body.symptom,
-        received_at=in_zone(body.received_at, zone),
-        occurred_at=in_zone(body.occurred_at, zone),
-        scenario=body.scenario,
-        device_model=body.device_model,
-        os_version=body.os_version,
-        app_version=body.app_version,
-        network=body.network,
-        reporter_id=body.reporter_id,
-        contact=body.contact,
-        description=body.description,
-        product=body.product,
-        function=body.function,
-    )
 
 
 def _limited(request: Request) -> JSONResponse | None:
@@ -69,7 +49,7 @@ def submit_report(
         return refused
     result = intake.submit_report(
         desk,
-        draft_of(body, desk.timezone),
+        body.draft(desk.timezone),
         actor=staff or Actor.public(),
         client=client_of(request),
         idempotency_key=idempotency_key,
@@ -78,7 +58,7 @@ def submit_report(
     if staff is not None:
         candidates = [CandidateOut.of(c) for c in known_issues.report_candidates(desk, result.report.id, actor=staff)]
     out = SubmittedReportOut(
-        report=ReportOut.of(result.report), tracking_token=result.tracking_token, candidates=candidates
+        report=ReportOut.model_validate(result.report), tracking_token=result.tracking_token, candidates=candidates
     )
     # Serialised here once: FastAPI would validate the model a second time against response_model.
     return Response(
