@@ -21,10 +21,10 @@ from typing import Protocol
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import NotFound, RuleViolation
-from faultdesk.domain.matching import (
+from faultdesk.domain.matching.candidates import MatchCandidate
+from faultdesk.domain.matching.documents import (
     DocumentKey,
     DocumentKind,
-    MatchCandidate,
     MatchDocument,
     MatchField,
     fault_document,
