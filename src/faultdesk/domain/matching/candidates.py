@@ -13,19 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from faultdesk.domain.matching import scoring
 from faultdesk.domain.matching.analysis import AnalyzedDocument
 from faultdesk.domain.matching.documents import FIELDS, DocumentKey, DocumentKind, MatchFacts, MatchField
-from faultdesk.domain.matching.scoring import (
-    DEFAULT_WEIGHTS,
-    MatchWeights,
-    combine,
-    feature_weight,
-    pseudo_frequency,
-    query_term_weights,
-    select_query_terms,
-    structural_features,
-    term_score,
-)
+from faultdesk.domain.matching.scoring import DEFAULT_WEIGHTS, MatchWeights
 
 
 @dataclass(frozen=True)
@@ -49,7 +40,7 @@ class MatchScore:
         for m in self.matches[:8]:
             lines.append(f"'{m.term}' in {', '.join(f.value for f in m.fields)}")
         for name, value in self.features.items():
-            contribution = feature_weight(name, weights) * value
+            contribution = scoring.feature_weight(name, weights) * value
             if contribution > 0:
                 lines.append(f"{name.replace('_', ' ')} (+{contribution:.3f})")
         return lines
@@ -96,7 +87,7 @@ def rank_scalar(
         for fld, terms in doc.terms.items():
             lengths[fld] += len(terms)
     avg = {f: total / n for f, total in lengths.items()}
-    q_terms = select_query_terms(query_term_weights(query, weights), df, n, weights)
+    q_terms = scoring.select_query_terms(scoring.query_term_weights(query, weights), df, n, weights)
     scored: list[tuple[float, int, dict[str, tuple[float, tuple[MatchField, ...]]]]] = []
     for i, tfs in enumerate(per_doc):
         doc_len = {f: float(len(t)) for f, t in candidates[i][1].terms.items()}
@@ -106,7 +97,7 @@ def rank_scalar(
             per_field = tfs.get(qt.term)
             if not per_field:
                 continue
-            s = term_score(qt, pseudo_frequency(per_field, doc_len, avg, weights), weights)
+            s = scoring.term_score(qt, scoring.pseudo_frequency(per_field, doc_len, avg, weights), weights)
             parts[qt.term] = (s, tuple(f for f in FIELDS if f in per_field))
             lex += s
         if lex > 0:
@@ -117,12 +108,12 @@ def rank_scalar(
     results: list[MatchCandidate] = []
     for lex, i, parts in scored:
         key, doc = candidates[i]
-        features = structural_features(query.facts, doc.facts, now, weights)
+        features = scoring.structural_features(query.facts, doc.facts, now, weights)
         rel = lex / best
         matches = tuple(
             TermMatch(t, flds, s) for t, (s, flds) in sorted(parts.items(), key=lambda kv: (-kv[1][0], kv[0]))
         )
-        score = MatchScore(combine(rel, features, weights), lex, rel, features, matches)
+        score = MatchScore(scoring.combine(rel, features, weights), lex, rel, features, matches)
         results.append(MatchCandidate(key, score, doc.facts))
     results.sort(key=lambda c: (-c.score.total, c.key))
     return results[:k]
