@@ -52,7 +52,9 @@ from pathlib import Path
 import numpy as np
 
 from faultdesk.adapters.search import KnownIssueIndex, build_analyzer
-from faultdesk.domain.matching import AnalyzedDocument, Analyzer, DocumentKind, MatchDocument, MatchWeights
+from faultdesk.domain.matching.analysis import AnalyzedDocument, Analyzer
+from faultdesk.domain.matching.documents import DocumentKind, MatchDocument
+from faultdesk.domain.matching.scoring import MatchWeights
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_GLOB = "../shared/data/dbrd/*/reports.jsonl"

@@ -18,7 +18,7 @@ from faultdesk.adapters.search import KnownIssueIndex, build_analyzer
 from faultdesk.adapters.templating import JinjaRenderer
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
-from faultdesk.domain.matching import DEFAULT_SYNONYMS, Synonyms
+from faultdesk.domain.matching.synonyms import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.services.desk import Desk
 from faultdesk.services.known_issue_index import KnownIssueLibrary

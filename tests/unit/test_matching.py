@@ -14,23 +14,19 @@ from hypothesis import strategies as st
 
 from faultdesk.adapters.search import KnownIssueIndex, build_analyzer
 from faultdesk.domain.faults import Fault, FaultStatus
-from faultdesk.domain.matching import (
-    DEFAULT_WEIGHTS,
-    Analyzer,
-    CjkBigramSegmenter,
+from faultdesk.domain.matching.analysis import Analyzer
+from faultdesk.domain.matching.candidates import rank_scalar
+from faultdesk.domain.matching.documents import (
     DocumentKey,
     DocumentKind,
     MatchDocument,
     MatchField,
-    MatchWeights,
-    Synonyms,
     fault_document,
-    light_stem,
-    rank_scalar,
     report_document,
-    split_pasted_log,
-    time_proximity,
 )
+from faultdesk.domain.matching.scoring import DEFAULT_WEIGHTS, MatchWeights, time_proximity
+from faultdesk.domain.matching.synonyms import Synonyms
+from faultdesk.domain.matching.text import CjkBigramSegmenter, light_stem, split_pasted_log
 from faultdesk.domain.reports import Channel, Report
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)

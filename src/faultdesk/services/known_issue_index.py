@@ -8,12 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from faultdesk.domain.matching import (
-    DocumentKind,
-    MatchDocument,
-    fault_document,
-    report_document,
-)
+from faultdesk.domain.matching.documents import DocumentKind, MatchDocument, fault_document, report_document
 from faultdesk.services.ports import IndexFactory, KnownIssueSearch, UnitOfWork
 from faultdesk.services.records import (
     FaultView,

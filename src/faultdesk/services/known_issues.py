@@ -18,9 +18,9 @@ from datetime import date
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import NotFound, RuleViolation
-from faultdesk.domain.matching import (
+from faultdesk.domain.matching.candidates import MatchCandidate
+from faultdesk.domain.matching.documents import (
     DocumentKind,
-    MatchCandidate,
     MatchField,
     report_document,
 )

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 from faultdesk.domain.faults import Fault, FaultType, Severity
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle
-from faultdesk.domain.matching import DocumentKey, DocumentKind, MatchCandidate, MatchDocument
+from faultdesk.domain.matching.candidates import MatchCandidate
+from faultdesk.domain.matching.documents import DocumentKey, DocumentKind, MatchDocument
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sla import ClockState, Mode, SlaClock

@@ -14,8 +14,8 @@ documents outnumber half the live ones (amortised O(1) per removal).
 
 Search looks up only the query's most informative terms (``select_query_terms``) and scores their
 postings vectorised with numpy; the formula is the one specified in
-:mod:`faultdesk.domain.matching`, and the top candidates' scores and reasons are recomputed with
-the domain's scalar functions.
+:mod:`faultdesk.domain.matching.scoring`, and the top candidates' scores and reasons are recomputed
+with the domain's scalar functions.
 
 Past one process's memory (millions of reports) this adapter is the seam where an external
 engine with a Chinese analyzer takes over (DESIGN §4, scale path).
@@ -33,23 +33,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from faultdesk.domain.matching import (
+from faultdesk.domain.matching.analysis import AnalyzedDocument, Analyzer
+from faultdesk.domain.matching.candidates import MatchCandidate, MatchScore, TermMatch
+from faultdesk.domain.matching.documents import FIELDS, DocumentKey, DocumentKind, MatchDocument, MatchFacts, MatchField
+from faultdesk.domain.matching.scoring import (
     CODE_FEATURES,
     DEFAULT_WEIGHTS,
-    FIELDS,
-    AnalyzedDocument,
-    Analyzer,
-    DocumentKey,
-    DocumentKind,
-    MatchCandidate,
-    MatchDocument,
-    MatchFacts,
-    MatchField,
-    MatchScore,
     MatchWeights,
     QueryTerm,
     SemanticScorer,
-    TermMatch,
     combine,
     feature_weight,
     pseudo_frequency,
@@ -443,7 +435,7 @@ class KnownIssueIndex:
         return _Scored(cand, total, best, looked_up)
 
     def _structural(self, q: MatchFacts, cand: Docs, now: datetime) -> Floats:
-        """Vectorised :func:`faultdesk.domain.matching.structural_features`, weighted and summed."""
+        """Vectorised :func:`faultdesk.domain.matching.scoring.structural_features`, weighted and summed."""
         w = self.weights
         out = np.zeros(cand.size, dtype=np.float64)
         ref = (q.created_at or now).timestamp()

@@ -14,7 +14,7 @@ Why rjieba, among the PyPI candidates checked (``pip index versions``, upstream 
 - ``pkuseg``/``spacy-pkuseg`` need a model file (downloaded or bundled separately) and are slower;
   ``jieba-fast`` is a C fork of the unmaintained jieba; ``jieba3`` is new and pulls in pydantic.
 
-The segmenter is behind :class:`faultdesk.domain.matching.Segmenter`; swapping it only needs a
+The segmenter is behind :class:`faultdesk.domain.matching.text.Segmenter`; swapping it only needs a
 rebuild of the index (terms change), not a code change elsewhere.
 """
 
@@ -26,7 +26,8 @@ from collections.abc import Iterable
 
 import rjieba
 
-from faultdesk.domain.matching import DEFAULT_SYNONYMS, Analyzer, Synonyms
+from faultdesk.domain.matching.analysis import Analyzer
+from faultdesk.domain.matching.synonyms import DEFAULT_SYNONYMS, Synonyms
 
 # A user word must win against the dictionary's competing cuts (时报|错 against 时|报错); the
 # dictionary's "just enough" frequency (suggest_freq) is often 1 for product jargon like 闪退.
