@@ -659,3 +659,68 @@ def test_a_bad_time_zone_is_refused_and_nothing_changes(desk_env, body):
     assert res.json()["error"]["fields"]
     with wired.desk.uow() as uow:
         assert uow.users.by_username("pm1").timezone is None
+
+
+def test_a_fault_title_with_line_breaks_still_alerts_everyone_on_every_channel(desk_env):
+    """A fault registered without a title takes the symptom, which the public form lets hold line
+    breaks: its P0 notices must go out (one-line subjects) instead of blocking the outbox."""
+    wired, client, h, smtp, http = desk_env
+    rid = report(client, symptom="支付失败\r\n点击「支付」无反应\n\t请尽快处理")["report"]["id"]
+    number = register(client, h["agent"], rid)
+    grade_p0(client, h, number)
+    tick(wired)
+    p0 = [m for m in smtp.messages if "P0" in m["Subject"]]
+    assert len(p0) == 2 and all("\n" not in m["Subject"] and "\r" not in m["Subject"] for m in p0)
+    assert "支付失败 点击「支付」无反应 请尽快处理" in p0[0]["Subject"]
+    assert all(http.on(path) for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"))
+    assert not [m for m in outbox_rows(wired) if m.state != "sent" and m.kind == "p0_opened"]
+
+
+class _Poisoned:
+    """A real notifier that cannot prepare one given message (as a header with a line break once
+    could not): everything else goes through to the real far end."""
+
+    def __init__(self, real, poisoned_id: str) -> None:
+        self.real, self.poisoned_id = real, poisoned_id
+
+    def send(self, envelope: Envelope) -> None:
+        if envelope.message_id == self.poisoned_id:
+            raise ValueError("Header values may not contain linefeed or carriage return characters")
+        self.real.send(envelope)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_a_message_that_cannot_be_prepared_fails_alone_and_is_dead_lettered_at_the_limit(desk_env, clock):
+    wired, client, h, smtp, http = desk_env
+    now = clock.now()
+    hooks = queue(wired, now, *["robot:webhook"] * 3)
+    queue(wired, now, "user:1", channel="email")
+    notifiers = {**wired.notifiers, "webhook": _Poisoned(wired.notifiers["webhook"], hooks[1])}
+    result = delivery.deliver(wired.desk, notifiers, limit=100)
+    assert (result.sent, result.retried, result.dead, result.deferred) == (3, 1, 0, 0)
+    assert len(http.on("/webhook")) == 2 and len(smtp.messages) == 1  # the others, on both channels
+    rows = {m.message_id: m for m in outbox_rows(wired)}
+    poisoned = rows[hooks[1]]
+    assert poisoned.state == "pending" and poisoned.attempts == 1
+    assert "ValueError" in (poisoned.last_error or "") and poisoned.next_attempt_at > now  # backed off
+    for _ in range(12):  # each attempt counted, then a dead letter instead of a retry for ever
+        clock.advance(timedelta(hours=2))
+        delivery.deliver(wired.desk, notifiers, limit=100)
+    poisoned = {m.message_id: m for m in outbox_rows(wired)}[hooks[1]]
+    assert poisoned.state == "dead" and poisoned.attempts == 8
+
+
+def test_a_contact_that_cannot_be_decrypted_fails_its_message_only(desk_env):
+    wired, client, h, smtp, http = desk_env
+    first = report(client, contact="li.lei@example.com")["report"]["id"]
+    report(client, contact="han.mei@example.com")
+    with wired.engine.begin() as conn:  # a contact written under another key
+        conn.execute(
+            text("UPDATE reports SET contact_cipher = :junk WHERE id = :id"), {"junk": b"not-fernet", "id": first}
+        )
+    tick(wired)
+    assert [m["X-Rcpt-To"] for m in smtp.messages] == ["han.mei@example.com"]
+    failed = [m for m in outbox_rows(wired) if m.report_id == first]
+    assert failed and all(m.state == "pending" and "decrypted" in (m.last_error or "") for m in failed)

@@ -22,6 +22,7 @@ from urllib.parse import quote_plus
 
 import httpx2 as httpx
 
+from faultdesk.domain.delivery import single_line
 from faultdesk.services.ports import ChannelDown, DeliveryFailed, Envelope
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -49,8 +50,8 @@ class SmtpNotifier:
     def send(self, envelope: Envelope) -> None:
         msg = EmailMessage()
         msg["From"] = self.sender
-        msg["To"] = envelope.address
-        msg["Subject"] = envelope.subject
+        msg["To"] = single_line(envelope.address, 254)
+        msg["Subject"] = single_line(envelope.subject)  # folded again: a header never carries a line break
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = f"<{envelope.message_id}@faultdesk>"
         msg["X-FaultDesk-Delivery"] = envelope.message_id

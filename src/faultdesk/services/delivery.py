@@ -6,6 +6,7 @@ sends those messages again with the same message id, so receivers can de-duplica
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from faultdesk.services.desk import Desk
 from faultdesk.services.ports import ChannelDown, DeliveryFailed, Envelope, Notifier, UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, StoredMessage
 
+log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)  # a batch leased to a worker is not taken by another for this long
 SEND_WINDOW = LEASE / 2  # sends start only this long after the lease: one slow send cannot outlast it
 
@@ -80,8 +82,14 @@ def deliver(
             down[message.channel] = (retry_at, f"deferred: {message.channel} is down ({exc})")
         except DeliveryFailed as exc:
             outcomes.append((message, str(exc)))
+        except Exception as exc:  # a message that cannot even be prepared fails alone, never the batch
+            log.exception("message %s could not be sent", message.message_id)
+            outcomes.append((message, f"{type(exc).__name__}: {exc}"))
     for notifier in notifiers.values():
-        notifier.close()
+        try:
+            notifier.close()
+        except Exception:  # the batch's outcomes are known: a failing goodbye must not lose them
+            log.exception("closing the %s notifier failed", type(notifier).__name__)
     retried = dead = 0
     done_at = desk.clock.now()
     delivered = [message.id for message, error in outcomes if error is None]
@@ -108,14 +116,19 @@ def _addresses(desk: Desk, uow: UnitOfWork, batch: list[StoredMessage]) -> dict[
     for row_id, (kind, ref) in refs.items():
         if kind == "report":
             cipher = ciphers.get(int(ref))
-            addresses[row_id] = (
-                desk.secrets.decrypt(cipher) if cipher else Undeliverable("the reporter left no contact")
-            )
+            addresses[row_id] = _contact(desk, cipher) if cipher else Undeliverable("the reporter left no contact")
         elif kind == "user":
             addresses[row_id] = emails.get(int(ref)) or Undeliverable(f"user {ref} has no e-mail")
         else:
             addresses[row_id] = ""  # robots and webhooks: the channel is the address
     return addresses
+
+
+def _contact(desk: Desk, cipher: bytes) -> str | Undeliverable:
+    try:
+        return desk.secrets.decrypt(cipher)
+    except Exception as exc:  # e.g. a contact written under another secret key: this message only
+        return Undeliverable(f"the reporter's contact cannot be decrypted ({type(exc).__name__})")
 
 
 def list_messages(

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from faultdesk.domain.calendars import BusinessCalendar, add_business_time, calendar_with
+from faultdesk.domain.delivery import single_line
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.reports import ContactKind
 from faultdesk.domain.roles import Role
@@ -40,10 +41,11 @@ def render(desk: Desk, uow: UnitOfWork, key: str, context: dict[str, Any]) -> tu
     edited = desk.settings_cache.get(("template", key, lang), lambda: uow.settings.template(key, lang))
     if edited:
         try:
-            return desk.renderer.render(edited[0], context), desk.renderer.render(edited[1], context)
+            return single_line(desk.renderer.render(edited[0], context)), desk.renderer.render(edited[1], context)
         except Exception:  # an admin's template must never lose a message: fall back to ours
             log.exception("template %s/%s failed; using the default", key, lang)
-    return desk.renderer.render(default[0], context), desk.renderer.render(default[1], context)
+    # A subject is one line whatever the fault's title holds (a title may be a reporter's symptom).
+    return single_line(desk.renderer.render(default[0], context)), desk.renderer.render(default[1], context)
 
 
 # Every variable any template may use, with a sample value: edited templates are tried on it.

@@ -148,7 +148,7 @@ class SqlOutbox:
                 attempts=_o.c.attempts + 1,
                 next_attempt_at=retry_at or _o.c.next_attempt_at,
                 lease_until=None,
-                last_error=error[:500],
+                last_error=error.replace("\x00", " ")[:500],  # PostgreSQL text holds no NUL
             )
         )
 
@@ -158,7 +158,12 @@ class SqlOutbox:
             self.conn.execute(
                 update(_o)
                 .where(among(self.conn, _o.c.id, row_ids))
-                .values(state="pending", lease_until=None, next_attempt_at=retry_at, last_error=note[:500])
+                .values(
+                    state="pending",
+                    lease_until=None,
+                    next_attempt_at=retry_at,
+                    last_error=note.replace("\x00", " ")[:500],
+                )
             )
 
     def retry(self, row_id: int, now: datetime) -> bool:
