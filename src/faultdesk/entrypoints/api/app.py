@@ -7,7 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,6 +20,7 @@ from faultdesk.entrypoints.api import errors
 from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
 from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public
 from faultdesk.entrypoints.common.context import attach_desk
+from faultdesk.entrypoints.common.text_guard import refuse_control_characters
 from faultdesk.entrypoints.web import views as web
 
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
         version=__version__,
         description="Product-fault-feedback management: intake, numbering, grading, clocks, archive.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_control_characters)],  # every route, API and web alike
     )
     attach_desk(app, wiring.desk)
     app.state.settings = settings

@@ -1,0 +1,98 @@
+"""Bad input by class, on both stores: every operation of the OpenAPI document is sent NUL and
+control characters in each path parameter, query parameter and body text field, and answers 422
+naming the field — never a 500 (PostgreSQL text holds no NUL) and never a stored NUL (SQLite)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import a_report
+
+POISONS = ["a\x00b", "a\x07b", "a\x1bb", "a\x7fb"]
+
+
+def _operations(client) -> list[tuple[str, str, dict[str, Any]]]:
+    doc = client.get("/openapi.json").json()
+    return [
+        (method.upper(), path, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+def _schema(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _text_properties(doc: dict[str, Any], op: dict[str, Any]) -> list[str]:
+    content = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if not content:
+        return []
+    schema = _schema(doc, content["schema"])
+    names = []
+    for name, prop in schema.get("properties", {}).items():
+        variants = prop.get("anyOf", [prop])
+        if any(_schema(doc, v).get("type") == "string" for v in variants):
+            names.append(name)
+    return names
+
+
+def _path(path: str, value: str = "1") -> str:
+    out = path
+    while "{" in out:
+        start, end = out.index("{"), out.index("}")
+        out = out[:start] + quote(value, safe="") + out[end + 1 :]
+    return out
+
+
+def _refused(res, field: str) -> None:
+    assert res.status_code == 422, (res.status_code, res.text)
+    fields = [f["field"] for f in res.json()["error"]["fields"]]
+    assert field in fields, fields
+
+
+def test_control_characters_in_any_body_text_field_are_refused_naming_it(client, staff):
+    doc = client.get("/openapi.json").json()
+    checked = 0
+    for method, path, op in _operations(client):
+        for name in _text_properties(doc, op):
+            for poison in POISONS:
+                res = client.request(method, _path(path), json={name: poison}, headers=staff["admin"])
+                _refused(res, name)
+                checked += 1
+    assert checked > 100  # the walk found the API's text fields
+
+
+def test_control_characters_in_any_path_or_query_parameter_are_refused(client, staff):
+    checked = 0
+    for method, path, op in _operations(client):
+        for param in op.get("parameters", []):
+            if param["in"] == "path":
+                res = client.request(method, _path(path, "a\x00b"), headers=staff["admin"])
+                _refused(res, param["name"])
+                checked += 1
+            elif param["in"] == "query":
+                res = client.request(method, _path(path), params={param["name"]: "a\x00b"}, headers=staff["admin"])
+                _refused(res, param["name"])
+                checked += 1
+    assert checked > 20
+
+
+def test_nested_fields_and_forms_are_named_and_text_keeps_its_line_breaks(client, staff):
+    body = {"type_code": "01", "new_reports": [a_report(channel="hotline", symptom="电话\x00反馈")]}
+    _refused(client.post("/api/v1/faults", json=body, headers=staff["agent"]), "new_reports.0.symptom")
+    kept = client.post("/api/v1/reports", json=a_report(description="第一段\n\t第二段\r\n第三段"))
+    assert kept.status_code == 201 and kept.json()["report"]["description"] == "第一段\n\t第二段\r\n第三段"
+    _refused(client.post("/login", data={"username": "agent1\x00", "password": "x"}), "username")
+
+
+@pytest.mark.parametrize("lang,word", [("en", "control characters"), ("zh", "控制字符")])
+def test_the_reason_is_in_the_callers_language(client, lang, word):
+    res = client.post("/api/v1/reports", json=a_report(symptom="a\x00"), headers={"Accept-Language": lang})
+    assert word in res.json()["error"]["fields"][0]["reason"]
