@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from faultdesk.domain import events as ev
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, NotPermitted, RuleViolation, StaleVersion
 from faultdesk.domain.lifecycle import Action, Party
@@ -73,7 +74,7 @@ def _act(
         )
     now = desk.clock.now()
     changes: dict[str, Any] = {}
-    command, changes = _resolve(desk, uow, view, command, changes)
+    command, changes = _resolve(desk, uow, view, command, changes, now)
     decision = lc.decide(view.life, command, party)
     before, after = decision.before, decision.after
     changes |= {
@@ -85,19 +86,14 @@ def _act(
         "fix_version": after.fix_version,
     }
     record = decision.record
-    if isinstance(command, lc.Archive):
-        steps = [(r.action, r.recorded_at, r.data) for r in uow.faults.stage_records(view.id)]
-        record = {**record, "durations": lc.durations(view.registered_at, steps, now), "ships_in": view.fix_version}
     if not uow.faults.update(view.id, view.version, changes, now):
         if if_match is not None:
             raise StaleVersion("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
         raise Conflict("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
     uow.faults.add_stage_record(view.id, decision.action.value, record, actor, now)
     for event in decision.events:
-        if event.name == "severity_changed":
-            assert after.severity is not None
-            reason = str(event.data.get("reason") or "")
-            uow.faults.add_severity_change(view.id, before.severity, after.severity, reason, actor, now)
+        if isinstance(event, ev.SeverityChanged):
+            uow.faults.add_severity_change(view.id, event.before, event.after, event.reason, actor, now)
     if isinstance(command, lc.Retrospect):
         for item in command.actions:
             uow.knowledge.add_improvement(view.id, item.title, item.owner_id, item.due, now)
@@ -131,7 +127,7 @@ def _act(
                 "status": after.status.value,
                 "severity": after.severity.name if after.severity is not None else None,
                 "record": record,
-                "events": [e.name for e in decision.events],
+                "events": [e.name for e in decision.events if e.listed],
             },
         )
     )
@@ -143,9 +139,10 @@ def _act(
 
 
 def _resolve(
-    desk: Desk, uow: UnitOfWork, view: FaultView, command: lc.Command, changes: dict[str, Any]
+    desk: Desk, uow: UnitOfWork, view: FaultView, command: lc.Command, changes: dict[str, Any], now: datetime
 ) -> tuple[lc.Command, dict[str, Any]]:
-    """Check references against the store and fill in what the service knows (the suggestion)."""
+    """Check references against the store and fill in what the service knows (the suggestion, the
+    archive's durations)."""
     match command:
         case lc.StartAnalysis():
             related_id = None
@@ -173,6 +170,9 @@ def _resolve(
         case lc.Assign():
             _users_exist(uow, {"owners": list(command.owners.values())})
             changes["owners"] = {**view.owners, **{k.value: v for k, v in command.owners.items()}}
+        case lc.Archive():
+            steps = [(r.action, r.recorded_at, r.data) for r in uow.faults.stage_records(view.id)]
+            command = replace(command, durations=lc.durations(view.registered_at, steps, now))
         case lc.Retrospect():
             _users_exist(uow, {"actions": [a.owner_id for a in command.actions]})
         case lc.Merge():
