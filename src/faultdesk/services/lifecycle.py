@@ -6,13 +6,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from faultdesk.domain import events as ev
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, NotPermitted, RuleViolation, StaleVersion
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
-from faultdesk.services import clocks, impact
+from faultdesk.services import clocks, impact, reactions
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -24,6 +23,7 @@ from faultdesk.services.records import (
     KbArticleRecord,
     SeverityChange,
     StageRecord,
+    Step,
 )
 
 
@@ -85,32 +85,14 @@ def _act(
         "gray_steps": after.gray_steps,
         "fix_version": after.fix_version,
     }
-    record = decision.record
     if not uow.faults.update(view.id, view.version, changes, now):
         if if_match is not None:
             raise StaleVersion("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
         raise Conflict("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
-    uow.faults.add_stage_record(view.id, decision.action.value, record, actor, now)
-    for event in decision.events:
-        if isinstance(event, ev.SeverityChanged):
-            uow.faults.add_severity_change(view.id, event.before, event.after, event.reason, actor, now)
-    if isinstance(command, lc.Retrospect):
-        for item in command.actions:
-            uow.knowledge.add_improvement(view.id, item.title, item.owner_id, item.due, now)
-        if command.article:
-            uow.knowledge.add_article(view.id, command.article, actor, now)
+    uow.faults.add_stage_record(view.id, decision.action.value, decision.record, actor, now)
     after_view = uow.faults.by_id(view.id)
     assert after_view is not None
-    clocks.on_decision(desk, uow, view, after_view, decision, now)
-    if isinstance(command, lc.Merge):
-        target = uow.faults.by_number(command.into)
-        assert target is not None
-        uow.reports.move(view.id, target.id)
-        impact.recount(desk, uow, target.id, now)
-        uow.faults.set_affected_users(view.id, 0, now, bump_version=False)
-        uow.audit.record(
-            AuditEvent(now, actor, "fault", target.number, "absorbed", fault_id=target.id, after={"from": view.number})
-        )
+    reactions.react(desk, uow, Step(view, after_view, actor, now), decision.events)
     uow.audit.record(
         AuditEvent(
             at=now,
@@ -126,14 +108,12 @@ def _act(
             after={
                 "status": after.status.value,
                 "severity": after.severity.name if after.severity is not None else None,
-                "record": record,
+                "record": decision.record,
                 "events": [e.name for e in decision.events if e.listed],
             },
         )
     )
-    if not isinstance(command, lc.Merge):
-        return after_view
-    fresh = uow.faults.by_id(view.id)  # the merge changed its counts since
+    fresh = uow.faults.by_id(view.id)  # the reactions may have changed it: a merge moves its reports away
     assert fresh is not None
     return fresh
 

@@ -320,3 +320,13 @@ class ReleaseRecord:
     notes: str
     known_issues: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Step:
+    """The lifecycle step an event came from, as its reactions (``services/reactions.py``) see it."""
+
+    before: FaultView  # the fault as the step found it
+    after: FaultView  # as the step left it: read back after the update
+    actor: Actor
+    now: datetime
