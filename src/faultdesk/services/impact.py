@@ -13,13 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from faultdesk.domain import sla
 from faultdesk.domain.errors import NotFound
 from faultdesk.domain.faults import Severity, distinct_reporters
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Permission
-from faultdesk.domain.sla import ClockKind
-from faultdesk.services import messages
+from faultdesk.services import clocks, messages
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -70,15 +68,10 @@ def recount(desk: Desk, uow: UnitOfWork, fault_id: int, now: datetime, *, bump_v
             after={"severity": needed.name, "reason": reason, "affected_users": fault.impact_users},
         )
     )
-    cal = messages.calendar(desk, uow)
-    for row in uow.clocks.of_fault(fault.id):
-        if row.clock.kind in (ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY):
-            uow.clocks.save(row.id, sla.replan(row.clock, needed, desk.policy, cal))
+    clocks.replan_handling(desk, uow, fault.id, needed)
     raised = uow.faults.by_id(fault.id)
     assert raised is not None
-    owners = messages.staff_for(uow, raised, "owner", "handling") + messages.staff_for(uow, raised, "tech_lead")
-    ctx = {"before": before.name, "after": needed.name, "reason": reason}
-    messages.to_staff(desk, uow, raised, owners, "severity_raised", ctx, now, robots=True)
+    messages.severity_raised(desk, uow, raised, before, needed, reason, now)
     return raised
 
 
