@@ -207,6 +207,14 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class SpecialTeam:
+    """A P0's special team (专项小组), named at grading."""
+
+    lead: int
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Regrade:
     severity: Severity
     reason: str

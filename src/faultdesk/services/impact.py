@@ -21,7 +21,7 @@ from faultdesk.services import clocks, messages
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, FaultView
+from faultdesk.services.records import Actor, AuditEvent, FaultChanges, FaultView
 
 
 def reporter_key(desk: Desk, report: Report) -> str | None:
@@ -54,7 +54,7 @@ def recount(desk: Desk, uow: UnitOfWork, fault_id: int, now: datetime, *, bump_v
     reason_en = f"{fault.impact_users} users affected"
     reason = f"影响用户达到 {fault.impact_users}，自动升级 / {reason_en}"
     system = Actor.system()
-    uow.faults.update(fault.id, fault.version, {"severity": int(needed)}, now)
+    uow.faults.update(fault.id, fault.version, FaultChanges(severity=needed), now)
     uow.faults.add_severity_change(fault.id, before, needed, reason, system, now)
     uow.audit.record(
         AuditEvent(
