@@ -3,8 +3,7 @@ reactions (cosmicpython's ``EVENT_HANDLERS``), run in the step's own transaction
 the outbox in that same commit, so nothing runs after it and no failure is dropped.
 
 A row's reactions run in the order written, and the events of a step in the order ``decide()``
-returned them: where order matters, the table says so (clocks are met before new ones start; the
-closing notice reaches a merged fault's reporters before their reports move to the survivor).
+returned them; the rows where that order matters say why.
 """
 
 from __future__ import annotations
@@ -133,7 +132,9 @@ REACTIONS: dict[type[DomainEvent], tuple[Handler[DomainEvent], ...]] = dict(
         _on(Reopened, clocks.meet(K.VERIFY)),
         _on(Resolved, clocks.meet(K.UPDATE, K.RESPONSE, K.FIRST_REPLY), clocks.start(K.ARCHIVE, K.RETROSPECT)),
         _on(Archived, clocks.meet(K.ARCHIVE)),
+        # the improvement actions are kept first: their clocks start from the stored ones
         _on(Retrospected, keep_retrospective, clocks.meet(K.RETROSPECT), clocks.start_improvements),
+        # the duplicate's reporters hear of the merge before their reports move to the survivor
         _on(Merged, clocks.meet_all, tell_reporters_merged, absorb_into_survivor),
         _on(Closed, clocks.meet_all, tell_reporters_closed),
     ]
