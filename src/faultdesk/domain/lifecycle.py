@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from faultdesk.domain import events as ev
 from faultdesk.domain.errors import InvalidTransition, NotPermitted, RuleViolation
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.roles import Role
@@ -206,6 +207,14 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class SpecialTeam:
+    """A P0's special team (专项小组), named at grading."""
+
+    lead: int
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Regrade:
     severity: Severity
     reason: str
@@ -297,6 +306,7 @@ class Archive:
     solution: str
     reporter_feedback: str | None = None
     satisfaction: int | None = None  # 1–5
+    durations: dict[str, int] | None = None  # from the stage records, filled in by the service (durations())
 
 
 @dataclass(frozen=True)
@@ -384,20 +394,12 @@ class FaultLife:
 
 
 @dataclass(frozen=True)
-class Event:
-    """Something that happened, for clocks and messages to react to (consumed by the worker)."""
-
-    name: str  # state_changed, severity_changed, reopened, p0_team_formed, resolved, …
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class Decision:
     action: Action
     before: FaultLife
     after: FaultLife
     record: dict[str, Any]  # the stage record kept for this step
-    events: tuple[Event, ...]
+    events: tuple[ev.DomainEvent, ...]  # what the step made happen, in order (services/reactions.py)
 
 
 @dataclass(frozen=True)
@@ -439,7 +441,7 @@ def decide(life: FaultLife, command: Command, actor: Party) -> Decision:
         raise NotPermitted(f"{who} may not {action.value}", f"{who} 无权执行 {action.value}")
     after, record, events = _apply(life, command)
     if after.status != life.status:
-        events = (Event("state_changed", {"from": life.status.value, "to": after.status.value}), *events)
+        events = (ev.StateChanged(life.status, after.status), *events)
     return Decision(action, life, after, record, events)
 
 
@@ -452,7 +454,7 @@ def _text(value: str | None) -> bool:
     return bool(value and value.strip())
 
 
-def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tuple[Event, ...]]:
+def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tuple[ev.DomainEvent, ...]]:
     match c:
         case StartAnalysis():
             _need(
@@ -470,35 +472,33 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
                     "overriding the suggested severity needs a reason",
                     "调整建议级别须说明理由",
                 )
-            events: list[Event] = [
-                Event("severity_changed", {"from": None, "to": c.severity.name, "reason": c.reason or "suggested"})
+            events: list[ev.DomainEvent] = [
+                ev.SeverityChanged(None, c.severity, c.reason or "suggested"),
+                ev.Graded(c.severity),
             ]
             if c.severity is Severity.P0:
-                _need(
-                    c.team_lead is not None,
-                    "team_lead",
-                    "a P0 needs a special team lead",
-                    "P0 故障须指定专项小组负责人",
-                )
+                if c.team_lead is None:
+                    raise RuleViolation.one(
+                        "team_lead", "a P0 needs a special team lead", "P0 故障须指定专项小组负责人"
+                    )
                 _need(
                     bool(c.team_members), "team_members", "a P0 needs special team members", "P0 故障须指定专项小组成员"
                 )
-                events.append(Event("p0_team_formed", {"lead": c.team_lead, "members": list(c.team_members)}))
+                events.append(ev.P0TeamFormed(c.team_lead, c.team_members))
             return replace(life, status=S.LOCATING, severity=c.severity), _record(c), tuple(events)
         case Regrade():
             _need(_text(c.reason), "reason", "a change of severity needs a reason", "调整级别须说明理由")
             _need(c.severity != life.severity, "severity", "is already the fault's severity", "与当前级别相同")
-            old = life.severity.name if life.severity is not None else None
-            event = Event("severity_changed", {"from": old, "to": c.severity.name, "reason": c.reason})
+            event = ev.SeverityChanged(life.severity, c.severity, c.reason)
             return replace(life, severity=c.severity), _record(c), (event,)
         case Assign():
             _need(bool(c.owners), "owners", "names no owner", "未指定负责人")
-            return life, _record(c), (Event("owners_changed", {k.value: v for k, v in c.owners.items()}),)
+            return life, _record(c), (ev.OwnersChanged(dict(c.owners)),)
         case Acknowledge():
-            return life, _record(c), (Event("acknowledged", {}),)
+            return life, _record(c), (ev.Acknowledged(),)
         case RecordCause():
             _need(_text(c.cause), "cause", "is empty", "不能为空")
-            return replace(life, status=S.PLANNING), _record(c), ()
+            return replace(life, status=S.PLANNING), _record(c), (ev.CauseRecorded(c.category),)
         case ProposePlan():
             _need(_text(c.description), "description", "is empty", "不能为空")
             return replace(life, status=S.PLAN_REVIEW), _record(c), ()
@@ -512,7 +512,8 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
             return replace(life, cases=(*life.cases, *c.cases)), _record(c), ()
         case MarkFixReady():
             _need(_text(c.fix_version), "fix_version", "is empty", "不能为空")
-            return replace(life, status=S.VERIFYING, fix_version=c.fix_version), _record(c), (Event("fix_ready", {}),)
+            ready = replace(life, status=S.VERIFYING, fix_version=c.fix_version)
+            return ready, _record(c), (ev.FixReady(c.fix_version),)
         case RecordVerification():
             _need(bool(life.cases), "results", "attach verification cases first", "请先由测试工程师添加验证用例")
             given = {r.key for r in c.results}
@@ -524,41 +525,42 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
                 f"须为每个用例给出一个结果：{sorted(expected)}",
             )
             if all(r.passed for r in c.results):
-                return replace(life, status=S.AWAITING_CONFIRMATION), _record(c), (Event("verified", {}),)
-            failed = [r.key for r in c.results if not r.passed]
+                return replace(life, status=S.AWAITING_CONFIRMATION), _record(c), (ev.Verified(),)
+            failed = tuple(r.key for r in c.results if not r.passed)
             reopened = replace(life, status=S.LOCATING, reopen_count=life.reopen_count + 1)
-            return reopened, _record(c), (Event("reopened", {"why": "verification_failed", "cases": failed}),)
+            return reopened, _record(c), (ev.Reopened("verification_failed", failed),)
         case Confirm():
             if not c.recovered:
                 reopened = replace(life, status=S.LOCATING, reopen_count=life.reopen_count + 1)
-                return reopened, _record(c), (Event("reopened", {"why": "reporter_still_broken"}),)
+                return reopened, _record(c), (ev.Reopened("reporter_still_broken"),)
             if life.severity in (Severity.P0, Severity.P1):
                 return replace(life, status=S.RELEASING), _record(c), ()
-            return replace(life, status=S.RESOLVED), _record(c), (Event("resolved", {"ships_in": life.fix_version}),)
+            return replace(life, status=S.RESOLVED), _record(c), (ev.Resolved(ships_in=life.fix_version),)
         case RecordGrayStep():
             _need(0 < c.percentage < 100, "percentage", "a gray step is between 1 and 99 %", "灰度比例须在 1–99 之间")
             return replace(life, gray_steps=life.gray_steps + 1), _record(c), ()
         case ReleaseFull():
             _need(life.gray_steps > 0, "version", "release to a gray share first", "须先灰度发布，再全量发布")
             _need(_text(c.announcement), "announcement", "a release needs an announcement", "全量发布须发布上线公告")
-            return replace(life, status=S.RESOLVED), _record(c), (Event("resolved", {"version": c.version}),)
+            return replace(life, status=S.RESOLVED), _record(c), (ev.Resolved(version=c.version),)
         case Archive():
             _need(_text(c.cause), "cause", "is empty", "不能为空")
             _need(_text(c.solution), "solution", "is empty", "不能为空")
             _need(
                 c.satisfaction is None or 1 <= c.satisfaction <= 5, "satisfaction", "is from 1 to 5", "满意度须为 1–5"
             )
-            return replace(life, status=S.ARCHIVED), _record(c), (Event("archived", {}),)
+            record = {**_record(c), "ships_in": life.fix_version}
+            return replace(life, status=S.ARCHIVED), record, (ev.Archived(c.durations, life.fix_version),)
         case Retrospect():
             _need(_text(c.analysis), "analysis", "is empty", "不能为空")
-            return life, _record(c), ()
+            return life, _record(c), (ev.Retrospected(c.actions, c.article),)
         case Merge():
             _need(c.into != life.number, "into", "a fault cannot merge into itself", "不能合并到自身")
-            return replace(life, status=S.DUPLICATE), _record(c), (Event("merged", {"into": c.into}),)
+            return replace(life, status=S.DUPLICATE), _record(c), (ev.Merged(c.into),)
         case CloseNotAFault() | CloseCannotReproduce():
             _need(_text(c.reason), "reason", "closing needs a reason", "关闭须说明理由")
             target = S.NOT_A_FAULT if isinstance(c, CloseNotAFault) else S.CANNOT_REPRODUCE
-            return replace(life, status=target), _record(c), (Event("closed", {"as": target.value}),)
+            return replace(life, status=target), _record(c), (ev.Closed(target, c.reason),)
     raise AssertionError(f"unhandled command {c!r}")  # pragma: no cover
 
 

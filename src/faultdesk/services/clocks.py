@@ -6,6 +6,7 @@ its database effects — the clock's new state and the messages it causes — co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
 from faultdesk.domain.errors import NotFound, RuleViolation
+from faultdesk.domain.events import DomainEvent, Retrospected, SeverityChanged
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.sla import ClockKind, ClockState
@@ -21,7 +23,7 @@ from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.message_texts import CLOCK_ZH
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, FaultView, ReportView
+from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, FaultView, ReportView, Step
 
 # Which stage's owner hears first of a clock's warning or breach.
 STAGE_OF = {
@@ -83,61 +85,57 @@ def on_registered(desk: Desk, uow: UnitOfWork, fault: FaultView, report_ids: lis
     _start(desk, uow, ClockKind.FIRST_REPLY, None, now, fault_id=fault.id)
 
 
-def on_decision(
-    desk: Desk, uow: UnitOfWork, before: FaultView, after: FaultView, decision: lc.Decision, now: datetime
-) -> None:
-    rows = uow.clocks.of_fault(after.id)
-    names = {e.name for e in decision.events}
-    action = decision.action
-    if action is lc.Action.GRADE:
-        _meet(uow, rows, {ClockKind.GRADE}, now)
-        _start(desk, uow, ClockKind.RESPONSE, after.severity, now, fault_id=after.id)
-        _start(desk, uow, ClockKind.UPDATE, after.severity, now, fault_id=after.id)
-        if after.severity is Severity.P0:
-            lead = uow.users.by_id(int(after.team["lead"])) if after.team else None
-            ctx = {"lead": lead.display_name if lead else "-"}
-            messages.to_staff(
-                desk, uow, after, messages.staff_for(uow, after, "team"), "p0_opened", ctx, now, robots=True
-            )
-    if action is lc.Action.REGRADE and after.severity is not None:
-        cal = messages.calendar(desk, uow)
-        for row in rows:
-            if row.clock.kind in (ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY):
-                uow.clocks.save(row.id, sla.replan(row.clock, after.severity, desk.policy, cal))
-        if before.severity is not None and after.severity < before.severity:  # raised (P0 is the smallest)
-            ctx = {
-                "before": before.severity.name,
-                "after": after.severity.name,
-                "reason": decision.record.get("reason", ""),
-            }
-            owners = messages.staff_for(uow, after, "owner", "handling") + messages.staff_for(uow, after, "tech_lead")
-            messages.to_staff(desk, uow, after, owners, "severity_raised", ctx, now, robots=True)
-    if action in (lc.Action.ACKNOWLEDGE, lc.Action.RECORD_CAUSE):
-        _meet(uow, rows, {ClockKind.RESPONSE}, now)
-    if "fix_ready" in names:
-        _start(desk, uow, ClockKind.VERIFY, after.severity, now, fault_id=after.id)
-    if "verified" in names or "reopened" in names:
-        _meet(uow, rows, {ClockKind.VERIFY}, now)
-    if "verified" in names:
-        messages.to_reporters(desk, uow, after, "closing", {}, now)
-    if "resolved" in names:
-        _meet(uow, rows, {ClockKind.UPDATE, ClockKind.RESPONSE, ClockKind.FIRST_REPLY}, now)
-        _start(desk, uow, ClockKind.ARCHIVE, after.severity, now, fault_id=after.id)
-        _start(desk, uow, ClockKind.RETROSPECT, after.severity, now, fault_id=after.id)
-    if "archived" in names:
-        _meet(uow, rows, {ClockKind.ARCHIVE}, now)
-    if action is lc.Action.RETROSPECT:
-        _meet(uow, rows, {ClockKind.RETROSPECT}, now)
-        cal = messages.calendar(desk, uow)
-        for item in uow.knowledge.improvements(fault_id=after.id, status=lc.ActionStatus.OPEN, owner_id=None):
-            if not uow.clocks.of_improvement(item.id):
-                due = _end_of_day(item.due, cal.zone)
-                clock = sla.start_clock(ClockKind.IMPROVEMENT, None, now, desk.policy, cal, due_at=due)
-                uow.clocks.add(clock, fault_id=after.id, improvement_id=item.id)
-    if "closed" in names or "merged" in names:
-        _meet(uow, rows, None, now)
-        reason = decision.record.get("reason") or f"已合并到 {decision.record.get('into')}"
-        messages.to_reporters(desk, uow, before, "closed", {"reason": reason}, now)
+# What a lifecycle step does to the clocks: rows of services/reactions.py's table. Each reads the
+# fault's clocks afresh, so a clock started by one reaction is seen by the next.
+Reaction = Callable[[Desk, UnitOfWork, Step, DomainEvent], None]
+
+
+def meet(*kinds: ClockKind) -> Reaction:
+    """The fault's running clocks of these kinds are met by the step."""
+
+    def meet_kinds(desk: Desk, uow: UnitOfWork, step: Step, event: DomainEvent) -> None:
+        _meet(uow, uow.clocks.of_fault(step.after.id), set(kinds), step.now)
+
+    return meet_kinds
+
+
+def start(*kinds: ClockKind) -> Reaction:
+    """The step starts these clocks, at the severity it leaves the fault with."""
+
+    def start_kinds(desk: Desk, uow: UnitOfWork, step: Step, event: DomainEvent) -> None:
+        for kind in kinds:
+            _start(desk, uow, kind, step.after.severity, step.now, fault_id=step.after.id)
+
+    return start_kinds
+
+
+def meet_all(desk: Desk, uow: UnitOfWork, step: Step, event: DomainEvent) -> None:
+    """A closed or merged fault owes nothing more: every running clock is met."""
+    _meet(uow, uow.clocks.of_fault(step.after.id), None, step.now)
+
+
+def replan(desk: Desk, uow: UnitOfWork, step: Step, event: SeverityChanged) -> None:
+    """The handling clocks run on at the new severity's targets."""
+    if event.before is None:
+        return  # the first grading: Graded starts the handling clocks at this severity
+    replan_handling(desk, uow, step.after.id, event.after)
+
+
+def replan_handling(desk: Desk, uow: UnitOfWork, fault_id: int, severity: Severity) -> None:
+    cal = messages.calendar(desk, uow)
+    for row in uow.clocks.of_fault(fault_id):
+        if row.clock.kind in (ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY):
+            uow.clocks.save(row.id, sla.replan(row.clock, severity, desk.policy, cal))
+
+
+def start_improvements(desk: Desk, uow: UnitOfWork, step: Step, event: Retrospected) -> None:
+    """Each open improvement action without a clock gets one, due at the end of its due day."""
+    cal = messages.calendar(desk, uow)
+    for item in uow.knowledge.improvements(fault_id=step.after.id, status=lc.ActionStatus.OPEN, owner_id=None):
+        if not uow.clocks.of_improvement(item.id):
+            due = _end_of_day(item.due, cal.zone)
+            clock = sla.start_clock(ClockKind.IMPROVEMENT, None, step.now, desk.policy, cal, due_at=due)
+            uow.clocks.add(clock, fault_id=step.after.id, improvement_id=item.id)
 
 
 def on_improvement_closed(uow: UnitOfWork, improvement_id: int, now: datetime) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, RuleViolation
 from faultdesk.domain.faults import Fault, FaultStatus
+from faultdesk.domain.lifecycle import Recurrence
 from faultdesk.domain.numbering import registration_day
 from faultdesk.domain.reports import ReportDraft
 from faultdesk.domain.roles import Permission
@@ -17,6 +18,7 @@ from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
+    FaultChanges,
     FaultFilter,
     FaultView,
     Page,
@@ -124,7 +126,7 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
         earlier = known_issues.recurrence_of(desk, uow, uow.reports.for_fault(fault_id))
         if earlier is not None and earlier.fault_id is not None:
             # A confident match to a resolved or archived fault: this one is its recurrence (复发).
-            marks = {"recurrence": "recurrence", "related_fault_id": earlier.fault_id}
+            marks = FaultChanges(recurrence=Recurrence.RECURRENCE, related_fault_id=earlier.fault_id)
             uow.faults.update(fault_id, counted.version, marks, now)
             uow.audit.record(
                 AuditEvent(

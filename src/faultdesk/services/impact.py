@@ -13,17 +13,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from faultdesk.domain import sla
 from faultdesk.domain.errors import NotFound
 from faultdesk.domain.faults import Severity, distinct_reporters
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Permission
-from faultdesk.domain.sla import ClockKind
-from faultdesk.services import messages
+from faultdesk.services import clocks, messages
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, FaultView
+from faultdesk.services.records import Actor, AuditEvent, FaultChanges, FaultView
 
 
 def reporter_key(desk: Desk, report: Report) -> str | None:
@@ -56,7 +54,7 @@ def recount(desk: Desk, uow: UnitOfWork, fault_id: int, now: datetime, *, bump_v
     reason_en = f"{fault.impact_users} users affected"
     reason = f"影响用户达到 {fault.impact_users}，自动升级 / {reason_en}"
     system = Actor.system()
-    uow.faults.update(fault.id, fault.version, {"severity": int(needed)}, now)
+    uow.faults.update(fault.id, fault.version, FaultChanges(severity=needed), now)
     uow.faults.add_severity_change(fault.id, before, needed, reason, system, now)
     uow.audit.record(
         AuditEvent(
@@ -70,15 +68,10 @@ def recount(desk: Desk, uow: UnitOfWork, fault_id: int, now: datetime, *, bump_v
             after={"severity": needed.name, "reason": reason, "affected_users": fault.impact_users},
         )
     )
-    cal = messages.calendar(desk, uow)
-    for row in uow.clocks.of_fault(fault.id):
-        if row.clock.kind in (ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY):
-            uow.clocks.save(row.id, sla.replan(row.clock, needed, desk.policy, cal))
+    clocks.replan_handling(desk, uow, fault.id, needed)
     raised = uow.faults.by_id(fault.id)
     assert raised is not None
-    owners = messages.staff_for(uow, raised, "owner", "handling") + messages.staff_for(uow, raised, "tech_lead")
-    ctx = {"before": before.name, "after": needed.name, "reason": reason}
-    messages.to_staff(desk, uow, raised, owners, "severity_raised", ctx, now, robots=True)
+    messages.severity_raised(desk, uow, raised, before, needed, reason, now)
     return raised
 
 

@@ -11,18 +11,20 @@ from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, NotPermitt
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
-from faultdesk.services import clocks, impact
+from faultdesk.services import clocks, impact, reactions
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
+    FaultChanges,
     FaultView,
     ImprovementRecord,
     KbArticleRecord,
     SeverityChange,
     StageRecord,
+    Step,
 )
 
 
@@ -72,49 +74,26 @@ def _act(
             version=view.version,
         )
     now = desk.clock.now()
-    changes: dict[str, Any] = {}
-    command, changes = _resolve(desk, uow, view, command, changes)
+    command, changes = _resolve(desk, uow, view, command, now)
     decision = lc.decide(view.life, command, party)
     before, after = decision.before, decision.after
-    changes |= {
-        "status": after.status.value,
-        "severity": int(after.severity) if after.severity is not None else None,
-        "reopen_count": after.reopen_count,
-        "cases": [vars(c) for c in after.cases] or None,
-        "gray_steps": after.gray_steps,
-        "fix_version": after.fix_version,
-    }
-    record = decision.record
-    if isinstance(command, lc.Archive):
-        steps = [(r.action, r.recorded_at, r.data) for r in uow.faults.stage_records(view.id)]
-        record = {**record, "durations": lc.durations(view.registered_at, steps, now), "ships_in": view.fix_version}
+    changes = replace(
+        changes,
+        status=after.status,
+        severity=after.severity,
+        reopen_count=after.reopen_count,
+        cases=after.cases,
+        gray_steps=after.gray_steps,
+        fix_version=after.fix_version,
+    )
     if not uow.faults.update(view.id, view.version, changes, now):
         if if_match is not None:
             raise StaleVersion("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
         raise Conflict("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
-    uow.faults.add_stage_record(view.id, decision.action.value, record, actor, now)
-    for event in decision.events:
-        if event.name == "severity_changed":
-            assert after.severity is not None
-            reason = str(event.data.get("reason") or "")
-            uow.faults.add_severity_change(view.id, before.severity, after.severity, reason, actor, now)
-    if isinstance(command, lc.Retrospect):
-        for item in command.actions:
-            uow.knowledge.add_improvement(view.id, item.title, item.owner_id, item.due, now)
-        if command.article:
-            uow.knowledge.add_article(view.id, command.article, actor, now)
+    uow.faults.add_stage_record(view.id, decision.action, decision.record, actor, now)
     after_view = uow.faults.by_id(view.id)
     assert after_view is not None
-    clocks.on_decision(desk, uow, view, after_view, decision, now)
-    if isinstance(command, lc.Merge):
-        target = uow.faults.by_number(command.into)
-        assert target is not None
-        uow.reports.move(view.id, target.id)
-        impact.recount(desk, uow, target.id, now)
-        uow.faults.set_affected_users(view.id, 0, now, bump_version=False)
-        uow.audit.record(
-            AuditEvent(now, actor, "fault", target.number, "absorbed", fault_id=target.id, after={"from": view.number})
-        )
+    reactions.react(desk, uow, Step(view, after_view, actor, now), decision.events)
     uow.audit.record(
         AuditEvent(
             at=now,
@@ -130,22 +109,22 @@ def _act(
             after={
                 "status": after.status.value,
                 "severity": after.severity.name if after.severity is not None else None,
-                "record": record,
-                "events": [e.name for e in decision.events],
+                "record": decision.record,
+                "events": [e.name for e in decision.events if e.listed],
             },
         )
     )
-    if not isinstance(command, lc.Merge):
-        return after_view
-    fresh = uow.faults.by_id(view.id)  # the merge changed its counts since
+    fresh = uow.faults.by_id(view.id)  # the reactions may have changed it: a merge moves its reports away
     assert fresh is not None
     return fresh
 
 
 def _resolve(
-    desk: Desk, uow: UnitOfWork, view: FaultView, command: lc.Command, changes: dict[str, Any]
-) -> tuple[lc.Command, dict[str, Any]]:
-    """Check references against the store and fill in what the service knows (the suggestion)."""
+    desk: Desk, uow: UnitOfWork, view: FaultView, command: lc.Command, now: datetime
+) -> tuple[lc.Command, FaultChanges]:
+    """Check references against the store and fill in what the service knows (the suggestion, the
+    archive's durations); the changes are those beyond the lifecycle's own."""
+    changes = FaultChanges()
     match command:
         case lc.StartAnalysis():
             related_id = None
@@ -154,25 +133,28 @@ def _resolve(
                 if related is None or related.id == view.id:
                     raise RuleViolation.one("related_fault", "no such earlier fault", "原故障单不存在")
                 related_id = related.id
-            changes |= {
-                "impact": command.impact.value,
-                "revenue_impact": command.revenue_impact,
-                "recurrence": command.recurrence.value,
-                "related_fault_id": related_id,
-                "known_issue": command.known_issue,
-            }
+            changes = FaultChanges(
+                impact=command.impact,
+                revenue_impact=command.revenue_impact,
+                recurrence=command.recurrence,
+                related_fault_id=related_id,
+                known_issue=command.known_issue,
+            )
         case lc.Grade():
             _users_exist(uow, {"owners": list(command.owners.values())})
             _users_exist(uow, {"team_lead": [command.team_lead] if command.team_lead else []})
             _users_exist(uow, {"team_members": list(command.team_members)})
             suggestion = _suggest(desk, view)
             command = replace(command, suggested=suggestion.severity)
-            changes["owners"] = {**view.owners, **{k.value: v for k, v in command.owners.items()}}
+            changes = FaultChanges(owners=_owners(view, command.owners))
             if command.team_lead is not None:
-                changes["team"] = {"lead": command.team_lead, "members": list(command.team_members)}
+                changes = replace(changes, team=lc.SpecialTeam(command.team_lead, command.team_members))
         case lc.Assign():
             _users_exist(uow, {"owners": list(command.owners.values())})
-            changes["owners"] = {**view.owners, **{k.value: v for k, v in command.owners.items()}}
+            changes = FaultChanges(owners=_owners(view, command.owners))
+        case lc.Archive():
+            steps = [(r.action, r.recorded_at, r.data) for r in uow.faults.stage_records(view.id)]
+            command = replace(command, durations=lc.durations(view.registered_at, steps, now))
         case lc.Retrospect():
             _users_exist(uow, {"actions": [a.owner_id for a in command.actions]})
         case lc.Merge():
@@ -185,10 +167,15 @@ def _resolve(
                     f"fault {target.number} is closed ({target.status.value})",
                     f"目标故障单已关闭（{target.status.value}）",
                 )
-            changes["merged_into_id"] = target.id
+            changes = FaultChanges(merged_into_id=target.id)
         case _:
             pass
     return command, changes
+
+
+def _owners(view: FaultView, named: dict[lc.Stage, int]) -> dict[lc.Stage, int]:
+    """The fault's owners per stage, with those just named in their stages."""
+    return {**{lc.Stage(stage): user_id for stage, user_id in view.owners.items()}, **named}
 
 
 def _users_exist(uow: UnitOfWork, named: dict[str, list[int]]) -> None:

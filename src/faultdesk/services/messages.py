@@ -242,6 +242,15 @@ def to_staff(
     return sent
 
 
+def severity_raised(
+    desk: Desk, uow: UnitOfWork, fault: AboutFault, before: Severity, after: Severity, reason: str, now: datetime
+) -> int:
+    """A raised severity reaches the handling owner and the tech lead, and the group robots."""
+    owners = staff_for(uow, fault, "owner", "handling") + staff_for(uow, fault, "tech_lead")
+    ctx = {"before": before.name, "after": after.name, "reason": reason}
+    return to_staff(desk, uow, fault, owners, "severity_raised", ctx, now, robots=True)
+
+
 def fault_context(fault: AboutFault) -> dict[str, Any]:
     return {
         "number": fault.number,

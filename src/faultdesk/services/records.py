@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from enum import Enum
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
-from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, TestCase
+from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, SpecialTeam, Stage, TestCase
 from faultdesk.domain.reports import Channel, ContactKind, ReportDetails
 from faultdesk.domain.roles import Role
 from faultdesk.domain.severity import Impact
@@ -313,3 +314,42 @@ class ReleaseRecord:
     notes: str
     known_issues: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Step:
+    """The lifecycle step an event came from, as its reactions (``services/reactions.py``) see it."""
+
+    before: FaultView  # the fault as the step found it
+    after: FaultView  # as the step left it: read back after the update
+    actor: Actor
+    now: datetime
+
+
+class Keep(Enum):
+    """A field of ``FaultChanges`` the update leaves alone (None is a value: "no fix version yet")."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class FaultChanges:
+    """What an update writes to a fault, in domain values: the fault store encodes them."""
+
+    status: FaultStatus | Keep = KEEP
+    severity: Severity | Keep | None = KEEP
+    reopen_count: int | Keep = KEEP
+    cases: tuple[TestCase, ...] | Keep = KEEP
+    gray_steps: int | Keep = KEEP
+    fix_version: str | Keep | None = KEEP
+    impact: Impact | Keep = KEEP
+    revenue_impact: bool | Keep = KEEP
+    recurrence: Recurrence | Keep = KEEP
+    related_fault_id: int | Keep | None = KEEP
+    known_issue: str | Keep | None = KEEP
+    owners: dict[Stage, int] | Keep = KEEP  # the whole mapping, stage → user id
+    team: SpecialTeam | Keep = KEEP
+    merged_into_id: int | Keep = KEEP

@@ -14,9 +14,12 @@ from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
 from faultdesk.adapters.db.queries import order_by_sort, page_bounds
 from faultdesk.domain.faults import Fault, FaultStatus, Severity
+from faultdesk.domain.lifecycle import Action
 from faultdesk.services.records import (
+    KEEP,
     Actor,
     FaultBrief,
+    FaultChanges,
     FaultFilter,
     FaultView,
     Page,
@@ -202,12 +205,12 @@ class SqlFaults:
             )
         ]
 
-    def update(self, fault_id: int, expected_version: int, changes: dict[str, Any], at: datetime) -> bool:
+    def update(self, fault_id: int, expected_version: int, changes: FaultChanges, at: datetime) -> bool:
         """Compare-and-set on the version: False when someone else changed the fault first."""
         result = self.conn.execute(
             update(_f)
             .where(_f.c.id == fault_id, _f.c.version == expected_version)
-            .values(**changes, updated_at=at, version=expected_version + 1)
+            .values(**_columns(changes), updated_at=at, version=expected_version + 1)
         )
         return int(result.rowcount) == 1
 
@@ -218,10 +221,15 @@ class SqlFaults:
             .values(estimated_users=users, estimate_source=source, updated_at=at, version=_f.c.version + 1)
         )
 
-    def add_stage_record(self, fault_id: int, action: str, data: dict[str, Any], actor: Actor, at: datetime) -> None:
+    def add_stage_record(self, fault_id: int, action: Action, data: dict[str, Any], actor: Actor, at: datetime) -> None:
         self.conn.execute(
             insert(t.stage_records).values(
-                fault_id=fault_id, action=action, data=data, actor_id=actor.id, actor_label=actor.label, recorded_at=at
+                fault_id=fault_id,
+                action=action.value,
+                data=data,
+                actor_id=actor.id,
+                actor_label=actor.label,
+                recorded_at=at,
             )
         )
 
@@ -262,3 +270,38 @@ class SqlFaults:
             )
             for x in rows
         ]
+
+
+def _columns(c: FaultChanges) -> dict[str, object]:
+    """The changed columns as stored: a severity as its number (0 = P0), enums as their values,
+    the cases, owners and team as JSON (no cases: NULL)."""
+    values: dict[str, object] = {}
+    if c.status is not KEEP:
+        values["status"] = c.status.value
+    if c.severity is not KEEP:
+        values["severity"] = int(c.severity) if c.severity is not None else None
+    if c.reopen_count is not KEEP:
+        values["reopen_count"] = c.reopen_count
+    if c.cases is not KEEP:
+        values["cases"] = [vars(case) for case in c.cases] or None
+    if c.gray_steps is not KEEP:
+        values["gray_steps"] = c.gray_steps
+    if c.fix_version is not KEEP:
+        values["fix_version"] = c.fix_version
+    if c.impact is not KEEP:
+        values["impact"] = c.impact.value
+    if c.revenue_impact is not KEEP:
+        values["revenue_impact"] = c.revenue_impact
+    if c.recurrence is not KEEP:
+        values["recurrence"] = c.recurrence.value
+    if c.related_fault_id is not KEEP:
+        values["related_fault_id"] = c.related_fault_id
+    if c.known_issue is not KEEP:
+        values["known_issue"] = c.known_issue
+    if c.owners is not KEEP:
+        values["owners"] = {stage.value: user_id for stage, user_id in c.owners.items()}
+    if c.team is not KEEP:
+        values["team"] = {"lead": c.team.lead, "members": list(c.team.members)}
+    if c.merged_into_id is not KEEP:
+        values["merged_into_id"] = c.merged_into_id
+    return values
