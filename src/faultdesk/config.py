@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # Known-issue matching: a waiting report is linked to an open fault automatically when the
     # best match's confidence (0–1) reaches this; the same bar marks a new fault as a recurrence.
     auto_link_confidence: float = Field(default=0.8, gt=0, le=1)
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = 256 * 1024  # a retrospective at its stated limits, in Chinese, is ~80 KB
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process
     session_max_age_s: int = 12 * 3600

@@ -150,9 +150,9 @@ reports = Table(
     Column("network", EnumText(Network, 20)),
     Column("reporter_id", String(100), index=True),
     # Who, for counting affected users: the reporter id, else a keyed hash of the contact.
-    Column("reporter_key", String(80)),
+    Column("reporter_key", String(120)),  # "id:" + a reporter id of up to 100
     Column("contact_kind", EnumText(ContactKind, 10)),
-    Column("contact_masked", String(120)),  # precomputed so lists never decrypt
+    Column("contact_masked", String(260)),  # precomputed so lists never decrypt; an e-mail keeps its domain
     Column("contact_cipher", LargeBinary),  # Fernet token (AES-128-CBC + HMAC-SHA256)
     Column("description", Text),
     Column("product_id", ForeignKey("products.id")),
@@ -185,7 +185,7 @@ severity_changes = Table(
     Column("fault_id", ForeignKey("faults.id"), nullable=False, index=True),
     Column("from_severity", SmallInteger),
     Column("to_severity", SmallInteger, nullable=False),
-    Column("reason", String(500), nullable=False),
+    Column("reason", Text, nullable=False),
     Column("changed_by", ForeignKey("users.id")),
     Column("changed_at", UtcDateTime, nullable=False),
 )
@@ -241,7 +241,7 @@ audit_events = Table(
     Column("actor_id", ForeignKey("users.id")),
     Column("actor_label", String(64), nullable=False),  # username, or "public" / "system"
     Column("entity", String(30), nullable=False),
-    Column("entity_id", String(40), nullable=False),
+    Column("entity_id", String(120), nullable=False),  # a fault number, a report id, "product/version" …
     Column("action", String(40), nullable=False),
     Column("fault_id", ForeignKey("faults.id")),  # set when the event belongs to a fault's timeline
     Column("before", JSON),
