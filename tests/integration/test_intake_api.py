@@ -161,7 +161,7 @@ def test_invalid_json_is_a_422_not_a_500(client, wiring):
 
 
 def test_an_oversized_body_is_refused_before_parsing(client, wiring):
-    body = json.dumps(a_report(description="长" * 40_000)).encode()  # ~120 KB > 64 KiB
+    body = json.dumps(a_report(description="长" * 100_000)).encode()  # ~300 KB > 256 KiB
     res = client.post("/api/v1/reports", content=body, headers={"Content-Type": "application/json"})
     assert res.status_code == 422
     assert res.json()["error"]["fields"][0]["field"] == "body"

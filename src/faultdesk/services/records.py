@@ -233,6 +233,22 @@ class Page(Generic[T]):
     page_size: int
 
 
+def page_bounds(page: int, page_size: int) -> tuple[int, int]:
+    """The offset and limit of a 1-based page: every store pages the same way."""
+    return (page - 1) * page_size, page_size
+
+
+def sort_order(sort: str) -> tuple[str, bool]:
+    """A listing's ``sort``: the field it orders by and whether descending (``-registered_at``).
+    Ties go by id, in the same direction."""
+    return sort.lstrip("-"), sort.startswith("-")
+
+
+# The fields a listing may be sorted by (the API offers each both ways).
+FAULT_SORTS = ("registered_at", "updated_at", "severity", "affected_users", "number")
+REPORT_SORTS = ("received_at", "occurred_at", "id")
+
+
 @dataclass(frozen=True)
 class FaultFilter:
     status: list[FaultStatus] = field(default_factory=list)

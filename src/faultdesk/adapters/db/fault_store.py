@@ -12,10 +12,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
-from faultdesk.adapters.db.queries import order_by_sort, page_bounds
+from faultdesk.adapters.db.queries import order_by_sort
 from faultdesk.domain.faults import Fault, FaultStatus, Severity
 from faultdesk.domain.lifecycle import Action
 from faultdesk.services.records import (
+    FAULT_SORTS,
     KEEP,
     Actor,
     FaultBrief,
@@ -26,6 +27,7 @@ from faultdesk.services.records import (
     SeverityChange,
     StageRecord,
     counted_users,
+    page_bounds,
 )
 
 _r, _f, _p, _pf = t.reports, t.faults, t.products, t.product_functions
@@ -152,13 +154,7 @@ class SqlFaults:
         where = and_(True, *conds)
         total = self.conn.execute(select(func.count()).select_from(_f).where(where)).scalar_one()
         offset, limit = page_bounds(flt.page, flt.page_size)
-        cols = {
-            "registered_at": _f.c.registered_at,
-            "updated_at": _f.c.updated_at,
-            "severity": _f.c.severity,
-            "affected_users": _f.c.affected_users,
-            "number": _f.c.number,
-        }
+        cols = {name: _f.c[name] for name in FAULT_SORTS}
         rows = self.conn.execute(
             _fault_select().where(where).order_by(*order_by_sort(flt.sort, cols, _f.c.id)).offset(offset).limit(limit)
         )

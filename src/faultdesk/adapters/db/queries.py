@@ -1,15 +1,14 @@
-"""Pieces of SQL that several stores share: paging and sort order."""
+"""Pieces of SQL that several stores share: the sort order (its spelling is read in
+services/records.py, as the in-memory twins read it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-
-def page_bounds(page: int, page_size: int) -> tuple[int, int]:
-    return (page - 1) * page_size, page_size
+from faultdesk.services.records import sort_order
 
 
 def order_by_sort(sort: str, columns: dict[str, Any], tiebreak: Any) -> list[Any]:
-    desc = sort.startswith("-")
-    col = columns[sort.lstrip("-")]
+    name, desc = sort_order(sort)
+    col = columns[name]
     return [col.desc() if desc else col.asc(), tiebreak.desc() if desc else tiebreak.asc()]

@@ -13,13 +13,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
-from faultdesk.adapters.db.queries import order_by_sort, page_bounds
+from faultdesk.adapters.db.queries import order_by_sort
 from faultdesk.domain.reports import Report, details_of
 from faultdesk.services.intake import DuplicateSubmission
 from faultdesk.services.records import (
+    REPORT_SORTS,
     Page,
     ReportFilter,
     ReportView,
+    page_bounds,
 )
 
 _r, _f, _p, _pf = t.reports, t.faults, t.products, t.product_functions
@@ -152,7 +154,7 @@ class SqlReports:
             .where(where)
         ).scalar_one()
         offset, limit = page_bounds(flt.page, flt.page_size)
-        cols = {"received_at": _r.c.received_at, "occurred_at": _r.c.occurred_at, "id": _r.c.id}
+        cols = {name: _r.c[name] for name in REPORT_SORTS}
         rows = self.conn.execute(
             _report_select().where(where).order_by(*order_by_sort(flt.sort, cols, _r.c.id)).offset(offset).limit(limit)
         )

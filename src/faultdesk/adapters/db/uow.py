@@ -1,4 +1,5 @@
-"""SqlUnitOfWork: one connection, one transaction, the only commit() in src/."""
+"""SqlUnitOfWork: one connection, one transaction, the only commit() in src/ that reaches the database
+(services/memory.py has its in-memory twin for tests)."""
 
 from __future__ import annotations
 
