@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from functools import partial
 
 from sqlalchemy import Engine
@@ -85,6 +85,7 @@ def bootstrap(
         channels=frozenset(notifiers),
         known_issues=KnownIssueLibrary(index_factory),
         auto_link_confidence=settings.auto_link_confidence,
+        report_window=timedelta(days=settings.report_window_days),
     )
     return Wiring(settings, engine, desk, notifiers)
 

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     # Known-issue matching: a waiting report is linked to an open fault automatically when the
     # best match's confidence (0–1) reaches this; the same bar marks a new fault as a recurrence.
     auto_link_confidence: float = Field(default=0.8, gt=0, le=1)
+    report_window_days: int = Field(default=30, ge=1, le=3650)  # a report's received_at may be this old
     max_body_bytes: int = 256 * 1024  # a retrospective at its stated limits, in Chinese, is ~80 KB
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process

@@ -59,3 +59,11 @@ def test_future_occurrence_is_reported_once_even_if_also_after_receipt():
 def test_affected_users_counts_distinct_reporters_and_each_anonymous_report():
     assert distinct_reporters(["u1", "u1", "u2", None, None]) == 4
     assert distinct_reporters([]) == 0
+
+
+def test_a_report_may_not_say_it_arrived_longer_ago_than_the_window():
+    check_report_times(NOW - timedelta(days=29), None, NOW)
+    with pytest.raises(RuleViolation) as exc:
+        check_report_times(NOW - timedelta(days=31), None, NOW)
+    assert exc.value.problems[0].field == "received_at"
+    check_report_times(NOW - timedelta(days=31), None, NOW, window=timedelta(days=60))

@@ -137,11 +137,21 @@ class Report(ReportDetails):
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def check_report_times(received_at: datetime, occurred_at: datetime | None, now: datetime) -> None:
-    """A report cannot arrive in the future, and the fault cannot happen after it was reported."""
+# How far back a report may say it arrived: older ones would breach their register clock at once.
+REPORT_WINDOW = timedelta(days=30)
+
+
+def check_report_times(
+    received_at: datetime, occurred_at: datetime | None, now: datetime, window: timedelta = REPORT_WINDOW
+) -> None:
+    """A report cannot arrive in the future nor longer ago than ``window``, and the fault cannot
+    happen after it was reported."""
     problems: list[FieldProblem] = []
     if received_at > now + CLOCK_SKEW:
         problems.append(FieldProblem("received_at", "is in the future", "不能晚于当前时间"))
+    elif received_at < now - window:
+        days = window.days
+        problems.append(FieldProblem("received_at", f"is more than {days} days ago", f"不能早于 {days} 天前"))
     if occurred_at is not None:
         if occurred_at > now + CLOCK_SKEW:
             problems.append(FieldProblem("occurred_at", "is in the future", "不能晚于当前时间"))

@@ -6,11 +6,13 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
+from faultdesk.domain.reports import REPORT_WINDOW
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.known_issue_index import KnownIssueLibrary
@@ -62,3 +64,4 @@ class Desk:
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
     settings_cache: SettingsCache = field(default_factory=SettingsCache)
     auto_link_confidence: float = 0.8
+    report_window: timedelta = REPORT_WINDOW  # how long ago a report may say it arrived

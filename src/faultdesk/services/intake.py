@@ -94,7 +94,7 @@ def _admit(
     problems: list[FieldProblem] = []
     received_at = draft.received_at or now
     try:
-        check_report_times(received_at, draft.occurred_at, now)
+        check_report_times(received_at, draft.occurred_at, now, desk.report_window)
     except RuleViolation as exc:
         problems.extend(exc.problems)
     contact: Contact | None = None

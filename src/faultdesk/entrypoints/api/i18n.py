@@ -37,6 +37,7 @@ _ZH: dict[str, str] = {
     "model_type": "须为 JSON 对象",
     "model_attributes_type": "须为 JSON 对象",
     "body_too_large": "请求体过大（上限 {limit} 字节）",
+    "datetime_out_of_range": "须在 {first} 与 {last} 之间",
 }
 
 

@@ -11,7 +11,18 @@ from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.lifecycle import Recurrence
 from faultdesk.domain.reports import Channel, ContactKind, Network, ReportDraft
 from faultdesk.domain.severity import Impact
-from faultdesk.entrypoints.common.fields import Text40, Text60, Text100, Text200, Text254, Text500, Text5000, in_zone
+from faultdesk.entrypoints.common.fields import (
+    Id,
+    Moment,
+    Text40,
+    Text60,
+    Text100,
+    Text200,
+    Text254,
+    Text500,
+    Text5000,
+    in_zone,
+)
 from faultdesk.services.records import AuditEvent, FaultView, ReportView
 
 
@@ -21,7 +32,7 @@ class ReportFields(BaseModel):
 
     symptom: Text500 = Field(description="故障现象, e.g. 页面卡顿 / 功能无法使用")
     scenario: Text500 | None = Field(None, description="具体场景")
-    occurred_at: datetime | None = Field(None, description="故障发生时间")
+    occurred_at: Moment | None = Field(None, description="故障发生时间")
     device_model: Text100 | None = None
     os_version: Text60 | None = None
     app_version: Text40 | None = None
@@ -36,7 +47,7 @@ class ReportIn(ReportFields):
     model_config = ConfigDict(extra="forbid")
 
     channel: Channel
-    received_at: datetime | None = Field(None, description="反馈时间; default: now")
+    received_at: Moment | None = Field(None, description="反馈时间; default: now")
     contact: Text254 | None = Field(None, description="mobile, landline or e-mail; stored encrypted")
     product: Text40 | None = None
     function: Text40 | None = None
@@ -105,7 +116,7 @@ class FaultIn(BaseModel):
 
     type_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
     title: Text200 | None = None
-    report_ids: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=500)
+    report_ids: list[Id] = Field(default_factory=list, max_length=500)
     new_reports: list[ReportIn] = Field(default_factory=list, max_length=50)
     product: Text40 | None = None
     function: Text40 | None = None

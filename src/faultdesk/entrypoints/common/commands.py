@@ -7,7 +7,7 @@ The API validates ``POST …/transitions`` against ``TransitionIn`` and lists ``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.severity import Impact
-from faultdesk.entrypoints.common.fields import Text40, Text60, Text200, Text5000, in_zone
+from faultdesk.entrypoints.common.fields import Day, Id, Moment, Text40, Text60, Text200, Text5000, in_zone
 
 SeverityName = Literal["P0", "P1", "P2"]
-UserId = Annotated[int, Field(ge=1)]
+UserId = Id
 
 
 class CommandBody(BaseModel):
@@ -80,7 +80,7 @@ class ProposePlanIn(CommandBody):
     action: Literal["propose_plan"]
     kind: lc.PlanKind
     description: Text5000
-    deadline: datetime
+    deadline: Moment
 
 
 class ReviewPlanIn(CommandBody):
@@ -129,7 +129,7 @@ class ConfirmIn(CommandBody):
 class RecordGrayStepIn(CommandBody):
     action: Literal["record_gray_step"]
     percentage: int = Field(ge=1, le=99)
-    at: datetime | None = None
+    at: Moment | None = None
     notes: Text5000 | None = None
 
 
@@ -150,7 +150,7 @@ class ArchiveIn(CommandBody):
 class ImprovementIn(CommandBody):
     title: Text200
     owner_id: UserId
-    due: date
+    due: Day
 
 
 class KbArticleIn(CommandBody):

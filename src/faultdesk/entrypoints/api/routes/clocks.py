@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import Text200, Text5000
+from faultdesk.entrypoints.common.fields import DayPath, IdPath, Text200, Text5000
 from faultdesk.services import clocks, delivery, settings
 from faultdesk.services.records import ClockRow, StoredMessage
 
@@ -141,7 +141,7 @@ def list_messages(
 
 
 @router.post("/messages/{message_row}/retry", status_code=status.HTTP_204_NO_CONTENT)
-def retry_message(message_row: int, desk: DeskDep, actor: ActorDep) -> None:
+def retry_message(message_row: IdPath, desk: DeskDep, actor: ActorDep) -> None:
     delivery.retry_message(desk, message_row, actor=actor)
 
 
@@ -166,7 +166,7 @@ class DayIn(BaseModel):
 
 
 @router.put("/calendar/days/{day}", status_code=status.HTTP_204_NO_CONTENT)
-def set_day(day: date, body: DayIn, desk: DeskDep, actor: ActorDep) -> None:
+def set_day(day: DayPath, body: DayIn, desk: DeskDep, actor: ActorDep) -> None:
     """An admin enters the year's arrangement the day it is announced (or a company day off)."""
     settings.set_calendar_day(desk, day, body.kind, body.note, actor=actor)
 

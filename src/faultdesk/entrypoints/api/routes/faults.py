@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -25,7 +24,7 @@ from faultdesk.entrypoints.api.schemas import (
     TimezoneOut,
 )
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import in_zone
+from faultdesk.entrypoints.common.fields import IdPath, Moment, in_zone
 from faultdesk.services import catalogue, faults, staff
 from faultdesk.services.records import FaultFilter, ReportFilter
 
@@ -82,8 +81,8 @@ def list_faults(
     severity: Annotated[list[SeverityName] | None, Query()] = None,
     type_code: Annotated[list[str] | None, Query(alias="type")] = None,
     channel: Annotated[list[Channel] | None, Query()] = None,
-    registered_from: datetime | None = None,
-    registered_to: datetime | None = None,
+    registered_from: Moment | None = None,
+    registered_to: Moment | None = None,
     sort: FaultSort = "-registered_at",
     page: PageNo = 1,
     page_size: PageSize = 20,
@@ -130,8 +129,8 @@ def list_reports(
     severity: Annotated[list[SeverityName] | None, Query()] = None,
     type_code: Annotated[list[str] | None, Query(alias="type")] = None,
     linked: bool | None = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: Moment | None = None,
+    received_to: Moment | None = None,
     sort: ReportSort = "-received_at",
     page: PageNo = 1,
     page_size: PageSize = 20,
@@ -158,12 +157,12 @@ def list_reports(
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
-def get_report(report_id: int, desk: DeskDep, actor: ActorDep) -> ReportOut:
+def get_report(report_id: IdPath, desk: DeskDep, actor: ActorDep) -> ReportOut:
     return ReportOut.model_validate(faults.get_report(desk, report_id, actor=actor))
 
 
 @router.post("/reports/{report_id}/contact/reveal", response_model=ContactOut)
-def reveal_contact(report_id: int, desk: DeskDep, actor: ActorDep) -> ContactOut:
+def reveal_contact(report_id: IdPath, desk: DeskDep, actor: ActorDep) -> ContactOut:
     """The reporter's contact in full, for agents and PMs who must reply. Audited."""
     return ContactOut(report_id=report_id, contact=faults.reveal_contact(desk, report_id, actor=actor))
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from faultdesk.entrypoints.api.schemas import CandidateOut
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import Text40, Text60, Text5000
+from faultdesk.entrypoints.common.fields import Day, IdPath, Text40, Text60, Text5000
 from faultdesk.services import known_issues
 
 router = APIRouter(prefix="/api/v1", tags=["known issues"])
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["known issues"])
 
 @router.get("/reports/{report_id}/candidates", response_model=list[CandidateOut])
 def candidates(
-    report_id: int, desk: DeskDep, actor: ActorDep, k: Annotated[int, Query(ge=1, le=20)] = 5
+    report_id: IdPath, desk: DeskDep, actor: ActorDep, k: Annotated[int, Query(ge=1, le=20)] = 5
 ) -> list[CandidateOut]:
     """Is this a known or recurring fault? The best matches with the terms and fields that matched."""
     return [CandidateOut.of(c) for c in known_issues.report_candidates(desk, report_id, actor=actor, k=k)]
@@ -27,7 +27,7 @@ def candidates(
 class ReleaseIn(BaseModel):
     product: Text40
     version: Text60
-    released_on: date
+    released_on: Day
     notes: Text5000
     known_issues: Text5000 | None = Field(None, description="已知问题 listed in the release notes")
 

@@ -14,7 +14,7 @@ from faultdesk.domain.lifecycle import ActionStatus
 from faultdesk.entrypoints.api.schemas import FaultDetailOut
 from faultdesk.entrypoints.common.commands import TransitionIn, command_of, fields_of
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import Text200, Text5000
+from faultdesk.entrypoints.common.fields import Id, IdPath, Text200, Text5000
 from faultdesk.services import faults, impact, lifecycle
 from faultdesk.services.records import FaultView
 
@@ -134,7 +134,7 @@ def severity_history(number: str, desk: DeskDep, actor: ActorDep) -> list[Severi
 
 
 class LinkIn(BaseModel):
-    report_ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=500)
+    report_ids: list[Id] = Field(min_length=1, max_length=500)
 
 
 @router.post("/faults/{number}/reports", response_model=FaultDetailOut)
@@ -144,7 +144,7 @@ def link_reports(number: str, body: LinkIn, desk: DeskDep, actor: ActorDep, resp
 
 
 @router.delete("/faults/{number}/reports/{report_id}", response_model=FaultDetailOut)
-def unlink_report(number: str, report_id: int, desk: DeskDep, actor: ActorDep, response: Response) -> FaultDetailOut:
+def unlink_report(number: str, report_id: IdPath, desk: DeskDep, actor: ActorDep, response: Response) -> FaultDetailOut:
     view = lifecycle.unlink_report(desk, number, report_id, actor=actor)
     return _detail(desk, view, actor, response)
 
@@ -220,7 +220,7 @@ class ImprovementStatusIn(BaseModel):
 
 @router.patch("/improvement-actions/{improvement_id}", response_model=ImprovementOut)
 def update_improvement(
-    improvement_id: int, body: ImprovementStatusIn, desk: DeskDep, actor: ActorDep
+    improvement_id: IdPath, body: ImprovementStatusIn, desk: DeskDep, actor: ActorDep
 ) -> ImprovementOut:
     return ImprovementOut(**vars(lifecycle.set_improvement_status(desk, improvement_id, body.status, actor=actor)))
 
