@@ -96,3 +96,51 @@ def test_nested_fields_and_forms_are_named_and_text_keeps_its_line_breaks(client
 def test_the_reason_is_in_the_callers_language(client, lang, word):
     res = client.post("/api/v1/reports", json=a_report(symptom="a\x00"), headers={"Accept-Language": lang})
     assert word in res.json()["error"]["fields"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"channel": "app", "symptom": "\xff\xfe"}',  # not UTF-8
+        b"[" * 5000 + b"]" * 5000,  # nested past the decoder's depth
+        b'{"channel": "app", "symptom": "x", "reporter_id": 1' + b"9" * 5000 + b"}",  # an integer of 5000 digits
+    ],
+)
+def test_a_body_that_cannot_be_read_is_a_422_in_the_envelope(client, raw):
+    for lang in ("zh", "en"):
+        res = client.post(
+            "/api/v1/reports", content=raw, headers={"Content-Type": "application/json", "Accept-Language": lang}
+        )
+        assert res.status_code == 422, res.text
+        [field] = res.json()["error"]["fields"]
+        assert field["field"] == "body" and field["reason"]
+
+
+def test_truncated_json_names_the_body_and_says_where(client):
+    res = client.post(
+        "/api/v1/reports",
+        content=b'{"channel": "app", "symptom":',
+        headers={"Content-Type": "application/json", "Accept-Language": "en"},
+    )
+    assert res.status_code == 422
+    [field] = res.json()["error"]["fields"]
+    assert field["field"] == "body" and "character 29" in field["reason"]
+
+
+def test_the_openapi_document_lists_the_real_errors_and_the_security_scheme(client):
+    doc = client.get("/openapi.json").json()
+    assert set(doc["components"]["securitySchemes"]) == {"bearer", "session"}
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            assert "422" in codes, (method, path)
+            for code in codes - {"200", "201", "204"}:
+                assert op["responses"][code]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/ErrorOut"
+                }
+            if path.startswith("/api/v1/faults"):
+                assert {"401", "403"} <= codes and op["security"] == [{"bearer": []}, {"session": []}]
+    assert {"409", "412", "404"} <= set(doc["paths"]["/api/v1/faults/{number}/transitions"]["post"]["responses"])
+    assert "429" in doc["paths"]["/api/v1/reports"]["post"]["responses"]
+    assert "401" not in doc["paths"]["/api/v1/track/{token}"]["get"]["responses"]

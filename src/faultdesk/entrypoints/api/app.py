@@ -16,7 +16,7 @@ from faultdesk import __version__
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
 from faultdesk.entrypoints import worker
-from faultdesk.entrypoints.api import errors
+from faultdesk.entrypoints.api import errors, openapi
 from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
 from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public
 from faultdesk.entrypoints.common.context import attach_desk
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.intake_rate_limit)
     errors.install(app)
+    openapi.document(app)
     app.include_router(public.router)
     app.include_router(faults.router)
     app.include_router(lifecycle.router)

@@ -52,12 +52,27 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+# FastAPI answers 400 with this text when the body is not JSON it can read: not UTF-8, nested too
+# deep, an integer of thousands of digits. It is bad input like any other: 422 in the envelope.
+UNREADABLE_BODY = "There was an error parsing the body"
+UNREADABLE = {
+    "type": "body_unreadable",
+    "loc": ("body",),
+    "msg": "is not JSON that can be read (UTF-8, nested at most a few hundred levels, numbers of sane size)",
+}
+
+
 def validation_response(errors: list[dict[str, Any]], english: bool) -> JSONResponse:
     fields = []
     for err in errors:
         msg = str(err.get("msg", "invalid"))
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
+            # The decoder's position is a character offset, not a field: say where, name the body.
+            err = {**err, "ctx": {**(err.get("ctx") or {}), "position": loc[1]}}
+            msg, loc = f"invalid JSON at character {loc[1]}", ("body",)
         reason = msg if english else reason_zh(str(err.get("type", "")), err.get("ctx"), msg)
-        fields.append({"field": _field_name(tuple(err.get("loc", ()))), "reason": reason})
+        fields.append({"field": _field_name(loc), "reason": reason})
     message = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
     return JSONResponse(status_code=422, content=error_body("validation_error", message, fields))
 
@@ -81,6 +96,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
+            return validation_response([UNREADABLE], wants_english(request.headers.get("accept-language")))
         return JSONResponse(
             status_code=exc.status_code,
             content=error_body(f"http_{exc.status_code}", str(exc.detail)),
