@@ -193,6 +193,8 @@ def test_actions_lists_what_the_caller_may_do_now_with_fields(client, staff):
     assert names == ["grade", "assign", "close_not_a_fault"]  # merging is for the PM and the agent
     grade = body["actions"][0]
     assert "severity" in grade["required"] and "team_lead" in grade["fields"]
+    assert "$ref" not in str(body) and "$defs" not in str(body)  # a client reads the allowed values here
+    assert grade["fields"]["severity"]["enum"] == ["P0", "P1", "P2"]
     assert ok(client.get(f"/api/v1/faults/{number}/actions", headers=staff["tester"]))["actions"] == []
 
 

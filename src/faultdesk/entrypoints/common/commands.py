@@ -222,9 +222,24 @@ class ActionFields:
     required: list[str]
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with every ``$ref`` replaced by what it names: the answer carries no ``$defs``,
+    so a client (or a form) reads the allowed values where the field is."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            named = defs[node["$ref"].rsplit("/", 1)[1]]
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return _inline({**named, **rest}, defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 def fields_of(action: lc.Action) -> ActionFields:
     schema = BODY_OF[action].model_json_schema()
-    props = {k: v for k, v in schema.get("properties", {}).items() if k != "action"}
+    defs = schema.get("$defs", {})
+    props = {k: _inline(v, defs) for k, v in schema.get("properties", {}).items() if k != "action"}
     required = [r for r in schema.get("required", []) if r != "action"]
     return ActionFields(props, required)
 
