@@ -85,6 +85,7 @@ def bootstrap(
         channels=frozenset(notifiers),
         known_issues=KnownIssueLibrary(index_factory),
         auto_link_confidence=settings.auto_link_confidence,
+        sessions=settings.session_policy,
     )
     return Wiring(settings, engine, desk, notifiers)
 

@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.numbering import InvalidNumberFormat, NumberFormat
+from faultdesk.domain.sessions import SessionPolicy
 from faultdesk.domain.sla import ClockPolicy, policy_from
 
 SECRET_FILE = "secret.key"
@@ -52,7 +53,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process
-    session_max_age_s: int = 12 * 3600
+    # Web sessions end after this long unused, and in any case this long after login.
+    session_idle_timeout_s: int = Field(default=12 * 3600, ge=60)
+    session_lifetime_s: int = Field(default=7 * 24 * 3600, ge=60)
     # Business calendar and messages.
     work_start: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
     work_end: str = Field(default="18:00", pattern=r"^\d{2}:\d{2}$")
@@ -130,6 +133,12 @@ class Settings(BaseSettings):
             chain=tuple(self.escalation_chain),
             escalate_every=timedelta(minutes=self.escalate_every_minutes),
             escalate_every_p0=timedelta(minutes=self.escalate_every_minutes_p0),
+        )
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+        return SessionPolicy(
+            idle=timedelta(seconds=self.session_idle_timeout_s), lifetime=timedelta(seconds=self.session_lifetime_s)
         )
 
     @property

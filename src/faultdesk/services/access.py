@@ -43,9 +43,49 @@ def authenticate_token(desk: Desk, token: str) -> Actor:
     return actor_of(user)
 
 
-def session_actor(desk: Desk, user_id: int) -> Actor:
+def log_in(desk: Desk, username: str, password: str) -> tuple[Actor, str]:
+    """The password checked, a new web session: the caller and the token its cookie carries."""
+    actor = authenticate_password(desk, username, password)
+    return actor, open_session(desk, actor)
+
+
+def open_session(desk: Desk, actor: Actor) -> str:
+    assert actor.id is not None, "only staff users have sessions"
+    token = desk.secrets.new_token()
+    session = desk.sessions.start(desk.secrets.digest(token), actor.id, desk.clock.now())
     with desk.uow() as uow:
-        user = uow.users.by_id(user_id)
-    if user is None or not user.active:
-        raise NotAuthenticated("session expired", "会话已失效")
+        uow.sessions.add(session)
+        uow.commit()
+    return token
+
+
+def session_actor(desk: Desk, token: str) -> Actor:
+    """The user whose live session this token opens: one read by primary key, and a write at most
+    once a minute to move the idle timeout on."""
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        found = uow.sessions.with_user(desk.secrets.digest(token))
+        if found is None:
+            raise NotAuthenticated("session expired", "会话已失效")
+        session, user = found
+        if not user.active or not desk.sessions.is_live(session, now):
+            raise NotAuthenticated("session expired", "会话已失效")
+        if desk.sessions.needs_touch(session, now):
+            uow.sessions.touch(session.id, now)
+            uow.commit()
     return actor_of(user)
+
+
+def end_session(desk: Desk, token: str) -> None:
+    """Logout: this cookie opens nothing from now on, whoever holds a copy of it."""
+    with desk.uow() as uow:
+        uow.sessions.end(desk.secrets.digest(token), desk.clock.now())
+        uow.commit()
+
+
+def forget_expired_sessions(desk: Desk) -> int:
+    """Rows past their absolute cap open nothing and say little: drop them (worker job)."""
+    with desk.uow() as uow:
+        removed = uow.sessions.forget_expired_before(desk.clock.now())
+        uow.commit()
+    return removed

@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
+from faultdesk.domain.sessions import SessionPolicy
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.known_issue_index import KnownIssueLibrary
@@ -62,3 +63,4 @@ class Desk:
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
     settings_cache: SettingsCache = field(default_factory=SettingsCache)
     auto_link_confidence: float = 0.8
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)  # web sessions' idle timeout and cap

@@ -16,6 +16,7 @@ from faultdesk.domain.matching.candidates import MatchCandidate
 from faultdesk.domain.matching.documents import DocumentKey, DocumentKind, MatchDocument
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
+from faultdesk.domain.sessions import StaffSession
 from faultdesk.domain.sla import ClockState, Mode, SlaClock
 from faultdesk.services.records import (
     Actor,
@@ -61,6 +62,17 @@ class Users(Protocol):
     def by_token_hash(self, token_hash: str) -> UserRecord | None: ...
     def all(self) -> list[UserRecord]: ...
     def with_role(self, role: Role) -> list[UserRecord]: ...
+
+
+class Sessions(Protocol):
+    """Web sessions by the digest of their token (the token itself is never stored)."""
+
+    def add(self, session: StaffSession) -> None: ...
+    def with_user(self, session_id: str) -> tuple[StaffSession, UserRecord] | None: ...
+    def touch(self, session_id: str, at: datetime) -> None: ...
+    def end(self, session_id: str, at: datetime) -> bool: ...
+    def end_all_of(self, user_id: int, at: datetime) -> int: ...
+    def forget_expired_before(self, cutoff: datetime) -> int: ...
 
 
 class Catalogue(Protocol):
@@ -216,6 +228,7 @@ class Settings(Protocol):
 
 class UnitOfWork(Protocol):
     users: Users
+    sessions: Sessions
     catalogue: Catalogue
     reports: Reports
     faults: Faults

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.middleware.sessions import SessionMiddleware
 
 from faultdesk import __version__
 from faultdesk.bootstrap import Wiring, bootstrap
@@ -53,7 +52,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
         lifespan=lifespan,
         dependencies=[Depends(refuse_control_characters)],  # every route, API and web alike
     )
-    attach_desk(app, wiring.desk)
+    attach_desk(app, wiring.desk, cookie_secure=settings.cookie_secure)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.intake_rate_limit)
     errors.install(app)
@@ -75,14 +74,6 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok", "database": wiring.engine.dialect.name, "version": __version__})
 
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=wiring.desk.secrets.keyed_hash("web-session"),
-        session_cookie="faultdesk_session",
-        max_age=settings.session_max_age_s,
-        same_site="lax",
-        https_only=settings.cookie_secure,
-    )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 
