@@ -14,6 +14,7 @@ from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor, AuditEvent, UserRecord
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+RESERVED = frozenset({"system", "public"})  # the audit trail's labels for the server and the intake form
 MIN_PASSWORD = 8
 
 
@@ -28,12 +29,14 @@ def create_user(
     email: str | None = None,
     timezone: str | None = None,
 ) -> UserRecord:
-    if actor.label != "system":  # the CLI on the server acts as the system
+    if not actor.is_system:  # the CLI on the server acts as the system
         require(actor, Permission.MANAGE_USERS)
     if not USERNAME.match(username):
         raise RuleViolation.one(
             "username", "2-64 letters, digits, '_', '.' or '-'", "用户名须为 2-64 位字母、数字、_ . -"
         )
+    if username.lower() in RESERVED:
+        raise RuleViolation.one("username", f"{username!r} is reserved", f"用户名 {username} 为系统保留")
     if len(password) < MIN_PASSWORD:
         raise RuleViolation.one(
             "password", f"must be at least {MIN_PASSWORD} characters", f"密码至少 {MIN_PASSWORD} 位"
@@ -67,7 +70,7 @@ def create_user(
 def set_user_timezone(desk: Desk, username: str, zone: str | None, *, actor: Actor) -> UserRecord:
     """Where this person works: their notices for P1/P2 wait for 09:00-18:00 there (None: the
     organisation's zone). Everyone sets their own; an admin anyone's."""
-    if actor.label != "system" and actor.label != username:
+    if not actor.is_system and actor.label != username:
         require(actor, Permission.MANAGE_USERS)
     _check_zone(zone)
     now = desk.clock.now()
@@ -101,7 +104,7 @@ def _check_zone(zone: str | None) -> None:
 
 def create_token(desk: Desk, username: str, *, actor: Actor, name: str = "cli") -> str:
     """A bearer token for the API; only its digest is stored, so it is shown this once."""
-    if actor.label != "system" and actor.label != username:
+    if not actor.is_system and actor.label != username:
         require(actor, Permission.MANAGE_USERS)
     now = desk.clock.now()
     token = desk.secrets.new_token(TOKEN_PREFIX)
