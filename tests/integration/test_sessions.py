@@ -12,30 +12,7 @@ from faultdesk.domain.roles import Role
 from faultdesk.entrypoints.common.context import SESSION_COOKIE
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user
-
-
-def log_in(client, username: str = "agent1", password: str = "correct-horse") -> str:
-    res = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
-    assert res.status_code == 303, res.text
-    token = client.cookies.get(SESSION_COOKIE)
-    assert token
-    client.cookies.clear()  # every request below names its cookie itself
-    return token
-
-
-def with_cookie(token: str) -> dict[str, str]:
-    return {"Cookie": f"{SESSION_COOKIE}={token}"}
-
-
-def refused_everywhere(client, token: str) -> bool:
-    """401 on the API and a redirect to the login form on the web console."""
-    api = client.get("/api/v1/me", headers=with_cookie(token))
-    page = client.get("/", headers=with_cookie(token), follow_redirects=False)
-    return api.status_code == 401 and page.status_code == 303 and page.headers["location"] == "/login"
-
-
-def accepted(client, token: str) -> bool:
-    return client.get("/api/v1/me", headers=with_cookie(token)).status_code == 200
+from tests.integration.session_helpers import accepted, log_in, refused_everywhere, with_cookie
 
 
 def agent(wiring) -> None:

@@ -143,6 +143,27 @@ def user_set_timezone(
     typer.echo(f"user {user.username} works in {user.timezone or 'the organisation’s zone'}")
 
 
+@user_app.command("reset-password")
+@friendly
+def user_reset_password(
+    name: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Give NAME a new password; every web session of NAME ends."""
+    with _wired() as wiring:
+        change = staff.reset_password(wiring.desk, name, password, actor=Actor.system())
+    typer.echo(f"password of {change.user.username} reset; {change.sessions_ended} sessions ended")
+
+
+@user_app.command("deactivate")
+@friendly
+def user_deactivate(name: str) -> None:
+    """Close NAME's account: no login, and their sessions and API tokens stop working."""
+    with _wired() as wiring:
+        change = staff.deactivate_user(wiring.desk, name, actor=Actor.system())
+    typer.echo(f"user {change.user.username} deactivated; {change.sessions_ended} sessions ended")
+
+
 @token_app.command("create")
 @friendly
 def token_create(name: str, label: Annotated[str, typer.Option(help="what the token is for")] = "cli") -> None:

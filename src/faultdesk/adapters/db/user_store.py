@@ -97,6 +97,12 @@ class SqlUsers:
     def set_timezone(self, user_id: int, zone: str | None) -> None:
         self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(timezone=zone))
 
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(password_hash=password_hash))
+
+    def deactivate(self, user_id: int) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(active=False))
+
     def zones(self) -> dict[int, str]:
         """User id -> the zone of their working hours, for those who set one (staff: a small table)."""
         u = t.users.c

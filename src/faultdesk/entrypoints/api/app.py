@@ -17,7 +17,7 @@ from faultdesk.config import Settings
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api import errors
 from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
-from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public
+from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public, users
 from faultdesk.entrypoints.common.context import attach_desk
 from faultdesk.entrypoints.common.text_guard import refuse_control_characters
 from faultdesk.entrypoints.web import views as web
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     app.include_router(lifecycle.router)
     app.include_router(clocks.router)
     app.include_router(known_issues.router)
+    app.include_router(users.router)
     app.include_router(web.router)
     web.mount_static(app)
 
