@@ -6,14 +6,18 @@ Precedence: explicit arguments > environment > TOML file (``FAULTDESK_CONFIG``, 
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from limits import parse as parse_rate
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -42,8 +46,19 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     secret_key: str = Field(default="", description="empty: read home/secret.key (made by `faultdesk init`)")
     number_format: str = Field(default="default", description="'default', 'compact' or a template")
-    # Public intake: a per-client limit in the `limits` notation; the benchmark raises it.
+    # Public intake: a per-client limit in the `limits` notation; the benchmark raises it. Staff
+    # entering reports count per user, not per address.
     intake_rate_limit: str = "120/minute"
+    # The reporter's tracking pages (GET /track/{token}, …/messages, POST …/confirm), per address.
+    track_rate_limit: str = "60/minute"
+    # Failed logins allowed per account and per client address; past them, logins wait.
+    login_account_limit: str = "5/15 minutes"
+    login_address_limit: str = "20/15 minutes"
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For names the client; others' is ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Set: the rate limits count in Redis, so they hold across every API process sharing it.
+    redis_url: str = ""
+    redis_prefix: str = "faultdesk"  # of every key written there
     # Severity rules (DESIGN §1): more than p0 users → P0, p1..p0 users → P1.
     severity_p1_users: int = Field(default=100, ge=1)
     severity_p0_users: int = Field(default=1000, ge=2)
@@ -102,6 +117,22 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         if not is_known_zone(value):
             raise ValueError(f"unknown time zone {value!r}")
+        return value
+
+    @field_validator("intake_rate_limit", "track_rate_limit", "login_account_limit", "login_address_limit")
+    @classmethod
+    def _readable_rate(cls, value: str) -> str:
+        parse_rate(value)  # raises ValueError with the reason
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: "10.0.0.1, 10.1.0.0/16" or a JSON list
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        for entry in value:
+            ip_network(entry, strict=False)  # raises ValueError naming the bad entry
         return value
 
     @field_validator("number_format")

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 
 from faultdesk.domain.roles import PERMISSIONS, Permission, Role, may
-from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
+from faultdesk.entrypoints.common.i18n import reason_zh, wants_english
 
 
 def test_every_permission_has_a_row_and_admin_holds_all():

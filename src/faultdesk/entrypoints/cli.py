@@ -260,6 +260,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=False,  # X-Forwarded-For is ours to judge, by FAULTDESK_TRUSTED_PROXIES (uvicorn trusts loopback)
     )
 
 

@@ -300,6 +300,28 @@ class Secrets(Protocol):
     def new_token(self, prefix: str = "") -> str: ...
 
 
+@dataclass(frozen=True)
+class Rate:
+    """At most ``amount`` hits per ``window_s`` seconds for each key (a sliding window)."""
+
+    amount: int
+    window_s: int
+
+
+class RateCounters(Protocol):
+    """Counted hits per key, shared by every process that shares the store (Redis) or kept in
+    this process. The answers are the real seconds to wait: a client told to come back after
+    them is let in."""
+
+    def hit(self, rate: Rate, key: str) -> float:
+        """Count one hit and answer 0.0, or count nothing and answer the seconds until one would be taken."""
+
+    def wait(self, rate: Rate, key: str) -> float:
+        """Seconds until a hit would be taken (0.0: now), counting nothing."""
+
+    def clear(self, rate: Rate, key: str) -> None: ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...

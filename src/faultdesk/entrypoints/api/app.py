@@ -12,12 +12,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from faultdesk import __version__
+from faultdesk.adapters.rate_limits import rate_of
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api import errors
-from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
+from faultdesk.entrypoints.api.limits import BodyLimit, PublicLimits
 from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public, users
+from faultdesk.entrypoints.common.clients import trust_proxies
 from faultdesk.entrypoints.common.context import attach_desk
 from faultdesk.entrypoints.common.text_guard import refuse_control_characters
 from faultdesk.entrypoints.web import views as web
@@ -53,8 +55,11 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
         dependencies=[Depends(refuse_control_characters)],  # every route, API and web alike
     )
     attach_desk(app, wiring.desk, cookie_secure=settings.cookie_secure)
+    trust_proxies(app, settings.trusted_proxies)
     app.state.settings = settings
-    app.state.rate_limiter = RateLimiter(settings.intake_rate_limit)
+    app.state.public_limits = PublicLimits(
+        wiring.desk.rate_counters, intake=rate_of(settings.intake_rate_limit), track=rate_of(settings.track_rate_limit)
+    )
     errors.install(app)
     app.include_router(public.router)
     app.include_router(faults.router)
