@@ -185,19 +185,19 @@ def test_a_password_reset_and_a_deactivation_from_the_command_line(env):
     ok("user", "create", "lee", "--role", "pm", "--password", "s3cret-pw")
     wiring = bootstrap(Settings())
     try:
-        sessions = [access.log_in(wiring.desk, "lee", "s3cret-pw")[1] for _ in range(2)]
+        sessions = [access.log_in(wiring.desk, "lee", "s3cret-pw", client="cli-test")[1] for _ in range(2)]
         assert "password of lee reset; 2 sessions ended" in ok(
             "user", "reset-password", "lee", "--password", "n3w-secret"
         )
         for token in sessions:
             with pytest.raises(NotAuthenticated):
                 access.session_actor(wiring.desk, token)
-        _, token = access.log_in(wiring.desk, "lee", "n3w-secret")
+        _, token = access.log_in(wiring.desk, "lee", "n3w-secret", client="cli-test")
         assert "user lee deactivated; 1 sessions ended" in ok("user", "deactivate", "lee")
         with pytest.raises(NotAuthenticated):
             access.session_actor(wiring.desk, token)
         with pytest.raises(NotAuthenticated):
-            access.log_in(wiring.desk, "lee", "n3w-secret")
+            access.log_in(wiring.desk, "lee", "n3w-secret", client="cli-test")
     finally:
         wiring.engine.dispose()
     for args, message in (

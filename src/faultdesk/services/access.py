@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faultdesk.domain.errors import NotAuthenticated, NotPermitted
+from faultdesk.domain.errors import NotAuthenticated, NotPermitted, Throttled
 from faultdesk.domain.roles import Permission, may
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor, UserRecord
@@ -43,10 +43,33 @@ def authenticate_token(desk: Desk, token: str) -> Actor:
     return actor_of(user)
 
 
-def log_in(desk: Desk, username: str, password: str) -> tuple[Actor, str]:
-    """The password checked, a new web session: the caller and the token its cookie carries."""
-    actor = authenticate_password(desk, username, password)
+def log_in(desk: Desk, username: str, password: str, *, client: str) -> tuple[Actor, str]:
+    """The password checked, a new web session: the caller and the token its cookie carries.
+
+    Failed logins are limited per account and per client address (issue 10.6), unknown names
+    alike; past a limit every login waits, the right password too, or guessing would go on.
+    The account's attempt is counted before the (slow) check, so guesses sent side by side cannot
+    all slip under its limit; a success forgets the account's failures, never the address's —
+    those may be someone else's on the same network."""
+    limits, counters = desk.login_limits, desk.rate_counters
+    account, address = f"login-account/{username[:64]}", f"login-address/{client}"
+    wait = counters.wait(limits.per_address, address) or counters.hit(limits.per_account, account)
+    if wait:
+        raise _too_many_logins(wait)
+    try:
+        actor = authenticate_password(desk, username, password)
+    except NotAuthenticated:
+        counters.hit(limits.per_address, address)
+        raise
+    counters.clear(limits.per_account, account)
     return actor, open_session(desk, actor)
+
+
+def _too_many_logins(wait_s: float) -> Throttled:
+    seconds = int(wait_s) + 1
+    minutes = -(-seconds // 60)
+    en, zh = (f"{minutes} min", f"{minutes} 分钟") if seconds > 90 else (f"{seconds} s", f"{seconds} 秒")
+    return Throttled(f"too many failed logins: try again in {en}", f"登录失败次数过多，请 {zh}后再试", wait_s=wait_s)
 
 
 def open_session(desk: Desk, actor: Actor) -> str:

@@ -1,8 +1,10 @@
-"""Error reasons in Chinese (default) and English, chosen by Accept-Language."""
+"""Error reasons in Chinese (default) and English, chosen by Accept-Language; JSON or a page, by Accept."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from starlette.requests import Request
 
 # Pydantic error type -> Chinese reason (with its ctx fields); English uses pydantic's own text.
 _ZH: dict[str, str] = {
@@ -38,6 +40,12 @@ _ZH: dict[str, str] = {
     "model_attributes_type": "须为 JSON 对象",
     "body_too_large": "请求体过大（上限 {limit} 字节）",
 }
+
+
+def wants_json(request: Request) -> bool:
+    """An API client rather than a browser: it asks for JSON and not for a page."""
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def wants_english(accept_language: str | None) -> bool:

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from faultdesk.domain.errors import NotAuthenticated
+from faultdesk.domain.errors import NotAuthenticated, Throttled
 from faultdesk.domain.faults import DEFAULT_FAULT_TYPES
+from faultdesk.entrypoints.common.clients import client_of
 from faultdesk.entrypoints.common.context import (
     DeskDep,
     clear_session_cookie,
@@ -21,6 +22,7 @@ from faultdesk.entrypoints.common.context import (
     session_token,
     set_session_cookie,
 )
+from faultdesk.entrypoints.common.i18n import wants_english, wants_json
 from faultdesk.entrypoints.common.labels import label
 from faultdesk.services import access, faults
 from faultdesk.services.records import FaultFilter
@@ -53,10 +55,17 @@ def login(
     request: Request, desk: DeskDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
     try:
-        _, token = access.log_in(desk, username, password)
-    except NotAuthenticated:
+        _, token = access.log_in(desk, username, password, client=client_of(request))
+    except (NotAuthenticated, Throttled) as exc:
+        if wants_json(request):
+            raise  # the API's error envelope, with Retry-After when throttled
+        english = wants_english(request.headers.get("accept-language"))
         return templates.TemplateResponse(
-            request, "login.html", {"error": "用户名或密码错误", "username": username}, status_code=401
+            request,
+            "login.html",
+            {"error": exc.message if english else exc.message_zh, "username": username},
+            status_code=429 if isinstance(exc, Throttled) else 401,
+            headers={"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Throttled) else None,
         )
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(request, response, token, desk)
