@@ -181,7 +181,7 @@ class Settings(BaseSettings):
         return NumberFormat.parse(self.number_format)
 
     def resolved_secret_key(self) -> str:
-        """The key contact encryption and sessions derive from; init writes it once."""
+        """The key contact encryption and keyed hashes derive from; init writes it once."""
         if self.secret_key:
             return self.secret_key
         path = self.home / SECRET_FILE

@@ -77,7 +77,7 @@ def _wired() -> Iterator[Wiring]:
 @app.command()
 @friendly
 def init() -> None:
-    """Create the home folder (./var) and a secret key for contact encryption and sessions."""
+    """Create the home folder (./var) and a secret key for contact encryption and keyed hashes."""
     settings = _settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     path = settings.home / SECRET_FILE
