@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
@@ -55,9 +56,7 @@ def create_user(
         user_id = uow.users.add(
             username, display_name or username, role, password_hash, now, email=email, timezone=timezone
         )
-        uow.audit.record(
-            AuditEvent(now, actor, "user", str(user_id), "created", after={"username": username, "role": role.value})
-        )
+        _audit(uow, now, actor, user_id, "created", after={"username": username, "role": role.value})
         user = uow.users.by_id(user_id)
         uow.commit()
     assert user is not None
@@ -74,17 +73,7 @@ def set_user_timezone(desk: Desk, username: str, zone: str | None, *, actor: Act
     with desk.uow() as uow:
         user = _named(uow, username)
         uow.users.set_timezone(user.id, zone)
-        uow.audit.record(
-            AuditEvent(
-                now,
-                actor,
-                "user",
-                str(user.id),
-                "timezone_set",
-                before={"timezone": user.timezone},
-                after={"timezone": zone},
-            )
-        )
+        _audit(uow, now, actor, user.id, "timezone_set", before={"timezone": user.timezone}, after={"timezone": zone})
         uow.commit()
     desk.settings_cache.clear()  # the worker in this process reads the zones through it
     return replace(user, timezone=zone)
@@ -107,9 +96,7 @@ def reset_password(desk: Desk, username: str, password: str, *, actor: Actor) ->
         user = _named(uow, username)
         uow.users.set_password(user.id, password_hash)
         ended = uow.sessions.end_all_of(user.id, now)
-        uow.audit.record(
-            AuditEvent(now, actor, "user", str(user.id), "password_reset", after={"sessions_ended": ended})
-        )
+        _audit(uow, now, actor, user.id, "password_reset", after={"sessions_ended": ended})
         uow.commit()
     return AccountChange(replace(user, password_hash=password_hash), ended)
 
@@ -125,19 +112,30 @@ def deactivate_user(desk: Desk, username: str, *, actor: Actor) -> AccountChange
         user = _named(uow, username)
         uow.users.deactivate(user.id)
         ended = uow.sessions.end_all_of(user.id, now)
-        uow.audit.record(
-            AuditEvent(
-                now,
-                actor,
-                "user",
-                str(user.id),
-                "deactivated",
-                before={"active": user.active},
-                after={"active": False, "sessions_ended": ended},
-            )
+        _audit(
+            uow,
+            now,
+            actor,
+            user.id,
+            "deactivated",
+            before={"active": user.active},
+            after={"active": False, "sessions_ended": ended},
         )
         uow.commit()
     return AccountChange(replace(user, active=False), ended)
+
+
+def _audit(
+    uow: UnitOfWork,
+    at: datetime,
+    actor: Actor,
+    user_id: int,
+    action: str,
+    *,
+    before: dict[str, object] | None = None,
+    after: dict[str, object] | None = None,
+) -> None:
+    uow.audit.record(AuditEvent(at, actor, "user", str(user_id), action, before=before, after=after))
 
 
 def _require_user_manager(actor: Actor) -> None:

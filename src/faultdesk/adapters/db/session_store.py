@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -28,15 +29,7 @@ class SqlSessions:
         self.conn = conn
 
     def add(self, session: StaffSession) -> None:
-        self.conn.execute(
-            insert(t.sessions).values(
-                id=session.id,
-                user_id=session.user_id,
-                created_at=session.created_at,
-                last_seen_at=session.last_seen_at,
-                expires_at=session.expires_at,
-            )
-        )
+        self.conn.execute(insert(t.sessions), asdict(session))  # the columns are the dataclass's fields
 
     def with_user(self, session_id: str) -> tuple[StaffSession, UserRecord] | None:
         row = self.conn.execute(_LOOKUP.where(s.id == session_id)).first()
