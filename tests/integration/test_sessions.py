@@ -39,6 +39,20 @@ def test_an_old_cookie_replayed_after_logout_is_refused(client, wiring):
     assert accepted(client, other)  # logout ends this session, not the person's others
 
 
+def test_logging_in_again_ends_the_browsers_earlier_session(client, wiring):
+    agent(wiring)
+    earlier = log_in(client)
+    res = client.post(
+        "/login",
+        data={"username": "agent1", "password": "correct-horse"},
+        headers=with_cookie(earlier),
+        follow_redirects=False,
+    )
+    assert res.status_code == 303
+    assert refused_everywhere(client, earlier)
+    assert accepted(client, res.cookies.get(SESSION_COOKIE))
+
+
 def test_a_made_up_or_tampered_cookie_opens_nothing(client, wiring):
     agent(wiring)
     token = log_in(client)

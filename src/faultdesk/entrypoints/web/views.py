@@ -67,6 +67,9 @@ def login(
             status_code=429 if isinstance(exc, Throttled) else 401,
             headers={"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Throttled) else None,
         )
+    previous = session_token(request)
+    if previous:  # the browser's earlier session ends rather than live on unseen
+        access.end_session(desk, previous)
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(request, response, token, desk)
     return response
