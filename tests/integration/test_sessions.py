@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from faultdesk.adapters.db import tables as t
 from faultdesk.domain.roles import Role
@@ -103,6 +103,25 @@ def test_last_seen_is_recorded_at_most_once_a_minute(client, wiring, clock):
     clock.advance(timedelta(seconds=1))
     assert accepted(client, token)
     assert last_seen() == start + timedelta(minutes=1)
+
+
+def test_a_request_with_a_session_costs_one_indexed_read(client, wiring, clock):
+    agent(wiring)
+    token = log_in(client)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(wiring.engine, "before_cursor_execute", seen)
+    try:
+        assert accepted(client, token)
+    finally:
+        event.remove(wiring.engine, "before_cursor_execute", seen)
+    touching = [s for s in statements if "sessions" in s]
+    assert len(touching) == 1 and touching[0].startswith("SELECT")
+    assert "WHERE sessions.id =" in touching[0]  # the primary key
+    assert not any(s.startswith("SELECT") and "users" in s and s not in touching for s in statements)
 
 
 def test_the_settings_choose_the_idle_timeout_and_the_cap(wiring, clock):
