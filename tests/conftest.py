@@ -112,7 +112,8 @@ def settings(store: Store, tmp_path: Path) -> Settings:
         secret_key=TEST_SECRET,
         run_worker=False,
         db_pool_size=8,
-        intake_rate_limit="100000/minute",  # the rate-limit test sets its own
+        intake_rate_limit="100000/minute",  # the rate-limit tests set their own
+        track_rate_limit="100000/minute",
     )
 
 

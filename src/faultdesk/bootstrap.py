@@ -14,15 +14,16 @@ from faultdesk.adapters.db.uow import SqlUnitOfWork
 from faultdesk.adapters.holidays_cn import official_calendar
 from faultdesk.adapters.notify import DingTalkNotifier, FeishuNotifier, SmtpNotifier, WebhookNotifier, WeComNotifier
 from faultdesk.adapters.passwords import Argon2Passwords
+from faultdesk.adapters.rate_limits import MemoryRateCounters, RedisRateCounters, rate_of
 from faultdesk.adapters.search import KnownIssueIndex, build_analyzer
 from faultdesk.adapters.templating import JinjaRenderer
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.domain.matching.synonyms import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.severity import SeverityRules
-from faultdesk.services.desk import Desk
+from faultdesk.services.desk import Desk, LoginLimits
 from faultdesk.services.known_issue_index import KnownIssueLibrary
-from faultdesk.services.ports import Notifier, PasswordHasher
+from faultdesk.services.ports import Notifier, PasswordHasher, RateCounters
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,21 @@ def bootstrap(
         language=settings.language,
         channels=frozenset(notifiers),
         known_issues=KnownIssueLibrary(index_factory),
+        rate_counters=rate_counters_from(settings, clock),
         auto_link_confidence=settings.auto_link_confidence,
         report_window=timedelta(days=settings.report_window_days),
+        sessions=settings.session_policy,
+        login_limits=LoginLimits(rate_of(settings.login_account_limit), rate_of(settings.login_address_limit)),
     )
     return Wiring(settings, engine, desk, notifiers)
+
+
+def rate_counters_from(settings: Settings, clock: Clock) -> RateCounters:
+    """Redis when configured (every process counts together), else this process alone."""
+    own = MemoryRateCounters(clock)
+    if settings.redis_url:
+        return RedisRateCounters(settings.redis_url, settings.redis_prefix, fallback=own)
+    return own
 
 
 def index_factory(product_terms: list[str], groups: list[list[str]]) -> KnownIssueIndex:

@@ -16,7 +16,10 @@ from typer.testing import CliRunner
 from faultdesk.entrypoints.cli import app
 
 runner = CliRunner()
-COMMANDS = [[], ["init"], ["serve"], ["worker"], ["db", "upgrade"], ["user", "create"], ["token", "create"], ["demo"]]
+COMMANDS = [
+    [], ["init"], ["serve"], ["worker"], ["db", "upgrade"], ["user", "create"], ["user", "reset-password"],
+    ["user", "deactivate"], ["token", "create"], ["demo"],
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -169,3 +172,38 @@ def test_a_staff_members_time_zone_from_the_command_line(env):
         result = runner.invoke(app, args)
         assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
     assert runner.invoke(app, ["token", "create", "otto"]).exit_code == 1  # the refused user was not created
+
+
+def test_a_password_reset_and_a_deactivation_from_the_command_line(env):
+    from faultdesk.bootstrap import bootstrap
+    from faultdesk.config import Settings
+    from faultdesk.domain.errors import NotAuthenticated
+    from faultdesk.services import access
+
+    ok("init")
+    ok("db", "upgrade")
+    ok("user", "create", "lee", "--role", "pm", "--password", "s3cret-pw")
+    wiring = bootstrap(Settings())
+    try:
+        sessions = [access.log_in(wiring.desk, "lee", "s3cret-pw", client="cli-test")[1] for _ in range(2)]
+        assert "password of lee reset; 2 sessions ended" in ok(
+            "user", "reset-password", "lee", "--password", "n3w-secret"
+        )
+        for token in sessions:
+            with pytest.raises(NotAuthenticated):
+                access.session_actor(wiring.desk, token)
+        _, token = access.log_in(wiring.desk, "lee", "n3w-secret", client="cli-test")
+        assert "user lee deactivated; 1 sessions ended" in ok("user", "deactivate", "lee")
+        with pytest.raises(NotAuthenticated):
+            access.session_actor(wiring.desk, token)
+        with pytest.raises(NotAuthenticated):
+            access.log_in(wiring.desk, "lee", "n3w-secret", client="cli-test")
+    finally:
+        wiring.engine.dispose()
+    for args, message in (
+        (["user", "reset-password", "ghost", "--password", "n3w-secret"], "no user ghost"),
+        (["user", "reset-password", "lee", "--password", "short"], "at least 8 characters"),
+        (["user", "deactivate", "ghost"], "no user ghost"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output

@@ -46,7 +46,7 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
-def _bounded_range(*args: int) -> range:
+def bounded_range(*args: int) -> range:
     items = range(*args)
     if len(items) > MAX_RANGE:
         raise SecurityError(f"range() is limited to {MAX_RANGE} items in a message template")
@@ -61,7 +61,7 @@ def _loop_depth(node: nodes.Node) -> int:
 class JinjaRenderer:
     def __init__(self) -> None:
         self._env = _BoundedSandbox(autoescape=False, keep_trailing_newline=False)
-        self._env.globals["range"] = _bounded_range
+        self._env.globals["range"] = bounded_range
         # Compiling is the expensive part and a worker tick renders the same few templates often.
         self._compile = lru_cache(maxsize=256)(self._checked_compile)
         # Names Jinja resolves itself (constants, `self`, operators, globals such as `range`):

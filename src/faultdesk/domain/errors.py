@@ -7,6 +7,7 @@ DomainError
  ├── Conflict            the request clashes with current state (duplicate name, …)
  ├── InvalidTransition   the fault's state does not allow this action
  ├── StaleVersion        If-Match names an old version of the fault
+ ├── Throttled           too many attempts: come back after ``retry_after_s`` seconds
  └── RuleViolation       input breaks a business rule; names the fields and the reasons (zh/en)
 """
 
@@ -49,6 +50,17 @@ class StaleVersion(DomainError):
     """The caller's If-Match names a version of the fault that is no longer current."""
 
     code = "fault.stale_version"
+
+
+class Throttled(DomainError):
+    """Too many attempts of one kind from one caller; ``retry_after_s`` is the real wait: an
+    attempt made that many seconds later is let in (unless others spent the allowance meanwhile)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, message_zh: str, *, wait_s: float) -> None:
+        self.retry_after_s = int(wait_s) + 1  # whole seconds, and strictly after the wait
+        super().__init__(message, message_zh, retry_after=self.retry_after_s)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def _wired() -> Iterator[Wiring]:
 @app.command()
 @friendly
 def init() -> None:
-    """Create the home folder (./var) and a secret key for contact encryption and sessions."""
+    """Create the home folder (./var) and a secret key for contact encryption and keyed hashes."""
     settings = _settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     path = settings.home / SECRET_FILE
@@ -141,6 +141,27 @@ def user_set_timezone(
     with _wired() as wiring:
         user = staff.set_user_timezone(wiring.desk, name, zone, actor=Actor.system())
     typer.echo(f"user {user.username} works in {user.timezone or 'the organisation’s zone'}")
+
+
+@user_app.command("reset-password")
+@friendly
+def user_reset_password(
+    name: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Give NAME a new password; every web session of NAME ends."""
+    with _wired() as wiring:
+        change = staff.reset_password(wiring.desk, name, password, actor=Actor.system())
+    typer.echo(f"password of {change.user.username} reset; {change.sessions_ended} sessions ended")
+
+
+@user_app.command("deactivate")
+@friendly
+def user_deactivate(name: str) -> None:
+    """Close NAME's account: no login, and their sessions and API tokens stop working."""
+    with _wired() as wiring:
+        change = staff.deactivate_user(wiring.desk, name, actor=Actor.system())
+    typer.echo(f"user {change.user.username} deactivated; {change.sessions_ended} sessions ended")
 
 
 @token_app.command("create")
@@ -239,6 +260,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=False,  # X-Forwarded-For is ours to judge, by FAULTDESK_TRUSTED_PROXIES (uvicorn trusts loopback)
     )
 
 

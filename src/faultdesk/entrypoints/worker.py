@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Mapping
 
-from faultdesk.services import clocks, delivery, intake, known_issues
+from faultdesk.services import access, clocks, delivery, intake, known_issues
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import Notifier
 
@@ -44,6 +44,7 @@ def tick(desk: Desk, notifiers: Mapping[str, Notifier]) -> dict[str, int]:
         "messages_dead": dead,
         "messages_deferred": deferred,
         "idempotency_keys_forgotten": intake.forget_old_submissions(desk),
+        "sessions_forgotten": access.forget_expired_sessions(desk),
     }
 
 

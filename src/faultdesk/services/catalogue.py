@@ -29,7 +29,7 @@ def list_fault_types(desk: Desk) -> list[FaultType]:
 def add_product(
     desk: Desk, code: str, name: str, functions: list[tuple[str, str, Criticality]], *, actor: Actor
 ) -> int:
-    if actor.label != "system":
+    if not actor.is_system:
         require(actor, Permission.MANAGE_CATALOGUE)
     if not code.strip():
         raise RuleViolation.one("code", "is empty", "不能为空")

@@ -13,10 +13,11 @@ from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
 from faultdesk.domain.reports import REPORT_WINDOW
+from faultdesk.domain.sessions import SessionPolicy
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.known_issue_index import KnownIssueLibrary
-from faultdesk.services.ports import PasswordHasher, Renderer, Secrets, UnitOfWork
+from faultdesk.services.ports import PasswordHasher, Rate, RateCounters, Renderer, Secrets, UnitOfWork
 
 T = TypeVar("T")
 
@@ -47,6 +48,18 @@ class SettingsCache:
             self._values.clear()
 
 
+FAILED_LOGINS_PER_ACCOUNT = Rate(5, 15 * 60)
+FAILED_LOGINS_PER_ADDRESS = Rate(20, 15 * 60)
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed before logins wait (issue 10.6: guessing a password must not pay)."""
+
+    per_account: Rate = FAILED_LOGINS_PER_ACCOUNT
+    per_address: Rate = FAILED_LOGINS_PER_ADDRESS
+
+
 @dataclass(frozen=True)
 class Desk:
     uow: Callable[[], UnitOfWork]
@@ -57,6 +70,7 @@ class Desk:
     timezone: str
     renderer: Renderer
     known_issues: KnownIssueLibrary  # this process's known-issue index
+    rate_counters: RateCounters  # in this process, or in Redis for all of them
     severity_rules: SeverityRules = field(default_factory=SeverityRules)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)  # official, before overrides
     policy: ClockPolicy = field(default_factory=ClockPolicy)
@@ -65,3 +79,5 @@ class Desk:
     settings_cache: SettingsCache = field(default_factory=SettingsCache)
     auto_link_confidence: float = 0.8
     report_window: timedelta = REPORT_WINDOW  # how long ago a report may say it arrived
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)  # web sessions' idle timeout and cap
+    login_limits: LoginLimits = field(default_factory=LoginLimits)

@@ -32,6 +32,7 @@ from faultdesk.domain.matching.synonyms import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.matching.text import CjkBigramSegmenter
 from faultdesk.domain.reports import Report, details_of
 from faultdesk.domain.roles import Role
+from faultdesk.domain.sessions import StaffSession
 from faultdesk.domain.severity import Impact
 from faultdesk.domain.sla import ClockState, Mode, SlaClock
 from faultdesk.services.intake import DuplicateSubmission
@@ -201,6 +202,7 @@ class MemoryTables:
     calendar_days: dict[date, tuple[str, str | None]] = field(default_factory=dict)  # (kind, note)
     calendar_years: dict[int, datetime] = field(default_factory=dict)
     templates: dict[tuple[str, str], _Template] = field(default_factory=dict)
+    sessions: dict[str, StaffSession] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         return MemoryTables(**{f.name: dict(getattr(self, f.name)) for f in fields(self)})
@@ -318,6 +320,14 @@ class MemoryUsers(_Store):
         if user := self.t.users.get(user_id):
             self.t.users[user_id] = replace(user, timezone=zone)
 
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        if user := self.t.users.get(user_id):
+            self.t.users[user_id] = replace(user, password_hash=password_hash)
+
+    def deactivate(self, user_id: int) -> None:
+        if user := self.t.users.get(user_id):
+            self.t.users[user_id] = replace(user, active=False)
+
     def zones(self) -> dict[int, str]:
         return {u.id: u.timezone for u in self.t.users.values() if u.timezone is not None}
 
@@ -336,6 +346,47 @@ class MemoryUsers(_Store):
 
     def with_role(self, role: Role) -> list[UserRecord]:
         return [u for u in self.all() if u.role is role and u.active]
+
+
+class MemorySessions(_Store):
+    """Web sessions by their token's digest, as the SQL store keeps them."""
+
+    def add(self, session: StaffSession) -> None:
+        _unique(self.t.sessions.values(), lambda x: x.id == session.id, "session id")
+        if session.user_id not in self.t.users:
+            raise IntegrityError(f"no user {session.user_id} for a session")
+        self.t.sessions[session.id] = session
+
+    def with_user(self, session_id: str) -> tuple[StaffSession, UserRecord] | None:
+        session = self.t.sessions.get(session_id)
+        user = self.t.users.get(session.user_id) if session else None
+        return (session, user) if session and user else None
+
+    def touch(self, session_id: str, at: datetime) -> None:
+        session = self.t.sessions.get(session_id)
+        if session and session.ended_at is None:
+            self.t.sessions[session_id] = replace(session, last_seen_at=at)
+
+    def end(self, session_id: str, at: datetime) -> bool:
+        session = self.t.sessions.get(session_id)
+        if session is None or session.ended_at is not None:
+            return False
+        self.t.sessions[session_id] = replace(session, ended_at=at)
+        return True
+
+    def end_all_of(self, user_id: int, at: datetime) -> int:
+        live = [
+            x for x in self.t.sessions.values() if x.user_id == user_id and x.ended_at is None and x.expires_at > at
+        ]
+        for session in live:
+            self.t.sessions[session.id] = replace(session, ended_at=at)
+        return len(live)
+
+    def forget_expired_before(self, cutoff: datetime) -> int:
+        old = [key for key, x in self.t.sessions.items() if x.expires_at < cutoff]
+        for key in old:
+            del self.t.sessions[key]
+        return len(old)
 
 
 class MemoryCatalogue(_Store):
@@ -1009,6 +1060,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self._since, self._tables = since, tables
         db = self._db
         self.users = MemoryUsers(tables, db)
+        self.sessions = MemorySessions(tables, db)
         self.catalogue = MemoryCatalogue(tables, db)
         self.reports = MemoryReports(tables, db)
         self.faults = MemoryFaults(tables, db)

@@ -16,6 +16,7 @@ from faultdesk.domain.matching.candidates import MatchCandidate
 from faultdesk.domain.matching.documents import DocumentKey, DocumentKind, MatchDocument
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
+from faultdesk.domain.sessions import StaffSession
 from faultdesk.domain.sla import ClockState, Mode, SlaClock
 from faultdesk.services.records import (
     Actor,
@@ -56,11 +57,24 @@ class Users(Protocol):
     def by_id(self, user_id: int) -> UserRecord | None: ...
     def emails(self, user_ids: list[int]) -> dict[int, str]: ...
     def set_timezone(self, user_id: int, zone: str | None) -> None: ...
+    def set_password(self, user_id: int, password_hash: str) -> None: ...
+    def deactivate(self, user_id: int) -> None: ...
     def zones(self) -> dict[int, str]: ...
     def add_token(self, user_id: int, name: str, token_hash: str, at: datetime) -> int: ...
     def by_token_hash(self, token_hash: str) -> UserRecord | None: ...
     def all(self) -> list[UserRecord]: ...
     def with_role(self, role: Role) -> list[UserRecord]: ...
+
+
+class Sessions(Protocol):
+    """Web sessions by the digest of their token (the token itself is never stored)."""
+
+    def add(self, session: StaffSession) -> None: ...
+    def with_user(self, session_id: str) -> tuple[StaffSession, UserRecord] | None: ...
+    def touch(self, session_id: str, at: datetime) -> None: ...
+    def end(self, session_id: str, at: datetime) -> bool: ...
+    def end_all_of(self, user_id: int, at: datetime) -> int: ...
+    def forget_expired_before(self, cutoff: datetime) -> int: ...
 
 
 class Catalogue(Protocol):
@@ -216,6 +230,7 @@ class Settings(Protocol):
 
 class UnitOfWork(Protocol):
     users: Users
+    sessions: Sessions
     catalogue: Catalogue
     reports: Reports
     faults: Faults
@@ -283,6 +298,28 @@ class Secrets(Protocol):
     def keyed_hash(self, value: str) -> str: ...
     def digest(self, token: str) -> str: ...
     def new_token(self, prefix: str = "") -> str: ...
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``amount`` hits per ``window_s`` seconds for each key (a sliding window)."""
+
+    amount: int
+    window_s: int
+
+
+class RateCounters(Protocol):
+    """Counted hits per key, shared by every process that shares the store (Redis) or kept in
+    this process. The answers are the real seconds to wait: a client told to come back after
+    them is let in."""
+
+    def hit(self, rate: Rate, key: str) -> float:
+        """Count one hit and answer 0.0, or count nothing and answer the seconds until one would be taken."""
+
+    def wait(self, rate: Rate, key: str) -> float:
+        """Seconds until a hit would be taken (0.0: now), counting nothing."""
+
+    def clear(self, rate: Rate, key: str) -> None: ...
 
 
 class PasswordHasher(Protocol):

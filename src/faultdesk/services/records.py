@@ -31,6 +31,11 @@ class Actor:
     def system(cls) -> Actor:
         return cls(None, "system", None)
 
+    @property
+    def is_system(self) -> bool:
+        """The server itself (the CLI, the worker): no user row, so a user named "system" is not it."""
+        return self.id is None and self.label == "system"
+
 
 @dataclass(frozen=True)
 class UserRecord:

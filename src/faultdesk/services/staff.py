@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
@@ -11,9 +12,11 @@ from faultdesk.domain.reports import Contact, ContactKind
 from faultdesk.domain.roles import Permission, Role
 from faultdesk.services.access import TOKEN_PREFIX, require
 from faultdesk.services.desk import Desk
+from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, UserRecord
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+RESERVED = frozenset({"system", "public"})  # the audit trail's labels for the server and the intake form
 MIN_PASSWORD = 8
 
 
@@ -28,16 +31,14 @@ def create_user(
     email: str | None = None,
     timezone: str | None = None,
 ) -> UserRecord:
-    if actor.label != "system":  # the CLI on the server acts as the system
-        require(actor, Permission.MANAGE_USERS)
+    _require_user_manager(actor)
     if not USERNAME.match(username):
         raise RuleViolation.one(
             "username", "2-64 letters, digits, '_', '.' or '-'", "用户名须为 2-64 位字母、数字、_ . -"
         )
-    if len(password) < MIN_PASSWORD:
-        raise RuleViolation.one(
-            "password", f"must be at least {MIN_PASSWORD} characters", f"密码至少 {MIN_PASSWORD} 位"
-        )
+    if username.lower() in RESERVED:
+        raise RuleViolation.one("username", f"{username!r} is reserved", f"用户名 {username} 为系统保留")
+    _check_password(password)
     if email is not None:
         try:
             contact = Contact.parse(email)
@@ -55,9 +56,7 @@ def create_user(
         user_id = uow.users.add(
             username, display_name or username, role, password_hash, now, email=email, timezone=timezone
         )
-        uow.audit.record(
-            AuditEvent(now, actor, "user", str(user_id), "created", after={"username": username, "role": role.value})
-        )
+        _audit(uow, now, actor, user_id, "created", after={"username": username, "role": role.value})
         user = uow.users.by_id(user_id)
         uow.commit()
     assert user is not None
@@ -67,29 +66,95 @@ def create_user(
 def set_user_timezone(desk: Desk, username: str, zone: str | None, *, actor: Actor) -> UserRecord:
     """Where this person works: their notices for P1/P2 wait for 09:00-18:00 there (None: the
     organisation's zone). Everyone sets their own; an admin anyone's."""
-    if actor.label != "system" and actor.label != username:
+    if not actor.is_system and actor.label != username:
         require(actor, Permission.MANAGE_USERS)
     _check_zone(zone)
     now = desk.clock.now()
     with desk.uow() as uow:
-        user = uow.users.by_username(username)
-        if user is None:
-            raise NotFound(f"no user {username}", f"用户 {username} 不存在")
+        user = _named(uow, username)
         uow.users.set_timezone(user.id, zone)
-        uow.audit.record(
-            AuditEvent(
-                now,
-                actor,
-                "user",
-                str(user.id),
-                "timezone_set",
-                before={"timezone": user.timezone},
-                after={"timezone": zone},
-            )
-        )
+        _audit(uow, now, actor, user.id, "timezone_set", before={"timezone": user.timezone}, after={"timezone": zone})
         uow.commit()
     desk.settings_cache.clear()  # the worker in this process reads the zones through it
     return replace(user, timezone=zone)
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    user: UserRecord  # as it is now
+    sessions_ended: int
+
+
+def reset_password(desk: Desk, username: str, password: str, *, actor: Actor) -> AccountChange:
+    """An admin sets a new password; every web session of the user ends with the old one, in the
+    same transaction (issue 10.5: whoever held a session opened by the old password is out)."""
+    _require_user_manager(actor)
+    _check_password(password)
+    password_hash = desk.passwords.hash(password)  # slow on purpose: outside the transaction
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        user = _named(uow, username)
+        uow.users.set_password(user.id, password_hash)
+        ended = uow.sessions.end_all_of(user.id, now)
+        _audit(uow, now, actor, user.id, "password_reset", after={"sessions_ended": ended})
+        uow.commit()
+    return AccountChange(replace(user, password_hash=password_hash), ended)
+
+
+def deactivate_user(desk: Desk, username: str, *, actor: Actor) -> AccountChange:
+    """An admin closes an account: no login, no session and no API token of it opens anything
+    from this commit on. The account and its history stay (audit events name it)."""
+    _require_user_manager(actor)
+    if actor.label == username:
+        raise RuleViolation.one("username", "you cannot deactivate your own account", "不能停用自己的账号")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        user = _named(uow, username)
+        uow.users.deactivate(user.id)
+        ended = uow.sessions.end_all_of(user.id, now)
+        _audit(
+            uow,
+            now,
+            actor,
+            user.id,
+            "deactivated",
+            before={"active": user.active},
+            after={"active": False, "sessions_ended": ended},
+        )
+        uow.commit()
+    return AccountChange(replace(user, active=False), ended)
+
+
+def _audit(
+    uow: UnitOfWork,
+    at: datetime,
+    actor: Actor,
+    user_id: int,
+    action: str,
+    *,
+    before: dict[str, object] | None = None,
+    after: dict[str, object] | None = None,
+) -> None:
+    uow.audit.record(AuditEvent(at, actor, "user", str(user_id), action, before=before, after=after))
+
+
+def _require_user_manager(actor: Actor) -> None:
+    if not actor.is_system:  # the CLI on the server acts as the system
+        require(actor, Permission.MANAGE_USERS)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise RuleViolation.one(
+            "password", f"must be at least {MIN_PASSWORD} characters", f"密码至少 {MIN_PASSWORD} 位"
+        )
+
+
+def _named(uow: UnitOfWork, username: str) -> UserRecord:
+    user = uow.users.by_username(username)
+    if user is None:
+        raise NotFound(f"no user {username}", f"用户 {username} 不存在")
+    return user
 
 
 def _check_zone(zone: str | None) -> None:
@@ -101,14 +166,12 @@ def _check_zone(zone: str | None) -> None:
 
 def create_token(desk: Desk, username: str, *, actor: Actor, name: str = "cli") -> str:
     """A bearer token for the API; only its digest is stored, so it is shown this once."""
-    if actor.label != "system" and actor.label != username:
+    if not actor.is_system and actor.label != username:
         require(actor, Permission.MANAGE_USERS)
     now = desk.clock.now()
     token = desk.secrets.new_token(TOKEN_PREFIX)
     with desk.uow() as uow:
-        user = uow.users.by_username(username)
-        if user is None:
-            raise NotFound(f"no user {username}", f"用户 {username} 不存在")
+        user = _named(uow, username)
         token_id = uow.users.add_token(user.id, name, desk.secrets.digest(token), now)
         uow.audit.record(AuditEvent(now, actor, "api_token", str(token_id), "created", after={"user": username}))
         uow.commit()

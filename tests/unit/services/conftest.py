@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from faultdesk.adapters.rate_limits import MemoryRateCounters
 from faultdesk.adapters.templating import JinjaRenderer
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import FixedClock
@@ -42,6 +43,7 @@ def memory_desk(
         timezone="Asia/Shanghai",
         renderer=RENDERER,
         known_issues=KnownIssueLibrary(memory_index_factory),
+        rate_counters=MemoryRateCounters(clock),  # the real in-process counters: plain Python
         calendar=BusinessCalendar("Asia/Shanghai"),
         channels=channels,
     )

@@ -64,6 +64,19 @@ api_tokens = Table(
     Column("revoked_at", UtcDateTime),
 )
 
+# Web sessions: the cookie holds a random token, this row its digest (so a stolen copy of the
+# table opens no session). Every request with the cookie reads its row by primary key.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 hex of the cookie's token
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),  # ending all of a user's
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),  # the idle timeout runs from here
+    Column("expires_at", UtcDateTime, nullable=False, index=True),  # the absolute cap; old rows are purged by it
+    Column("ended_at", UtcDateTime),  # logout, password reset or deactivation
+)
+
 products = Table(
     "products",
     metadata,

@@ -14,6 +14,7 @@ from faultdesk.adapters.db.fault_store import SqlFaults
 from faultdesk.adapters.db.knowledge_store import SqlKnowledge
 from faultdesk.adapters.db.outbox_store import SqlOutbox
 from faultdesk.adapters.db.report_store import SqlReports
+from faultdesk.adapters.db.session_store import SqlSessions
 from faultdesk.adapters.db.settings_store import SqlSettings
 from faultdesk.adapters.db.user_store import SqlUsers
 from faultdesk.services.ports import (
@@ -24,6 +25,7 @@ from faultdesk.services.ports import (
     Knowledge,
     Outbox,
     Reports,
+    Sessions,
     Settings,
     UnitOfWork,
     Users,
@@ -32,6 +34,7 @@ from faultdesk.services.ports import (
 
 class SqlUnitOfWork:
     users: Users
+    sessions: Sessions
     catalogue: Catalogue
     reports: Reports
     faults: Faults
@@ -51,6 +54,7 @@ class SqlUnitOfWork:
         self._conn = conn
         self._tx = conn.begin()
         self.users = SqlUsers(conn)
+        self.sessions = SqlSessions(conn)
         self.catalogue = SqlCatalogue(conn)
         self.reports = SqlReports(conn)
         self.faults = SqlFaults(conn)

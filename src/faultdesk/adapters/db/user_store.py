@@ -15,7 +15,7 @@ from faultdesk.services.records import (
 )
 
 
-def _user(row: Any) -> UserRecord:
+def user_of(row: Any) -> UserRecord:
     return UserRecord(
         id=row.id,
         username=row.username,
@@ -58,11 +58,11 @@ class SqlUsers:
 
     def by_username(self, username: str) -> UserRecord | None:
         row = self.conn.execute(select(t.users).where(t.users.c.username == username)).first()
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     def by_id(self, user_id: int) -> UserRecord | None:
         row = self.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     def emails(self, user_ids: list[int]) -> dict[int, str]:
         """User id -> e-mail address, for those of the users who have one."""
@@ -83,19 +83,25 @@ class SqlUsers:
             .where(t.api_tokens.c.token_hash == token_hash, t.api_tokens.c.revoked_at.is_(None))
         )
         row = self.conn.execute(stmt).first()
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     def all(self) -> list[UserRecord]:
-        return [_user(r) for r in self.conn.execute(select(t.users).order_by(t.users.c.id))]
+        return [user_of(r) for r in self.conn.execute(select(t.users).order_by(t.users.c.id))]
 
     def with_role(self, role: Role) -> list[UserRecord]:
         rows = self.conn.execute(
             select(t.users).where(t.users.c.role == role.value, t.users.c.active.is_(True)).order_by(t.users.c.id)
         )
-        return [_user(r) for r in rows]
+        return [user_of(r) for r in rows]
 
     def set_timezone(self, user_id: int, zone: str | None) -> None:
         self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(timezone=zone))
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(password_hash=password_hash))
+
+    def deactivate(self, user_id: int) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(active=False))
 
     def zones(self) -> dict[int, str]:
         """User id -> the zone of their working hours, for those who set one (staff: a small table)."""

@@ -10,15 +10,16 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.middleware.sessions import SessionMiddleware
 
 from faultdesk import __version__
+from faultdesk.adapters.rate_limits import rate_of
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api import errors, openapi
-from faultdesk.entrypoints.api.limits import BodyLimit, RateLimiter
-from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public
+from faultdesk.entrypoints.api.limits import BodyLimit, PublicLimits
+from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public, users
+from faultdesk.entrypoints.common.clients import trust_proxies
 from faultdesk.entrypoints.common.context import attach_desk
 from faultdesk.entrypoints.common.text_guard import refuse_control_characters
 from faultdesk.entrypoints.web import views as web
@@ -53,9 +54,12 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
         lifespan=lifespan,
         dependencies=[Depends(refuse_control_characters)],  # every route, API and web alike
     )
-    attach_desk(app, wiring.desk)
+    attach_desk(app, wiring.desk, cookie_secure=settings.cookie_secure)
+    trust_proxies(app, settings.trusted_proxies)
     app.state.settings = settings
-    app.state.rate_limiter = RateLimiter(settings.intake_rate_limit)
+    app.state.public_limits = PublicLimits(
+        wiring.desk.rate_counters, intake=rate_of(settings.intake_rate_limit), track=rate_of(settings.track_rate_limit)
+    )
     errors.install(app)
     openapi.document(app)
     app.include_router(public.router)
@@ -63,6 +67,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     app.include_router(lifecycle.router)
     app.include_router(clocks.router)
     app.include_router(known_issues.router)
+    app.include_router(users.router)
     app.include_router(web.router)
     web.mount_static(app)
 
@@ -76,14 +81,6 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok", "database": wiring.engine.dialect.name, "version": __version__})
 
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=wiring.desk.secrets.keyed_hash("web-session"),
-        session_cookie="faultdesk_session",
-        max_age=settings.session_max_age_s,
-        same_site="lax",
-        https_only=settings.cookie_secure,
-    )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 

@@ -18,8 +18,9 @@ from faultdesk.domain.errors import (
     NotPermitted,
     RuleViolation,
     StaleVersion,
+    Throttled,
 )
-from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
+from faultdesk.entrypoints.common.i18n import reason_zh, wants_english
 
 STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -28,6 +29,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     InvalidTransition: 409,
     StaleVersion: 412,
+    Throttled: 429,
     RuleViolation: 422,
 }
 
@@ -89,7 +91,11 @@ def install(app: FastAPI) -> None:
         fields = None
         if isinstance(exc, RuleViolation):
             fields = [{"field": p.field, "reason": p.reason_en if english else p.reason_zh} for p in exc.problems]
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+        headers = None
+        if isinstance(exc, NotAuthenticated):
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(exc, Throttled):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(
             status_code=status_of(exc), content=error_body(exc.code, message, fields, **exc.data), headers=headers
         )

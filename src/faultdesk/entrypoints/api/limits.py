@@ -1,15 +1,17 @@
-"""Request guards in front of the routes: body size and the public intake rate limit."""
+"""Request guards in front of the routes: body size and the public endpoints' rate limits."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
+from typing import Literal
 
-from limits import parse
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from faultdesk.entrypoints.api.i18n import reason_zh, wants_english
+from faultdesk.domain.errors import Throttled
+from faultdesk.entrypoints.common.clients import client_of
+from faultdesk.entrypoints.common.i18n import reason_zh, wants_english
+from faultdesk.services.ports import Rate, RateCounters
 
 
 class BodyLimit:
@@ -83,42 +85,27 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": payload})
 
 
-class RateLimiter:
-    """Per-client limit for the public endpoints, a sliding-window counter in process memory.
+class PublicLimits:
+    """Per-client limits of the public endpoints, counted by the desk's rate counters (this
+    process's, or Redis shared by every process). One bucket per kind of endpoint: reporting a
+    fault, and following one with its tracking token."""
 
-    The rule uses the ``limits`` notation ("120/minute"). Its MemoryStorage starts a timer
-    thread for expiry about every 10 ms under steady traffic (measured: up to 0.3 ms per
-    request), so the counting is done here: two windows per client behind one lock.
-    """
+    def __init__(self, counters: RateCounters, *, intake: Rate, track: Rate) -> None:
+        self.counters = counters
+        self.rates = {"intake": intake, "track": track}
 
-    def __init__(self, rule: str) -> None:
-        item = parse(rule)
-        self.amount = item.amount
-        self.window = float(item.get_expiry())
-        self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, int, int]] = {}  # client -> (window index, current, previous)
+    def check(self, bucket: Literal["intake", "track"], client: str) -> None:
+        """Count this request against ``client``, or refuse it with the real time to wait."""
+        wait = self.counters.hit(self.rates[bucket], f"{bucket}/{client}")
+        if wait:
+            raise Throttled(
+                f"too many requests: try again in {int(wait) + 1} s",
+                f"请求过于频繁，请 {int(wait) + 1} 秒后再试",
+                wait_s=wait,
+            )
 
-    def _estimate(self, client: str, now: float) -> tuple[int, float, int, int]:
-        index = int(now // self.window)
-        window, current, previous = self._counts.get(client, (index, 0, 0))
-        if window != index:
-            previous = current if window == index - 1 else 0
-            current = 0
-        elapsed = (now % self.window) / self.window
-        return index, previous * (1 - elapsed) + current, current, previous
 
-    def allow(self, client: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            index, used, current, previous = self._estimate(client, now)
-            if used + 1 > self.amount:
-                self._counts[client] = (index, current, previous)
-                return False
-            self._counts[client] = (index, current + 1, previous)
-            if len(self._counts) > 100_000:  # forget idle clients rather than grow without bound
-                self._counts = {k: v for k, v in self._counts.items() if v[0] >= index - 1}
-            return True
-
-    def retry_after(self, client: str) -> int:
-        now = time.monotonic()
-        return max(1, int(self.window - (now % self.window)))
+def limit_public(request: Request, bucket: Literal["intake", "track"], client: str | None = None) -> None:
+    """The route's own call (routes run in the threadpool, where a Redis round trip may block)."""
+    limits: PublicLimits = request.app.state.public_limits
+    limits.check(bucket, client or client_of(request))

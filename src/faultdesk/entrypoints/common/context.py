@@ -3,13 +3,14 @@
 The API takes them as dependencies (``DeskDep``, ``ActorDep``: a bearer token or the session; no
 caller is a 401). A web page takes ``DeskDep`` too and asks ``logged_in`` — the same session
 lookup, without the bearer header a browser does not send — and sends a caller it cannot name to
-the login form."""
+the login form. The session cookie carries only a random token; the session itself is a row in the
+store, so logging out, a password reset or a deactivation ends it for every copy of the cookie."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from faultdesk.domain.errors import NotAuthenticated
@@ -18,9 +19,10 @@ from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 
 
-def attach_desk(app: FastAPI, desk: Desk) -> None:
+def attach_desk(app: FastAPI, desk: Desk, *, cookie_secure: bool = False) -> None:
     """Make ``desk`` the one every request to ``app`` gets from ``get_desk``."""
     app.state.desk = desk
+    app.state.cookie_secure = cookie_secure
 
 
 async def get_desk(request: Request) -> Desk:  # async: no threadpool hop for a dictionary lookup
@@ -31,28 +33,34 @@ async def get_desk(request: Request) -> Desk:  # async: no threadpool hop for a 
 DeskDep = Annotated[Desk, Depends(get_desk)]
 
 
-SESSION_USER = "user_id"  # the session cookie's one entry
+SESSION_COOKIE = "faultdesk_session"  # the session's random token, and nothing else
 
 
-def start_session(request: Request, actor: Actor) -> None:
-    """Log ``actor`` in: a fresh session cookie that names them."""
-    request.session.clear()
-    request.session[SESSION_USER] = actor.id
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or None
 
 
-def end_session(request: Request) -> None:
-    request.session.clear()
+def set_session_cookie(request: Request, response: Response, token: str, desk: Desk) -> None:
+    """The browser keeps the cookie as long as the session could live; the store decides sooner."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(desk.sessions.lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=bool(request.app.state.cookie_secure),
+    )
 
 
-def _session_user(request: Request) -> object:
-    return request.session.get(SESSION_USER) if "session" in request.scope else None
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
 
 
 def logged_in(request: Request, desk: Desk) -> Actor:
-    """The user the web session cookie names (the web console's only way in)."""
-    user_id = _session_user(request)
-    if isinstance(user_id, int):
-        return access.session_actor(desk, user_id)
+    """The user whose live session the web cookie names (the web console's only way in)."""
+    token = session_token(request)
+    if token:
+        return access.session_actor(desk, token)
     raise NotAuthenticated("login required", "请先登录")
 
 
@@ -71,10 +79,16 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 async def optional_actor(request: Request, desk: DeskDep) -> Actor | None:
-    """Staff when credentials are sent (a bad token is still refused), else nobody. Async so the
-    public form — the hot path — skips the threadpool; only a staff caller pays for the lookup."""
-    if request.headers.get("authorization") or _session_user(request):
+    """Staff when credentials are sent (a bad token is still refused; a session that has ended
+    makes a member of the public), else nobody. Async so the public form — the hot path — skips
+    the threadpool; only a staff caller pays for the lookup."""
+    if request.headers.get("authorization"):
         return await run_in_threadpool(current_actor, request, desk)
+    if session_token(request):
+        try:
+            return await run_in_threadpool(logged_in, request, desk)
+        except NotAuthenticated:
+            return None
     return None
 
 

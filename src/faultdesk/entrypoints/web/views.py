@@ -12,9 +12,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from faultdesk.domain.errors import NotAuthenticated
+from faultdesk.domain.errors import NotAuthenticated, Throttled
 from faultdesk.domain.faults import DEFAULT_FAULT_TYPES
-from faultdesk.entrypoints.common.context import DeskDep, end_session, logged_in, start_session
+from faultdesk.entrypoints.common.clients import client_of
+from faultdesk.entrypoints.common.context import (
+    DeskDep,
+    clear_session_cookie,
+    logged_in,
+    session_token,
+    set_session_cookie,
+)
+from faultdesk.entrypoints.common.i18n import wants_english, wants_json
 from faultdesk.entrypoints.common.labels import label
 from faultdesk.services import access, faults
 from faultdesk.services.records import FaultFilter
@@ -47,19 +55,34 @@ def login(
     request: Request, desk: DeskDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
     try:
-        actor = access.authenticate_password(desk, username, password)
-    except NotAuthenticated:
+        _, token = access.log_in(desk, username, password, client=client_of(request))
+    except (NotAuthenticated, Throttled) as exc:
+        if wants_json(request):
+            raise  # the API's error envelope, with Retry-After when throttled
+        english = wants_english(request.headers.get("accept-language"))
         return templates.TemplateResponse(
-            request, "login.html", {"error": "用户名或密码错误", "username": username}, status_code=401
+            request,
+            "login.html",
+            {"error": exc.message if english else exc.message_zh, "username": username},
+            status_code=429 if isinstance(exc, Throttled) else 401,
+            headers={"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Throttled) else None,
         )
-    start_session(request, actor)
-    return RedirectResponse("/", status_code=303)
+    previous = session_token(request)
+    if previous:  # the browser's earlier session ends rather than live on unseen
+        access.end_session(desk, previous)
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookie(request, response, token, desk)
+    return response
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    end_session(request)
-    return RedirectResponse("/login", status_code=303)
+def logout(request: Request, desk: DeskDep) -> Response:
+    token = session_token(request)
+    if token:
+        access.end_session(desk, token)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response)
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -67,8 +90,9 @@ def home(request: Request, desk: DeskDep, page: int = 1) -> Response:
     try:
         actor = logged_in(request, desk)
     except NotAuthenticated:
-        end_session(request)
-        return RedirectResponse("/login", status_code=303)
+        response = RedirectResponse("/login", status_code=303)
+        clear_session_cookie(response)
+        return response
     result = faults.list_faults(desk, FaultFilter(page=max(page, 1), page_size=50), actor=actor)
     return templates.TemplateResponse(
         request,

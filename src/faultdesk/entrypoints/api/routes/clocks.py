@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
+from faultdesk.entrypoints.api.limits import limit_public
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
 from faultdesk.entrypoints.common.fields import DayPath, IdPath, Text200, Text5000
 from faultdesk.services import clocks, delivery, settings
@@ -152,8 +153,9 @@ class TrackedMessage(BaseModel):
 
 
 @router.get("/track/{token}/messages", response_model=list[TrackedMessage], tags=["public"])
-def reporter_messages(token: str, desk: DeskDep) -> list[TrackedMessage]:
+def reporter_messages(token: str, request: Request, desk: DeskDep) -> list[TrackedMessage]:
     """The messages sent to this reporter, and to nobody else."""
+    limit_public(request, "track")
     return [
         TrackedMessage(subject=m.subject, body=m.body, sent_at=m.sent_at)
         for m in delivery.messages_for_reporter(desk, token)

@@ -6,11 +6,12 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.lifecycle import ActionStatus
+from faultdesk.entrypoints.api.limits import limit_public
 from faultdesk.entrypoints.api.schemas import FaultDetailOut
 from faultdesk.entrypoints.common.commands import TransitionIn, command_of, fields_of
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
@@ -187,8 +188,9 @@ class ReporterConfirmOut(BaseModel):
 
 
 @router.post("/track/{token}/confirm", response_model=ReporterConfirmOut, tags=["public"])
-def reporter_confirms(token: str, body: ReporterConfirmIn, desk: DeskDep) -> ReporterConfirmOut:
+def reporter_confirms(token: str, body: ReporterConfirmIn, request: Request, desk: DeskDep) -> ReporterConfirmOut:
     """The reporter says whether the fix worked for them; "still broken" reopens the fault."""
+    limit_public(request, "track")
     view = lifecycle.confirm_by_reporter(desk, token, recovered=body.outcome == "recovered", comment=body.comment)
     return ReporterConfirmOut(fault_number=view.number, status=view.status.value)
 

@@ -5,28 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
-from fastapi.responses import JSONResponse
 
-from faultdesk.entrypoints.api.deps import client_of
-from faultdesk.entrypoints.api.errors import error_body
+from faultdesk.entrypoints.api.limits import limit_public
 from faultdesk.entrypoints.api.schemas import CandidateOut, ReportIn, ReportOut, SubmittedReportOut, TrackOut
+from faultdesk.entrypoints.common.clients import client_of
 from faultdesk.entrypoints.common.context import DeskDep, OptionalActorDep
 from faultdesk.services import faults, intake, known_issues
 from faultdesk.services.records import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
-
-
-def _limited(request: Request) -> JSONResponse | None:
-    limiter = request.app.state.rate_limiter
-    client = client_of(request)
-    if limiter.allow(client):
-        return None
-    return JSONResponse(
-        status_code=429,
-        content=error_body("rate_limited", "too many requests / 请求过于频繁，请稍后再试"),
-        headers={"Retry-After": str(limiter.retry_after(client))},
-    )
 
 
 @router.post(
@@ -43,10 +30,9 @@ def submit_report(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Report a fault. Send an ``Idempotency-Key`` header so a retry never files it twice.
-    A staff caller (an agent entering a report) also gets the known-issue candidates."""
-    refused = _limited(request)
-    if refused:
-        return refused
+    A staff caller (an agent entering a report) also gets the known-issue candidates, and counts
+    against a limit of their own rather than their office's address."""
+    limit_public(request, "intake", f"staff:{staff.id}" if staff else None)
     result = intake.submit_report(
         desk,
         body.draft(desk.timezone),
@@ -69,10 +55,8 @@ def submit_report(
 
 
 @router.get("/track/{token}", response_model=TrackOut)
-def track(token: str, request: Request, desk: DeskDep) -> TrackOut | JSONResponse:
-    refused = _limited(request)
-    if refused:
-        return refused
+def track(token: str, request: Request, desk: DeskDep) -> TrackOut:
+    limit_public(request, "track")
     tracking = faults.track_report(desk, token)
     report, fault = tracking.report, tracking.fault
     return TrackOut(

@@ -1,8 +1,10 @@
-"""Error reasons in Chinese (default) and English, chosen by Accept-Language."""
+"""Error reasons in Chinese (default) and English, chosen by Accept-Language; JSON or a page, by Accept."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from starlette.requests import Request
 
 # Pydantic error type -> Chinese reason (with its ctx fields); English uses pydantic's own text.
 _ZH: dict[str, str] = {
@@ -40,6 +42,12 @@ _ZH: dict[str, str] = {
     "body_too_large": "请求体过大（上限 {limit} 字节）",
     "datetime_out_of_range": "须在 {first} 与 {last} 之间",
 }
+
+
+def wants_json(request: Request) -> bool:
+    """An API client rather than a browser: it asks for JSON and not for a page."""
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def wants_english(accept_language: str | None) -> bool:
