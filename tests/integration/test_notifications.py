@@ -724,3 +724,68 @@ def test_a_contact_that_cannot_be_decrypted_fails_its_message_only(desk_env):
     assert [m["X-Rcpt-To"] for m in smtp.messages] == ["han.mei@example.com"]
     failed = [m for m in outbox_rows(wired) if m.report_id == first]
     assert failed and all(m.state == "pending" and "decrypted" in (m.last_error or "") for m in failed)
+
+
+EARLY = datetime(2026, 11, 24, 21, 8, tzinfo=UTC)  # 05:08 on Wednesday in Shanghai, before working hours
+
+
+def early_report(client):
+    return report(client, occurred_at="2026-11-25T04:50:00+08:00")["report"]["id"]
+
+
+def first_reply_clock(client, headers, number):
+    clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=headers).json()
+    [first] = [c for c in clocks if c["kind"] == "first_reply"]
+    return first
+
+
+def test_a_p0_first_reply_is_due_an_hour_after_registration_around_the_clock(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(EARLY)
+    number = register(client, h["agent"], early_report(client))
+    assert first_reply_clock(client, h["agent"], number)["due_at"] == "2026-11-25T02:00:00Z"  # 10:00: working hours
+    clock.advance(timedelta(minutes=12))
+    grade_p0(client, h, number)
+    first = first_reply_clock(client, h["agent"], number)
+    assert (first["due_at"], first["mode"], first["severity"]) == ("2026-11-24T22:08:00Z", "24x7", "P0")  # 06:08
+    assert first["started_at"] == "2026-11-24T21:08:00Z"
+    clock.set(datetime(2026, 11, 24, 22, 9, tzinfo=UTC))  # 06:09, long before anyone's working day
+    tick(wired)
+    late = [m for m in smtp.messages if m["Subject"] == f"【已超时】{number} 首次回复"]
+    assert [m["X-Rcpt-To"] for m in late] == ["tech_lead1@corp.example"]  # the team lead, woken: it is a P0
+    assert "2026-11-25 06:08" in late[0].get_content()
+
+
+def test_a_p0_graded_after_its_first_reply_was_due_breaches_at_the_next_tick(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(EARLY)
+    number = register(client, h["agent"], early_report(client))
+    clock.advance(timedelta(hours=1, minutes=52))  # 07:00: the hour is gone, working hours are not here yet
+    grade_p0(client, h, number)
+    tick(wired)
+    first = first_reply_clock(client, h["agent"], number)
+    assert (first["state"], first["due_at"], first["breached_at"]) == (
+        "breached",
+        "2026-11-24T22:08:00Z",  # the promise as it was: 06:08
+        "2026-11-24T23:00:00Z",  # fired at once
+    )
+    assert [m["X-Rcpt-To"] for m in smtp.messages if m["Subject"] == f"【已超时】{number} 首次回复"] == [
+        "tech_lead1@corp.example"
+    ]
+
+
+def test_an_automatic_raise_to_p0_puts_the_running_first_reply_on_24x7(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(EARLY)
+    number = register(client, h["agent"], early_report(client))
+    drive(client, h["admin"], number, "locating")  # graded P1: the first reply stays on working hours
+    assert first_reply_clock(client, h["agent"], number)["due_at"] == "2026-11-25T02:00:00Z"
+    raised = client.put(
+        f"/api/v1/faults/{number}/estimate", json={"estimated_users": 5000, "source": "支付监控"}, headers=h["pm"]
+    )
+    assert raised.status_code == 200 and raised.json()["severity"] == "P0"
+    first = first_reply_clock(client, h["agent"], number)
+    assert (first["due_at"], first["mode"]) == ("2026-11-24T22:08:00Z", "24x7")
+    history = client.get(f"/api/v1/faults/{number}/severity-history", headers=h["pm"]).json()
+    assert [(c["from_severity"], c["to_severity"]) for c in history][-1] == ("P1", "P0")  # kept once, by the table
+    assert len(history) == 2

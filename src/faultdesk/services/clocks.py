@@ -115,17 +115,14 @@ def meet_all(desk: Desk, uow: UnitOfWork, step: Step, event: DomainEvent) -> Non
 
 
 def replan(desk: Desk, uow: UnitOfWork, step: Step, event: SeverityChanged) -> None:
-    """The handling clocks run on at the new severity's targets."""
-    if event.before is None:
-        return  # the first grading: Graded starts the handling clocks at this severity
-    replan_handling(desk, uow, step.after.id, event.after)
-
-
-def replan_handling(desk: Desk, uow: UnitOfWork, fault_id: int, severity: Severity) -> None:
+    """The running clocks a severity governs run on at the new severity's targets, from their start
+    (``sla.REPLANNED_BY_SEVERITY``). On the first grading only the first reply is running among them
+    (Graded starts the handling clocks next): graded P0, it is due an hour after registration 24×7."""
     cal = messages.calendar(desk, uow)
-    for row in uow.clocks.of_fault(fault_id):
-        if row.clock.kind in (ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY):
-            uow.clocks.save(row.id, sla.replan(row.clock, severity, desk.policy, cal))
+    for row in uow.clocks.of_fault(step.after.id):
+        replanned = sla.replan(row.clock, event.after, desk.policy, cal)
+        if replanned != row.clock:
+            uow.clocks.save(row.id, replanned)
 
 
 def start_improvements(desk: Desk, uow: UnitOfWork, step: Step, event: Retrospected) -> None:
