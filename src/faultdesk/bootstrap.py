@@ -85,6 +85,7 @@ def bootstrap(
         channels=frozenset(notifiers),
         known_issues=KnownIssueLibrary(index_factory),
         auto_link_confidence=settings.auto_link_confidence,
+        public_url=settings.public_url,
     )
     return Wiring(settings, engine, desk, notifiers)
 

@@ -14,6 +14,7 @@ from faultdesk.adapters.notify import DingTalkNotifier, SmtpNotifier, WebhookNot
 from faultdesk.bootstrap import bootstrap
 from faultdesk.domain import sla
 from faultdesk.domain.faults import Severity
+from faultdesk.domain.roles import Role
 from faultdesk.domain.sla import ClockKind
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
@@ -21,7 +22,8 @@ from faultdesk.services import delivery, messages
 from faultdesk.services.catalogue import ensure_default_fault_types
 from faultdesk.services.messages import new_message_id
 from faultdesk.services.ports import ChannelDown, DeliveryFailed, Envelope
-from faultdesk.services.records import Outgoing
+from faultdesk.services.records import Actor, Outgoing
+from faultdesk.services.staff import create_user
 from tests.conftest import FAST_PASSWORDS, a_report, create_staff
 from tests.integration.lifecycle_helpers import drive, take
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer, free_port
@@ -118,10 +120,10 @@ def test_a_p0_reaches_the_special_team_and_every_robot_with_valid_signatures(des
         "tester1@corp.example",
     ]
     for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"):
-        hits = http.on(path)
+        hits = [hit for hit in http.on(path) if "P0" in hit.raw.decode()]  # after the registration notice
         assert len(hits) == 1 and hits[0].signature_ok, path
         assert hits[0].headers["X-FaultDesk-Delivery"]
-    assert "P0" in http.on("/dingtalk")[0].body["text"]["content"]
+    assert "P0" in http.on("/dingtalk")[-1].body["text"]["content"]
 
 
 def test_a_breached_clock_escalates_owner_then_tech_lead_then_admin(desk_env, clock):
@@ -213,6 +215,7 @@ def test_p1_staff_notices_wait_for_working_hours(desk_env, clock):
 def test_an_outage_is_retried_with_backoff_and_nothing_is_duplicated(desk_env, clock):
     wired, client, h, smtp, http = desk_env
     number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)  # the registration notices go out before the outage
     http.failing = True
     grade_p0(client, h, number)
     result = tick(wired)
@@ -240,6 +243,7 @@ def test_an_outage_is_retried_with_backoff_and_nothing_is_duplicated(desk_env, c
 def test_a_message_that_never_gets_through_becomes_a_dead_letter_and_can_be_retried(desk_env, clock):
     wired, client, h, smtp, http = desk_env
     number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)  # the registration notices go out before the outage
     http.failing = True
     grade_p0(client, h, number)
     for _ in range(10):
@@ -505,7 +509,7 @@ def test_an_admins_calendar_day_and_template_take_effect_at_once(desk_env, clock
     assert client.put("/api/v1/templates/receipt/zh", json=edited, headers=h["admin"]).status_code == 204
     assert grade_due() == "2026-11-27T01:30:00Z"  # Thursday is off now: Friday 09:30
     tick(wired)
-    assert smtp.messages[-1]["Subject"].startswith("收到啦")
+    assert [m for m in smtp.messages if m["X-Rcpt-To"] == "a@example.com"][-1]["Subject"].startswith("收到啦")
 
 
 def test_a_backlog_to_a_slow_far_end_does_not_hold_a_due_clock_back(desk_env, clock):
@@ -789,3 +793,93 @@ def test_an_automatic_raise_to_p0_puts_the_running_first_reply_on_24x7(desk_env,
     history = client.get(f"/api/v1/faults/{number}/severity-history", headers=h["pm"]).json()
     assert [(c["from_severity"], c["to_severity"]) for c in history][-1] == ("P1", "P0")  # kept once, by the table
     assert len(history) == 2
+
+
+def test_a_registered_fault_goes_to_the_pms_and_tech_leads_and_every_robot_at_once(desk_env):
+    """信息同步: stage 1 ends with the product manager and the tech lead told, by real SMTP and robots."""
+    wired, client, h, smtp, http = desk_env
+    create_user(wired.desk, "pm2", Role.PM, "correct-horse", actor=Actor.system(), email="pm2@corp.example")
+    create_user(wired.desk, "pm3", Role.PM, "correct-horse", actor=Actor.system(), email="pm3@corp.example")
+    with wired.engine.begin() as conn:  # pm3 has left: no notices for inactive accounts
+        conn.execute(text("UPDATE users SET active = :no WHERE username = 'pm3'"), {"no": False})
+    rid = report(client, symptom="下单后支付页面白屏")["report"]["id"]
+    second = report(client, symptom="支付页面一直白屏", reporter_id="u-2002")["report"]["id"]
+    number = register(client, h["agent"], rid, second)
+    tick(wired)
+    notices = [m for m in smtp.messages if m["Subject"] == f"【新故障】{number} 下单后支付页面白屏"]
+    assert sorted(m["X-Rcpt-To"] for m in notices) == [
+        "pm1@corp.example",
+        "pm2@corp.example",
+        "tech_lead1@corp.example",
+    ]
+    body = notices[0].get_content()
+    assert f"新登记故障 {number}（功能异常）：下单后支付页面白屏，影响 2 用户" in body
+    assert f"http://127.0.0.1:8000/api/v1/faults/{number}" in body
+    for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"):
+        [hit] = http.on(path)
+        assert hit.signature_ok and number in hit.raw.decode(), path
+    outbox = [m for m in outbox_rows(wired) if m.kind == "registered"]
+    assert len(outbox) == 7 and {m.state for m in outbox} == {"sent"}  # three e-mails, four robots
+    timeline = client.get(f"/api/v1/faults/{number}/timeline", headers=h["agent"]).json()
+    assert [e["action"] for e in timeline if e["entity"] == "fault"] == ["registered"]  # the trail is as it was
+
+
+def test_a_fault_registered_after_hours_is_shared_when_the_working_day_starts(desk_env, clock):
+    wired, client, h, smtp, http = desk_env
+    clock.set(clock.now().replace(hour=10, minute=30))  # 18:30 in Shanghai
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)
+    assert not [m for m in smtp.messages if "新故障" in m["Subject"]] and not http.hits
+    waiting = [m for m in outbox_rows(wired) if m.kind == "registered"]
+    assert len(waiting) == 6 and {m.next_attempt_at for m in waiting} == {datetime(2026, 11, 26, 1, 0, tzinfo=UTC)}
+    clock.set(datetime(2026, 11, 26, 1, 0, tzinfo=UTC))  # 09:00 on Thursday
+    tick(wired)
+    assert sorted(m["X-Rcpt-To"] for m in smtp.messages if number in m["Subject"]) == [
+        "pm1@corp.example",
+        "tech_lead1@corp.example",
+    ]
+    assert all(len(http.on(path)) == 1 for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"))
+
+
+def test_the_registration_notice_is_editable_and_goes_out_in_english(settings, clock, peers):
+    smtp, _ = peers
+    english = settings.with_overrides(
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_sender="faultdesk@example.com",
+        language="en",
+        public_url="https://faultdesk.example.com/",
+    )
+    wired = bootstrap(english, clock=clock, passwords=FAST_PASSWORDS)
+    ensure_default_fault_types(wired.desk)
+    headers = create_staff(wired.desk, emails=True)
+    try:
+        with TestClient(create_app(wiring=wired)) as client:
+            number = register(
+                client, headers["agent"], report(client, symptom="Checkout page is blank")["report"]["id"]
+            )
+            tick(wired)
+            [mail, *_] = [m for m in smtp.messages if m["X-Rcpt-To"] == "pm1@corp.example"]
+            assert mail["Subject"] == f"[New fault] {number} Checkout page is blank"
+            assert "(Functional fault)" in mail.get_content()
+            assert f"https://faultdesk.example.com/api/v1/faults/{number}" in mail.get_content()
+            edited = {"subject": "New: {{ number }} ({{ type }}, {{ users }} users)", "body": "{{ title }} {{ link }}"}
+            put = client.put("/api/v1/templates/registered/en", json=edited, headers=headers["admin"])
+            assert put.status_code == 204, put.text
+            number = register(client, headers["agent"], report(client)["report"]["id"])
+            tick(wired)
+            assert smtp.messages[-1]["Subject"] == f"New: {number} (Functional fault, 1 users)"
+    finally:
+        wired.engine.dispose()
+
+
+def test_the_new_notices_are_editable_in_both_languages(client, staff):
+    edits = {
+        "registered": "{{ number }} {{ type }} {{ title }} {{ users }} {{ link }}",
+    }
+    for key, body in edits.items():
+        for lang in ("zh", "en"):
+            put = client.put(
+                f"/api/v1/templates/{key}/{lang}", json={"subject": key, "body": body}, headers=staff["admin"]
+            )
+            assert put.status_code == 204, (key, lang, put.text)

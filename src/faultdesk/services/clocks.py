@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
 from faultdesk.domain.errors import NotFound, RuleViolation
-from faultdesk.domain.events import DomainEvent, Retrospected, SeverityChanged
+from faultdesk.domain.events import DomainEvent, Registered, Retrospected, SeverityChanged
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.sla import ClockKind, ClockState
@@ -78,11 +78,12 @@ def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime) ->
     messages.to_reporter(desk, uow, report, "receipt", {"symptom": report.symptom, "tracking_hint": hint}, now)
 
 
-def on_registered(desk: Desk, uow: UnitOfWork, fault: FaultView, report_ids: list[int], now: datetime) -> None:
-    for report_id in report_ids:
-        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, now)
-    _start(desk, uow, ClockKind.GRADE, None, now, fault_id=fault.id)
-    _start(desk, uow, ClockKind.FIRST_REPLY, None, now, fault_id=fault.id)
+def on_registered(desk: Desk, uow: UnitOfWork, step: Step, event: Registered) -> None:
+    """The reports' register clocks are met; grading and the first reply are owed from now."""
+    for report_id in event.report_ids:
+        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, step.now)
+    _start(desk, uow, ClockKind.GRADE, None, step.now, fault_id=step.after.id)
+    _start(desk, uow, ClockKind.FIRST_REPLY, None, step.now, fault_id=step.after.id)
 
 
 # What a lifecycle step does to the clocks: rows of services/reactions.py's table. Each reads the

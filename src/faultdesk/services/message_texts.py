@@ -55,6 +55,18 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("【故障快响】{{ number }} 已关闭", "您反馈的问题已关闭：{{ reason }}。如有疑问请随时联系我们。"),
         "en": ("[FaultDesk] {{ number }} closed", "Your report was closed: {{ reason }}. Contact us any time."),
     },
+    "registered": {
+        "zh": (
+            "【新故障】{{ number }} {{ title }}",
+            "新登记故障 {{ number }}（{{ type }}）：{{ title }}，影响 {{ users }} 用户。"
+            "请产品经理核查是否复发、评估影响，技术负责人完成分级。查看：{{ link }}",
+        ),
+        "en": (
+            "[New fault] {{ number }} {{ title }}",
+            "New fault {{ number }} ({{ type }}): {{ title }}, {{ users }} users affected. "
+            "PM: check for a recurrence and the impact; tech lead: grade it. Open: {{ link }}",
+        ),
+    },
     "p0_opened": {
         "zh": (
             "【P0 紧急】{{ number }} {{ title }}",

@@ -22,6 +22,7 @@ from faultdesk.domain.events import (
     Merged,
     OwnersChanged,
     P0TeamFormed,
+    Registered,
     Reopened,
     Resolved,
     Retrospected,
@@ -84,6 +85,16 @@ def absorb_into_survivor(desk: Desk, uow: UnitOfWork, step: Step, event: Merged)
 # ---- who hears of it --------------------------------------------------------------------------
 
 
+def tell_on_duty_of_registration(desk: Desk, uow: UnitOfWork, step: Step, event: Registered) -> None:
+    """信息同步, the end of stage 1: the PMs and tech leads on duty hear of the new fault, by e-mail
+    and the group robots (in working hours: nobody has graded it P0 yet)."""
+    fault_type = uow.catalogue.fault_type(step.after.type_code)
+    label = (fault_type.label_en if desk.language == "en" else fault_type.label_zh) if fault_type else ""
+    ctx = {"type": label or step.after.type_code, "link": messages.staff_link(desk, step.after)}
+    on_duty = messages.on_duty(uow, step.after)
+    messages.to_staff(desk, uow, step.after, on_duty, "registered", ctx, step.now, robots=True)
+
+
 def tell_team_of_p0(desk: Desk, uow: UnitOfWork, step: Step, event: P0TeamFormed) -> None:
     lead = uow.users.by_id(event.lead)
     team = messages.staff_for(uow, step.after, "team")
@@ -120,6 +131,7 @@ def _on(kind: type[E], *handlers: Handler[E]) -> tuple[type[DomainEvent], tuple[
 K = ClockKind
 REACTIONS: dict[type[DomainEvent], tuple[Handler[DomainEvent], ...]] = dict(
     [
+        _on(Registered, clocks.on_registered, tell_on_duty_of_registration),
         _on(StateChanged),
         _on(SeverityChanged, keep_severity_change, clocks.replan, tell_owners_if_raised),
         _on(Graded, clocks.meet(K.GRADE), clocks.start(K.RESPONSE, K.UPDATE)),
