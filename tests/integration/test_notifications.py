@@ -873,9 +873,54 @@ def test_the_registration_notice_is_editable_and_goes_out_in_english(settings, c
         wired.engine.dispose()
 
 
+def test_the_full_release_publishes_the_announcement_and_tells_the_reporters_it_is_live(desk_env):
+    """产品经理同步发布上线公告: the staff and the group robots read the PM's announcement; every
+    reporter hears once, in their words, that the fix is live and in which version."""
+    wired, client, h, smtp, http = desk_env
+    first = report(client, contact="zhou@example.com", reporter_id="zhou")
+    mine, token = first["report"]["id"], first["tracking_token"]
+    again = report(client, contact="zhou@example.com", reporter_id="zhou")["report"]["id"]  # wrote in twice
+    number = register(client, h["agent"], mine, again)
+    drive(client, h["admin"], number, "releasing", steps=10)  # graded P1, one gray step
+    released = take(
+        client, h["pm"], number, "release_full", version="5.2.3", announcement="登录问题已修复，请升级至 5.2.3"
+    )
+    assert released.status_code == 200 and released.json()["status"] == "resolved"
+    tick(wired)
+    announced = [m for m in smtp.messages if m["Subject"].startswith(f"【上线公告】{number}")]
+    assert sorted(m["X-Rcpt-To"] for m in announced) == [
+        "agent1@corp.example",
+        "pm1@corp.example",
+        "tech_lead1@corp.example",  # the handling owner, and a tech lead
+    ]
+    assert "（版本 5.2.3）" in announced[0]["Subject"]
+    assert "登录问题已修复，请升级至 5.2.3" in announced[0].get_content()
+    for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"):
+        hits = [hit for hit in http.on(path) if "上线公告" in hit.raw.decode()]
+        assert len(hits) == 1 and hits[0].signature_ok and "请升级至 5.2.3" in hits[0].raw.decode(), path
+    [live] = [m for m in smtp.messages if m["X-Rcpt-To"] == "zhou@example.com" and "已修复上线" in m["Subject"]]
+    assert live["Subject"] == f"【故障快响】{number} 已修复上线"
+    assert live.get_content().strip() == "您反馈的问题已修复并全量发布（版本 5.2.3），如仍有问题请回复。"
+    seen = client.get(f"/api/v1/track/{token}/messages").json()
+    assert f"【故障快响】{number} 已修复上线" in [m["subject"] for m in seen]  # on the tracking page too
+
+
+def test_a_p2_that_ships_in_the_next_version_publishes_no_release(desk_env):
+    wired, client, h, smtp, http = desk_env
+    number = register(client, h["agent"], report(client, contact="wu@example.com")["report"]["id"])
+    drive(client, h["admin"], number, "awaiting_confirmation")
+    assert take(client, h["tech_lead"], number, "regrade", severity="P2", reason="个别用户").status_code == 200
+    assert take(client, h["agent"], number, "confirm").json()["status"] == "resolved"
+    tick(wired)
+    kinds = {m.kind for m in outbox_rows(wired)}
+    assert "closing" in kinds and not kinds & {"release_announced", "fix_released"}
+
+
 def test_the_new_notices_are_editable_in_both_languages(client, staff):
     edits = {
         "registered": "{{ number }} {{ type }} {{ title }} {{ users }} {{ link }}",
+        "release_announced": "{{ number }} {{ version }} {{ announcement }} {{ link }}",
+        "fix_released": "{{ number }} {{ version }}",
     }
     for key, body in edits.items():
         for lang in ("zh", "en"):

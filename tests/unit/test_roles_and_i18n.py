@@ -99,5 +99,5 @@ def test_every_default_template_renders_on_the_sample_context_with_every_variabl
             for template in pair:
                 used = meta.find_undeclared_variables(env.parse(template))
                 assert used <= set(SAMPLE_CONTEXT), (key, lang, used - set(SAMPLE_CONTEXT))
-    for key in ("registered",):
+    for key in ("registered", "release_announced", "fix_released"):
         assert key in DEFAULTS

@@ -108,6 +108,16 @@ class Resolved(DomainEvent):
 
 
 @dataclass(frozen=True)
+class Released(DomainEvent):
+    """The full release of a P0/P1 fix, with the PM's announcement (产品经理同步发布上线公告)."""
+
+    name = "released"
+    listed = False  # the audit event's action (release_full) says it
+    version: str
+    announcement: str
+
+
+@dataclass(frozen=True)
 class Archived(DomainEvent):
     name = "archived"
     durations: dict[str, int] | None  # minutes from registration to each milestone

@@ -87,6 +87,28 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "{{ number }} is now {{ after }} (was {{ before }}): {{ reason }}",
         ),
     },
+    "release_announced": {
+        "zh": (
+            "【上线公告】{{ number }} {{ title }}（版本 {{ version }}）",
+            "{{ announcement }}\n\n故障 {{ number }}（{{ title }}）的修复已全量发布，版本 {{ version }}。查看：{{ link }}",
+        ),
+        "en": (
+            "[Released] {{ number }} {{ title }} (version {{ version }})",
+            "{{ announcement }}\n\nThe fix for {{ number }} ({{ title }}) is released to everyone in version {{ version }}. "
+            "Open: {{ link }}",
+        ),
+    },
+    "fix_released": {
+        "zh": (
+            "【故障快响】{{ number }} 已修复上线",
+            "您反馈的问题已修复并全量发布（版本 {{ version }}），如仍有问题请回复。",
+        ),
+        "en": (
+            "[FaultDesk] {{ number }} is fixed and released",
+            "The problem you reported has been fixed and released to everyone (version {{ version }}). "
+            "If anything is still wrong, please reply.",
+        ),
+    },
     "clock_warning": {
         "zh": (
             "【即将超时】{{ number }} {{ clock_zh }}",

@@ -70,6 +70,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "level": 1,
     "type": "功能异常",
     "link": "http://127.0.0.1:8000/api/v1/faults/231025-01-001",
+    "version": "5.2.2",
+    "announcement": "忘记密码提示错误已修复，请升级至 5.2.2",
 }
 
 
@@ -194,6 +196,14 @@ def on_duty(uow: UnitOfWork, fault: AboutFault) -> list[int]:
     if fault.owners:
         return list(dict.fromkeys(int(user_id) for user_id in fault.owners.values()))
     return [u.id for role in (Role.PM, Role.TECH_LEAD) for u in uow.users.with_role(role)]
+
+
+def release_audience(uow: UnitOfWork, fault: AboutFault) -> list[int]:
+    """Who reads a full release's announcement: the fault's owners and special team, and every
+    active agent, product manager and tech lead (the agents answer the users who call about it)."""
+    team = staff_for(uow, fault, "team") if fault.team else []
+    everyone = [u.id for role in (Role.AGENT, Role.PM, Role.TECH_LEAD) for u in uow.users.with_role(role)]
+    return list(dict.fromkeys([*(int(i) for i in fault.owners.values()), *team, *everyone]))
 
 
 def staff_link(desk: Desk, fault: AboutFault) -> str:

@@ -23,6 +23,7 @@ from faultdesk.domain.events import (
     OwnersChanged,
     P0TeamFormed,
     Registered,
+    Released,
     Reopened,
     Resolved,
     Retrospected,
@@ -112,6 +113,18 @@ def tell_reporters_closing(desk: Desk, uow: UnitOfWork, step: Step, event: Verif
     messages.to_reporters(desk, uow, step.after, "closing", {}, step.now)
 
 
+def publish_release_announcement(desk: Desk, uow: UnitOfWork, step: Step, event: Released) -> None:
+    """The PM's announcement goes to the staff who answer for the fault and to the group robots."""
+    ctx = {"version": event.version, "announcement": event.announcement, "link": messages.staff_link(desk, step.after)}
+    audience = messages.release_audience(uow, step.after)
+    messages.to_staff(desk, uow, step.after, audience, "release_announced", ctx, step.now, robots=True)
+
+
+def tell_reporters_released(desk: Desk, uow: UnitOfWork, step: Step, event: Released) -> None:
+    """Every reporter hears, in their own words, that the fix is live and in which version."""
+    messages.to_reporters(desk, uow, step.after, "fix_released", {"version": event.version}, step.now)
+
+
 def tell_reporters_closed(desk: Desk, uow: UnitOfWork, step: Step, event: Closed) -> None:
     messages.to_reporters(desk, uow, step.before, "closed", {"reason": event.reason}, step.now)
 
@@ -143,6 +156,7 @@ REACTIONS: dict[type[DomainEvent], tuple[Handler[DomainEvent], ...]] = dict(
         _on(Verified, clocks.meet(K.VERIFY), tell_reporters_closing),
         _on(Reopened, clocks.meet(K.VERIFY)),
         _on(Resolved, clocks.meet(K.UPDATE, K.RESPONSE, K.FIRST_REPLY), clocks.start(K.ARCHIVE, K.RETROSPECT)),
+        _on(Released, publish_release_announcement, tell_reporters_released),
         _on(Archived, clocks.meet(K.ARCHIVE)),
         # the improvement actions are kept first: their clocks start from the stored ones
         _on(Retrospected, keep_retrospective, clocks.meet(K.RETROSPECT), clocks.start_improvements),
