@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -593,26 +594,33 @@ def test_the_closing_message_asks_the_reporter_to_check(desk_env):
     assert number in closing["Subject"] and "故障已修复，麻烦您协助测试" in closing.get_content()
 
 
-def test_messages_go_out_in_english_and_the_english_template_is_editable(settings, clock, peers):
-    smtp, _ = peers
+@contextmanager
+def english_desk(settings, clock, smtp, **overrides):
+    """A desk that writes its messages in English, e-mailing them to ``smtp``."""
     english = settings.with_overrides(
-        smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_sender="faultdesk@example.com", language="en"
+        smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_sender="faultdesk@example.com", language="en", **overrides
     )
     wired = bootstrap(english, clock=clock, passwords=FAST_PASSWORDS)
     ensure_default_fault_types(wired.desk)
     headers = create_staff(wired.desk, emails=True)
     try:
         with TestClient(create_app(wiring=wired)) as client:
-            report(client, contact="li@example.com")
-            tick(wired)
-            assert smtp.messages[-1]["Subject"] == "[FaultDesk] We received your fault report"
-            edited = {"subject": "Got it: {{ symptom }}", "body": "Code {{ tracking_hint }}"}
-            assert client.put("/api/v1/templates/receipt/en", json=edited, headers=headers["admin"]).status_code == 204
-            report(client, contact="li@example.com", symptom="Login fails")
-            tick(wired)
-            assert smtp.messages[-1]["Subject"] == "Got it: Login fails"
+            yield wired, client, headers
     finally:
         wired.engine.dispose()
+
+
+def test_messages_go_out_in_english_and_the_english_template_is_editable(settings, clock, peers):
+    smtp, _ = peers
+    with english_desk(settings, clock, smtp) as (wired, client, headers):
+        report(client, contact="li@example.com")
+        tick(wired)
+        assert smtp.messages[-1]["Subject"] == "[FaultDesk] We received your fault report"
+        edited = {"subject": "Got it: {{ symptom }}", "body": "Code {{ tracking_hint }}"}
+        assert client.put("/api/v1/templates/receipt/en", json=edited, headers=headers["admin"]).status_code == 204
+        report(client, contact="li@example.com", symptom="Login fails")
+        tick(wired)
+        assert smtp.messages[-1]["Subject"] == "Got it: Login fails"
 
 
 def test_a_robot_that_answers_200_with_an_error_code_is_a_failed_delivery(peers):
@@ -843,34 +851,19 @@ def test_a_fault_registered_after_hours_is_shared_when_the_working_day_starts(de
 
 def test_the_registration_notice_is_editable_and_goes_out_in_english(settings, clock, peers):
     smtp, _ = peers
-    english = settings.with_overrides(
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_sender="faultdesk@example.com",
-        language="en",
-        public_url="https://faultdesk.example.com/",
-    )
-    wired = bootstrap(english, clock=clock, passwords=FAST_PASSWORDS)
-    ensure_default_fault_types(wired.desk)
-    headers = create_staff(wired.desk, emails=True)
-    try:
-        with TestClient(create_app(wiring=wired)) as client:
-            number = register(
-                client, headers["agent"], report(client, symptom="Checkout page is blank")["report"]["id"]
-            )
-            tick(wired)
-            [mail, *_] = [m for m in smtp.messages if m["X-Rcpt-To"] == "pm1@corp.example"]
-            assert mail["Subject"] == f"[New fault] {number} Checkout page is blank"
-            assert "(Functional fault)" in mail.get_content()
-            assert f"https://faultdesk.example.com/api/v1/faults/{number}" in mail.get_content()
-            edited = {"subject": "New: {{ number }} ({{ type }}, {{ users }} users)", "body": "{{ title }} {{ link }}"}
-            put = client.put("/api/v1/templates/registered/en", json=edited, headers=headers["admin"])
-            assert put.status_code == 204, put.text
-            number = register(client, headers["agent"], report(client)["report"]["id"])
-            tick(wired)
-            assert smtp.messages[-1]["Subject"] == f"New: {number} (Functional fault, 1 users)"
-    finally:
-        wired.engine.dispose()
+    with english_desk(settings, clock, smtp, public_url="https://faultdesk.example.com/") as (wired, client, headers):
+        number = register(client, headers["agent"], report(client, symptom="Checkout page is blank")["report"]["id"])
+        tick(wired)
+        [mail, *_] = [m for m in smtp.messages if m["X-Rcpt-To"] == "pm1@corp.example"]
+        assert mail["Subject"] == f"[New fault] {number} Checkout page is blank"
+        assert "(Functional fault)" in mail.get_content()
+        assert f"https://faultdesk.example.com/api/v1/faults/{number}" in mail.get_content()
+        edited = {"subject": "New: {{ number }} ({{ type }}, {{ users }} users)", "body": "{{ title }} {{ link }}"}
+        put = client.put("/api/v1/templates/registered/en", json=edited, headers=headers["admin"])
+        assert put.status_code == 204, put.text
+        number = register(client, headers["agent"], report(client)["report"]["id"])
+        tick(wired)
+        assert smtp.messages[-1]["Subject"] == f"New: {number} (Functional fault, 1 users)"
 
 
 def test_the_full_release_publishes_the_announcement_and_tells_the_reporters_it_is_live(desk_env):
