@@ -62,4 +62,4 @@ class Desk:
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
     settings_cache: SettingsCache = field(default_factory=SettingsCache)
     auto_link_confidence: float = 0.8
-    public_url: str = "http://127.0.0.1:8000"  # where staff open the console: links in their notices
+    public_url: str = "http://127.0.0.1:8000"  # where staff reach FaultDesk: the links in their notices
