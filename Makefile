@@ -1,4 +1,5 @@
-# FaultDesk: `make run` to serve (add DEMO=1 for demo data), `make test` for the whole suite.
+# FaultDesk: `make run` to serve (add DEMO=1 for demo data, once; DEMO=force into a database with other data),
+# `make test` for the whole suite.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,7 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/faultdesk init
 	$(BIN)/faultdesk db upgrade
-	$(if $(DEMO),$(BIN)/faultdesk demo,)
+	$(if $(DEMO),$(BIN)/faultdesk demo$(if $(filter force,$(DEMO)), --force,),)
 	$(BIN)/faultdesk serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -90,6 +90,7 @@ def bootstrap(
         report_window=timedelta(days=settings.report_window_days),
         sessions=settings.session_policy,
         login_limits=LoginLimits(rate_of(settings.login_account_limit), rate_of(settings.login_address_limit)),
+        public_url=settings.public_url,
     )
     return Wiring(settings, engine, desk, notifiers)
 

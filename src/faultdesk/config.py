@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     feishu_secret: str = ""
     wecom_url: str = ""
     cookie_secure: bool = False  # set true behind HTTPS
+    # Where staff reach FaultDesk: the links in their notices (e.g. https://faultdesk.example.com).
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s]+$")
 
     @classmethod
     def settings_customise_sources(

@@ -207,3 +207,37 @@ def test_a_password_reset_and_a_deactivation_from_the_command_line(env):
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def _counts(store) -> tuple[int, int]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(store.url)
+    with engine.connect() as conn:
+        faults = conn.execute(text("SELECT count(*) FROM faults")).scalar_one()
+        reports = conn.execute(text("SELECT count(*) FROM reports")).scalar_one()
+    engine.dispose()
+    return faults, reports
+
+
+def test_the_demo_loads_once_from_the_command_line(env, store):
+    """`make run DEMO=1` twice: the second `faultdesk demo` changes nothing, says so and exits 0."""
+    ok("init")
+    ok("db", "upgrade")
+    assert "86 reports, 19 faults" in ok("demo")
+    again = ok("demo")
+    assert again.startswith("demo already loaded on ") and "nothing changed" in again
+    assert _counts(store) == (19, 86)
+
+
+def test_the_demo_refuses_a_database_with_other_data_unless_forced(env, store):
+    ok("init")
+    ok("db", "upgrade")
+    ok("user", "create", "ops", "--role", "admin", "--password", "s3cret-pw")
+    refused = runner.invoke(app, ["demo"])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "not the demo's (users: 1, reports: 0, faults: 0)" in refused.output and "--force" in refused.output
+    assert _counts(store) == (0, 0)
+    assert "19 faults" in ok("demo", "--force")
+    assert "already loaded" in ok("demo", "--force")
+    assert _counts(store) == (19, 86)

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from faultdesk.demo import STAFF, load_demo
+from faultdesk.domain.errors import Conflict
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.lifecycle import ActionStatus
+from faultdesk.domain.roles import Role
 from faultdesk.services.access import actor_of
 from faultdesk.services.desk import Desk
-from faultdesk.services.faults import list_faults, list_reports
+from faultdesk.services.faults import FaultRegistration, list_faults, list_reports, register_fault
 from faultdesk.services.lifecycle import improvements, search_kb, severity_history, stage_records
-from faultdesk.services.records import Actor, FaultFilter, ReportFilter
+from faultdesk.services.records import Actor, AuditEvent, FaultFilter, ReportFilter
+from faultdesk.services.staff import create_user
+from tests.conftest import a_report
 
 
 def admin(desk: Desk) -> Actor:
@@ -67,6 +73,63 @@ def test_the_demo_shows_every_state_with_retrospectives_and_knowledge(wiring):
     assert all(isinstance(a.due, date) and a.due > today for a in actions)
     assert {a.status for a in actions} == {ActionStatus.OPEN, ActionStatus.DONE}
 
-    again = load_demo(desk)  # a second batch on the same database: new faults, driven the same way
-    assert "(0 new)" in again and again.split("; states:")[1] == summary.split("; states:")[1]
-    assert all(len(faults_in(desk, who, status)) == 2 * len(by_state[status]) for status in FaultStatus)
+    reports = list_reports(desk, ReportFilter(page_size=1), actor=who).total
+    again = load_demo(desk)  # loaded already: nothing changes
+    assert again.startswith("demo already loaded on 2026-11-25 10:00 (seed 7: 19 faults, 86 reports): nothing changed")
+    assert load_demo(desk, seed=8, force=True) == again  # forcing never makes a second copy
+    assert all(faults_in(desk, who, status) == by_state[status] for status in FaultStatus)
+    assert list_reports(desk, ReportFilter(page_size=1), actor=who).total == reports == 86
+
+
+def counts(desk: Desk) -> tuple[int, int, int, list[str]]:
+    with desk.uow() as uow:
+        marks = [m.action for m in uow.audit.about("demo", "demo")]
+        return (
+            len(uow.users.all()),
+            uow.reports.search(ReportFilter(page_size=1)).total,
+            uow.faults.search(FaultFilter(page_size=1)).total,
+            marks,
+        )
+
+
+def test_the_demo_refuses_a_database_with_other_data_unless_forced(wiring):
+    desk = wiring.desk
+    create_user(desk, "ops", Role.ADMIN, "correct-horse", actor=Actor.system())
+    with pytest.raises(
+        Conflict, match=r"holds data that is not the demo's \(users: 1, reports: 0, faults: 0\)"
+    ) as refused:
+        load_demo(desk)
+    assert "--force" in refused.value.message and "faultdesk-demo" in refused.value.message
+    assert "非演示数据" in refused.value.message_zh
+    assert counts(desk) == (1, 0, 0, [])  # nothing written, not even a marker
+    forced = load_demo(desk, force=True)
+    assert "19 faults" in forced and counts(desk) == (7, 86, 19, ["load_started", "loaded"])
+    assert load_demo(desk).startswith("demo already loaded")
+
+
+def test_a_forced_load_does_not_take_a_demo_name_held_by_another_role(wiring):
+    desk = wiring.desk
+    create_user(desk, "pm1", Role.DEVELOPER, "correct-horse", actor=Actor.system())
+    with pytest.raises(Conflict, match="user pm1 exists as developer; the demo needs it as pm"):
+        load_demo(desk, force=True)
+
+
+def test_a_load_that_stopped_part_way_is_refused_unless_forced(wiring):
+    desk = wiring.desk
+    with desk.uow() as uow:  # what a load killed after its first step leaves behind
+        uow.audit.record(AuditEvent(desk.clock.now(), Actor.system(), "demo", "demo", "load_started", after={}))
+        uow.commit()
+    with pytest.raises(Conflict, match="a demo load started 2026-11-25 10:00 did not finish"):
+        load_demo(desk)
+    assert "19 faults" in load_demo(desk, force=True)
+
+
+def test_a_demo_loaded_by_an_earlier_version_without_its_marker_is_recognised(wiring, client):
+    desk = wiring.desk
+    for username, role, name in STAFF:
+        create_user(desk, username, role, "correct-horse", actor=Actor.system(), display_name=name)
+    agent = admin(desk)
+    rid = client.post("/api/v1/reports", json=a_report()).json()["report"]["id"]
+    register_fault(desk, FaultRegistration("01", report_ids=[rid]), actor=agent)
+    assert load_demo(desk).startswith("demo already loaded (its six staff and their faults are here): nothing changed")
+    assert counts(desk)[1:] == (1, 1, [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from faultdesk.adapters.notify import DingTalkNotifier, SmtpNotifier, WebhookNot
 from faultdesk.bootstrap import bootstrap
 from faultdesk.domain import sla
 from faultdesk.domain.faults import Severity
+from faultdesk.domain.roles import Role
 from faultdesk.domain.sla import ClockKind
 from faultdesk.entrypoints import worker
 from faultdesk.entrypoints.api.app import create_app
@@ -21,7 +23,8 @@ from faultdesk.services import delivery, messages
 from faultdesk.services.catalogue import ensure_default_fault_types
 from faultdesk.services.messages import new_message_id
 from faultdesk.services.ports import ChannelDown, DeliveryFailed, Envelope
-from faultdesk.services.records import Outgoing
+from faultdesk.services.records import Actor, Outgoing
+from faultdesk.services.staff import create_user
 from tests.conftest import FAST_PASSWORDS, a_report, create_staff
 from tests.integration.lifecycle_helpers import drive, take
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer, free_port
@@ -118,10 +121,10 @@ def test_a_p0_reaches_the_special_team_and_every_robot_with_valid_signatures(des
         "tester1@corp.example",
     ]
     for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"):
-        hits = http.on(path)
+        hits = [hit for hit in http.on(path) if "P0" in hit.raw.decode()]  # after the registration notice
         assert len(hits) == 1 and hits[0].signature_ok, path
         assert hits[0].headers["X-FaultDesk-Delivery"]
-    assert "P0" in http.on("/dingtalk")[0].body["text"]["content"]
+    assert "P0" in http.on("/dingtalk")[-1].body["text"]["content"]
 
 
 def test_a_breached_clock_escalates_owner_then_tech_lead_then_admin(desk_env, clock):
@@ -213,6 +216,7 @@ def test_p1_staff_notices_wait_for_working_hours(desk_env, clock):
 def test_an_outage_is_retried_with_backoff_and_nothing_is_duplicated(desk_env, clock):
     wired, client, h, smtp, http = desk_env
     number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)  # the registration notices go out before the outage
     http.failing = True
     grade_p0(client, h, number)
     result = tick(wired)
@@ -240,6 +244,7 @@ def test_an_outage_is_retried_with_backoff_and_nothing_is_duplicated(desk_env, c
 def test_a_message_that_never_gets_through_becomes_a_dead_letter_and_can_be_retried(desk_env, clock):
     wired, client, h, smtp, http = desk_env
     number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)  # the registration notices go out before the outage
     http.failing = True
     grade_p0(client, h, number)
     for _ in range(10):
@@ -505,7 +510,7 @@ def test_an_admins_calendar_day_and_template_take_effect_at_once(desk_env, clock
     assert client.put("/api/v1/templates/receipt/zh", json=edited, headers=h["admin"]).status_code == 204
     assert grade_due() == "2026-11-27T01:30:00Z"  # Thursday is off now: Friday 09:30
     tick(wired)
-    assert smtp.messages[-1]["Subject"].startswith("收到啦")
+    assert [m for m in smtp.messages if m["X-Rcpt-To"] == "a@example.com"][-1]["Subject"].startswith("收到啦")
 
 
 def test_a_backlog_to_a_slow_far_end_does_not_hold_a_due_clock_back(desk_env, clock):
@@ -589,26 +594,33 @@ def test_the_closing_message_asks_the_reporter_to_check(desk_env):
     assert number in closing["Subject"] and "故障已修复，麻烦您协助测试" in closing.get_content()
 
 
-def test_messages_go_out_in_english_and_the_english_template_is_editable(settings, clock, peers):
-    smtp, _ = peers
+@contextmanager
+def english_desk(settings, clock, smtp, **overrides):
+    """A desk that writes its messages in English, e-mailing them to ``smtp``."""
     english = settings.with_overrides(
-        smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_sender="faultdesk@example.com", language="en"
+        smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_sender="faultdesk@example.com", language="en", **overrides
     )
     wired = bootstrap(english, clock=clock, passwords=FAST_PASSWORDS)
     ensure_default_fault_types(wired.desk)
     headers = create_staff(wired.desk, emails=True)
     try:
         with TestClient(create_app(wiring=wired)) as client:
-            report(client, contact="li@example.com")
-            tick(wired)
-            assert smtp.messages[-1]["Subject"] == "[FaultDesk] We received your fault report"
-            edited = {"subject": "Got it: {{ symptom }}", "body": "Code {{ tracking_hint }}"}
-            assert client.put("/api/v1/templates/receipt/en", json=edited, headers=headers["admin"]).status_code == 204
-            report(client, contact="li@example.com", symptom="Login fails")
-            tick(wired)
-            assert smtp.messages[-1]["Subject"] == "Got it: Login fails"
+            yield wired, client, headers
     finally:
         wired.engine.dispose()
+
+
+def test_messages_go_out_in_english_and_the_english_template_is_editable(settings, clock, peers):
+    smtp, _ = peers
+    with english_desk(settings, clock, smtp) as (wired, client, headers):
+        report(client, contact="li@example.com")
+        tick(wired)
+        assert smtp.messages[-1]["Subject"] == "[FaultDesk] We received your fault report"
+        edited = {"subject": "Got it: {{ symptom }}", "body": "Code {{ tracking_hint }}"}
+        assert client.put("/api/v1/templates/receipt/en", json=edited, headers=headers["admin"]).status_code == 204
+        report(client, contact="li@example.com", symptom="Login fails")
+        tick(wired)
+        assert smtp.messages[-1]["Subject"] == "Got it: Login fails"
 
 
 def test_a_robot_that_answers_200_with_an_error_code_is_a_failed_delivery(peers):
@@ -724,3 +736,188 @@ def test_a_contact_that_cannot_be_decrypted_fails_its_message_only(desk_env):
     assert [m["X-Rcpt-To"] for m in smtp.messages] == ["han.mei@example.com"]
     failed = [m for m in outbox_rows(wired) if m.report_id == first]
     assert failed and all(m.state == "pending" and "decrypted" in (m.last_error or "") for m in failed)
+
+
+EARLY = datetime(2026, 11, 24, 21, 8, tzinfo=UTC)  # 05:08 on Wednesday in Shanghai, before working hours
+
+
+def early_report(client):
+    return report(client, occurred_at="2026-11-25T04:50:00+08:00")["report"]["id"]
+
+
+def first_reply_clock(client, headers, number):
+    clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=headers).json()
+    [first] = [c for c in clocks if c["kind"] == "first_reply"]
+    return first
+
+
+def test_a_p0_first_reply_is_due_an_hour_after_registration_around_the_clock(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(EARLY)
+    number = register(client, h["agent"], early_report(client))
+    assert first_reply_clock(client, h["agent"], number)["due_at"] == "2026-11-25T02:00:00Z"  # 10:00: working hours
+    clock.advance(timedelta(minutes=12))
+    grade_p0(client, h, number)
+    first = first_reply_clock(client, h["agent"], number)
+    assert (first["due_at"], first["mode"], first["severity"]) == ("2026-11-24T22:08:00Z", "24x7", "P0")  # 06:08
+    assert first["started_at"] == "2026-11-24T21:08:00Z"
+    clock.set(datetime(2026, 11, 24, 22, 9, tzinfo=UTC))  # 06:09, long before anyone's working day
+    tick(wired)
+    late = [m for m in smtp.messages if m["Subject"] == f"【已超时】{number} 首次回复"]
+    assert [m["X-Rcpt-To"] for m in late] == ["tech_lead1@corp.example"]  # the team lead, woken: it is a P0
+    assert "2026-11-25 06:08" in late[0].get_content()
+
+
+def test_a_p0_graded_after_its_first_reply_was_due_breaches_at_the_next_tick(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(EARLY)
+    number = register(client, h["agent"], early_report(client))
+    clock.advance(timedelta(hours=1, minutes=52))  # 07:00: the hour is gone, working hours are not here yet
+    grade_p0(client, h, number)
+    tick(wired)
+    first = first_reply_clock(client, h["agent"], number)
+    assert (first["state"], first["due_at"], first["breached_at"]) == (
+        "breached",
+        "2026-11-24T22:08:00Z",  # the promise as it was: 06:08
+        "2026-11-24T23:00:00Z",  # fired at once
+    )
+    assert [m["X-Rcpt-To"] for m in smtp.messages if m["Subject"] == f"【已超时】{number} 首次回复"] == [
+        "tech_lead1@corp.example"
+    ]
+
+
+def test_an_automatic_raise_to_p0_puts_the_running_first_reply_on_24x7(desk_env, clock):
+    wired, client, h, smtp, _ = desk_env
+    clock.set(EARLY)
+    number = register(client, h["agent"], early_report(client))
+    drive(client, h["admin"], number, "locating")  # graded P1: the first reply stays on working hours
+    assert first_reply_clock(client, h["agent"], number)["due_at"] == "2026-11-25T02:00:00Z"
+    raised = client.put(
+        f"/api/v1/faults/{number}/estimate", json={"estimated_users": 5000, "source": "支付监控"}, headers=h["pm"]
+    )
+    assert raised.status_code == 200 and raised.json()["severity"] == "P0"
+    first = first_reply_clock(client, h["agent"], number)
+    assert (first["due_at"], first["mode"]) == ("2026-11-24T22:08:00Z", "24x7")
+    history = client.get(f"/api/v1/faults/{number}/severity-history", headers=h["pm"]).json()
+    assert [(c["from_severity"], c["to_severity"]) for c in history][-1] == ("P1", "P0")  # kept once, by the table
+    assert len(history) == 2
+
+
+def test_a_registered_fault_goes_to_the_pms_and_tech_leads_and_every_robot_at_once(desk_env):
+    """信息同步: stage 1 ends with the product manager and the tech lead told, by real SMTP and robots."""
+    wired, client, h, smtp, http = desk_env
+    create_user(wired.desk, "pm2", Role.PM, "correct-horse", actor=Actor.system(), email="pm2@corp.example")
+    create_user(wired.desk, "pm3", Role.PM, "correct-horse", actor=Actor.system(), email="pm3@corp.example")
+    with wired.engine.begin() as conn:  # pm3 has left: no notices for inactive accounts
+        conn.execute(text("UPDATE users SET active = :no WHERE username = 'pm3'"), {"no": False})
+    rid = report(client, symptom="下单后支付页面白屏")["report"]["id"]
+    second = report(client, symptom="支付页面一直白屏", reporter_id="u-2002")["report"]["id"]
+    number = register(client, h["agent"], rid, second)
+    tick(wired)
+    notices = [m for m in smtp.messages if m["Subject"] == f"【新故障】{number} 下单后支付页面白屏"]
+    assert sorted(m["X-Rcpt-To"] for m in notices) == [
+        "pm1@corp.example",
+        "pm2@corp.example",
+        "tech_lead1@corp.example",
+    ]
+    body = notices[0].get_content()
+    assert f"新登记故障 {number}（功能异常）：下单后支付页面白屏，影响 2 用户" in body
+    assert f"http://127.0.0.1:8000/api/v1/faults/{number}" in body
+    for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"):
+        [hit] = http.on(path)
+        assert hit.signature_ok and number in hit.raw.decode(), path
+    outbox = [m for m in outbox_rows(wired) if m.kind == "registered"]
+    assert len(outbox) == 7 and {m.state for m in outbox} == {"sent"}  # three e-mails, four robots
+    timeline = client.get(f"/api/v1/faults/{number}/timeline", headers=h["agent"]).json()
+    assert [e["action"] for e in timeline if e["entity"] == "fault"] == ["registered"]  # the trail is as it was
+
+
+def test_a_fault_registered_after_hours_is_shared_when_the_working_day_starts(desk_env, clock):
+    wired, client, h, smtp, http = desk_env
+    clock.set(clock.now().replace(hour=10, minute=30))  # 18:30 in Shanghai
+    number = register(client, h["agent"], report(client)["report"]["id"])
+    tick(wired)
+    assert not [m for m in smtp.messages if "新故障" in m["Subject"]] and not http.hits
+    waiting = [m for m in outbox_rows(wired) if m.kind == "registered"]
+    assert len(waiting) == 6 and {m.next_attempt_at for m in waiting} == {datetime(2026, 11, 26, 1, 0, tzinfo=UTC)}
+    clock.set(datetime(2026, 11, 26, 1, 0, tzinfo=UTC))  # 09:00 on Thursday
+    tick(wired)
+    assert sorted(m["X-Rcpt-To"] for m in smtp.messages if number in m["Subject"]) == [
+        "pm1@corp.example",
+        "tech_lead1@corp.example",
+    ]
+    assert all(len(http.on(path)) == 1 for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"))
+
+
+def test_the_registration_notice_is_editable_and_goes_out_in_english(settings, clock, peers):
+    smtp, _ = peers
+    with english_desk(settings, clock, smtp, public_url="https://faultdesk.example.com/") as (wired, client, headers):
+        number = register(client, headers["agent"], report(client, symptom="Checkout page is blank")["report"]["id"])
+        tick(wired)
+        [mail, *_] = [m for m in smtp.messages if m["X-Rcpt-To"] == "pm1@corp.example"]
+        assert mail["Subject"] == f"[New fault] {number} Checkout page is blank"
+        assert "(Functional fault)" in mail.get_content()
+        assert f"https://faultdesk.example.com/api/v1/faults/{number}" in mail.get_content()
+        edited = {"subject": "New: {{ number }} ({{ type }}, {{ users }} users)", "body": "{{ title }} {{ link }}"}
+        put = client.put("/api/v1/templates/registered/en", json=edited, headers=headers["admin"])
+        assert put.status_code == 204, put.text
+        number = register(client, headers["agent"], report(client)["report"]["id"])
+        tick(wired)
+        assert smtp.messages[-1]["Subject"] == f"New: {number} (Functional fault, 1 users)"
+
+
+def test_the_full_release_publishes_the_announcement_and_tells_the_reporters_it_is_live(desk_env):
+    """产品经理同步发布上线公告: the staff and the group robots read the PM's announcement; every
+    reporter hears once, in their words, that the fix is live and in which version."""
+    wired, client, h, smtp, http = desk_env
+    first = report(client, contact="zhou@example.com", reporter_id="zhou")
+    mine, token = first["report"]["id"], first["tracking_token"]
+    again = report(client, contact="zhou@example.com", reporter_id="zhou")["report"]["id"]  # wrote in twice
+    number = register(client, h["agent"], mine, again)
+    drive(client, h["admin"], number, "releasing", steps=10)  # graded P1, one gray step
+    released = take(
+        client, h["pm"], number, "release_full", version="5.2.3", announcement="登录问题已修复，请升级至 5.2.3"
+    )
+    assert released.status_code == 200 and released.json()["status"] == "resolved"
+    tick(wired)
+    announced = [m for m in smtp.messages if m["Subject"].startswith(f"【上线公告】{number}")]
+    assert sorted(m["X-Rcpt-To"] for m in announced) == [
+        "agent1@corp.example",
+        "pm1@corp.example",
+        "tech_lead1@corp.example",  # the handling owner, and a tech lead
+    ]
+    assert "（版本 5.2.3）" in announced[0]["Subject"]
+    assert "登录问题已修复，请升级至 5.2.3" in announced[0].get_content()
+    for path in ("/webhook", "/dingtalk", "/feishu/hook", "/wecom"):
+        hits = [hit for hit in http.on(path) if "上线公告" in hit.raw.decode()]
+        assert len(hits) == 1 and hits[0].signature_ok and "请升级至 5.2.3" in hits[0].raw.decode(), path
+    [live] = [m for m in smtp.messages if m["X-Rcpt-To"] == "zhou@example.com" and "已修复上线" in m["Subject"]]
+    assert live["Subject"] == f"【故障快响】{number} 已修复上线"
+    assert live.get_content().strip() == "您反馈的问题已修复并全量发布（版本 5.2.3），如仍有问题请回复。"
+    seen = client.get(f"/api/v1/track/{token}/messages").json()
+    assert f"【故障快响】{number} 已修复上线" in [m["subject"] for m in seen]  # on the tracking page too
+
+
+def test_a_p2_that_ships_in_the_next_version_publishes_no_release(desk_env):
+    wired, client, h, smtp, http = desk_env
+    number = register(client, h["agent"], report(client, contact="wu@example.com")["report"]["id"])
+    drive(client, h["admin"], number, "awaiting_confirmation")
+    assert take(client, h["tech_lead"], number, "regrade", severity="P2", reason="个别用户").status_code == 200
+    assert take(client, h["agent"], number, "confirm").json()["status"] == "resolved"
+    tick(wired)
+    kinds = {m.kind for m in outbox_rows(wired)}
+    assert "closing" in kinds and not kinds & {"release_announced", "fix_released"}
+
+
+def test_the_new_notices_are_editable_in_both_languages(client, staff):
+    edits = {
+        "registered": "{{ number }} {{ type }} {{ title }} {{ users }} {{ link }}",
+        "release_announced": "{{ number }} {{ version }} {{ announcement }} {{ link }}",
+        "fix_released": "{{ number }} {{ version }}",
+    }
+    for key, body in edits.items():
+        for lang in ("zh", "en"):
+            put = client.put(
+                f"/api/v1/templates/{key}/{lang}", json={"subject": key, "body": body}, headers=staff["admin"]
+            )
+            assert put.status_code == 204, (key, lang, put.text)

@@ -56,3 +56,19 @@ def test_the_archive_carries_the_durations_the_service_filled_in():
     decision = lc.decide(resolved, lc.Archive("原因", "方案", durations=durations), ADMIN)
     assert decision.events[-1] == ev.Archived(durations, "5.3.0")
     assert decision.record["durations"] == durations and decision.record["ships_in"] == "5.3.0"
+
+
+def test_the_full_release_carries_the_version_and_the_announcement_to_its_reactions():
+    releasing = FaultLife("261125-01-001", S.RELEASING, Severity.P1, fix_version="5.2.2", gray_steps=1)
+    decision = lc.decide(releasing, lc.ReleaseFull("5.2.2", "登录问题已修复，请升级"), ADMIN)
+    assert ev.Released("5.2.2", "登录问题已修复，请升级") in decision.events
+    assert [e.name for e in decision.events if e.listed] == ["state_changed", "resolved"]  # the trail as before
+    p2 = FaultLife("261125-01-001", S.AWAITING_CONFIRMATION, Severity.P2, fix_version="5.2.2")
+    assert not [e for e in lc.decide(p2, lc.Confirm(True), ADMIN).events if isinstance(e, ev.Released)]
+
+
+def test_registration_and_release_are_rows_of_the_table():
+    from faultdesk.services import clocks, reactions
+
+    assert REACTIONS[ev.Registered] == (clocks.on_registered, reactions.tell_on_duty_of_registration)
+    assert REACTIONS[ev.Released] == (reactions.publish_release_announcement, reactions.tell_reporters_released)

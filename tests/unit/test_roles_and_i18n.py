@@ -83,3 +83,22 @@ def test_any_plain_template_renders_as_jinja_would(parts, tail, values):
     assert outcome(lambda: JinjaRenderer().render(template, values)) == outcome(
         lambda: jinja.from_string(template).render(values)
     )
+
+
+def test_every_default_template_renders_on_the_sample_context_with_every_variable_it_uses():
+    """An admin's edit is tried on SAMPLE_CONTEXT: it must hold each variable our templates use."""
+    from jinja2 import meta
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from faultdesk.services.message_texts import DEFAULTS
+    from faultdesk.services.messages import SAMPLE_CONTEXT
+
+    env = SandboxedEnvironment()
+    for key, texts in DEFAULTS.items():
+        assert set(texts) == {"zh", "en"}, key
+        for lang, pair in texts.items():
+            for template in pair:
+                used = meta.find_undeclared_variables(env.parse(template))
+                assert used <= set(SAMPLE_CONTEXT), (key, lang, used - set(SAMPLE_CONTEXT))
+    for key in ("registered", "release_announced", "fix_released"):
+        assert key in DEFAULTS

@@ -105,6 +105,35 @@ def test_raising_the_severity_replans_the_running_clock():
     assert raised.started_at == clock.started_at and raised.next_fire_at is not None
 
 
+def test_a_p0_owes_its_first_reply_an_hour_after_registration_around_the_clock():
+    """Registered at 05:08: in working hours the first reply is due at 10:00; graded P0 at 05:20
+    it is re-planned from its start in 24×7 mode, due at 06:08."""
+    registered = start_clock(ClockKind.FIRST_REPLY, None, sh(25, 5, 8), POLICY, CAL)
+    assert registered.due_at == sh(25, 10) and registered.mode is Mode.BUSINESS
+    p0 = replan(registered, Severity.P0, POLICY, CAL)
+    assert p0.due_at == sh(25, 6, 8) and p0.mode is Mode.ALWAYS and p0.severity is Severity.P0
+    assert p0.started_at == sh(25, 5, 8) and p0.warn_at == sh(25, 5, 56) and p0.next_fire_at == p0.warn_at
+    assert replan(p0, Severity.P1, POLICY, CAL).due_at == sh(25, 10)  # lowered before the reply: working hours again
+
+
+def test_a_p0_graded_after_its_first_reply_was_due_breaches_at_once_naming_the_real_due_time():
+    registered = start_clock(ClockKind.FIRST_REPLY, None, sh(25, 5, 8), POLICY, CAL)
+    late = replan(registered, Severity.P0, POLICY, CAL)  # graded at 07:00
+    assert late.due_at == sh(25, 6, 8) and late.next_fire_at is not None and late.next_fire_at < sh(25, 7)
+    fired, out = fire(late, sh(25, 7), POLICY)  # the next tick
+    assert [(f.kind, f.level) for f in out] == [("breach", 1)] and fired.state is ClockState.BREACHED
+    assert fired.due_at == sh(25, 6, 8) and fired.next_fire_at == sh(25, 7, 10)  # P0: every 10 min
+
+
+def test_a_new_severity_leaves_the_clocks_it_does_not_govern_and_those_not_running():
+    grade = start_clock(ClockKind.GRADE, None, sh(25, 5, 8), POLICY, CAL)
+    assert replan(grade, Severity.P0, POLICY, CAL) == grade  # met by the same grading step
+    archive = start_clock(ClockKind.ARCHIVE, None, sh(25, 5, 8), POLICY, CAL)
+    assert replan(archive, Severity.P0, POLICY, CAL) == archive
+    met = meet(start_clock(ClockKind.FIRST_REPLY, None, sh(25, 5, 8), POLICY, CAL), sh(25, 5, 30))
+    assert replan(met, Severity.P0, POLICY, CAL) == met
+
+
 def test_policy_is_configurable():
     quick = ClockPolicy(warn_share=0.5, chain=("owner",))
     clock = start_clock(ClockKind.RESPONSE, Severity.P0, datetime(2026, 11, 25, 2, tzinfo=UTC), quick, CAL)

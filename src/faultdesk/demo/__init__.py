@@ -4,8 +4,12 @@ Everything goes through the services, exactly as the console and the API would d
 also exercises the intake rules and the lifecycle: each fault is then driven, step by step and by the
 role the template names for each step, to a different point of its life, so that every state is on
 show (with a P0 special team, gray and full releases, reopens, retrospectives and knowledge-base
-articles). The same seed gives the same data (relative to the desk's clock); running it again reuses
-the staff and products and simply adds another batch of reports and faults.
+articles). The same seed gives the same data (relative to the desk's clock).
+
+It loads once: each load is marked in the audit trail (entity ``demo``: ``load_started``, then
+``loaded``), so loading it again changes nothing, and it refuses a database that holds anything
+else (users, reports, faults — the fault types ``db upgrade`` seeds do not count) unless forced:
+the demo adds six accounts with a published password.
 
 The data itself is in ``data.toml`` (read and typed by :mod:`faultdesk.demo.tables`); this module
 is the code that loads it.
@@ -67,7 +71,7 @@ from faultdesk.services.desk import Desk
 from faultdesk.services.faults import FaultRegistration, register_fault
 from faultdesk.services.intake import submit_report
 from faultdesk.services.lifecycle import act, improvements, set_improvement_status
-from faultdesk.services.records import Actor
+from faultdesk.services.records import Actor, AuditEvent, FaultFilter, ReportFilter
 from faultdesk.services.staff import create_user
 
 __all__ = ["DEMO_PASSWORD", "STAFF", "load_demo"]
@@ -80,12 +84,23 @@ S = FaultStatus
 AGENT, PM, LEAD, DEV, TESTER = Role.AGENT, Role.PM, Role.TECH_LEAD, Role.DEVELOPER, Role.TESTER
 
 
-def load_demo(desk: Desk, *, seed: int = 7) -> str:
-    """Load the demo data; returns a one-line summary. Safe to run again (adds another batch)."""
-    rng = random.Random(seed)
+MARKER = ("demo", "demo")  # the audit trail's entity and entity id of the demo's loads
+
+
+def load_demo(desk: Desk, *, seed: int = 7, force: bool = False) -> str:
+    """Load the demo data once; returns a one-line summary, which says so when it was loaded before
+    (nothing changes then, forced or not). A database holding other data, or a load that stopped
+    part-way, is refused (``Conflict``) unless ``force``."""
+    before = _loaded_before(desk)
+    if before is not None:
+        return before
+    if not force:
+        _refuse_other_data(desk)
     system = Actor.system()
+    _mark(desk, "load_started", {"seed": seed, "force": force})
+    rng = random.Random(seed)
     ensure_default_fault_types(desk)
-    staff, new_staff = _staff(desk, system)
+    staff, new_staff = _staff(desk, system, reuse=force)
     agent = staff[Role.AGENT]
     new_products = 0
     for code, name, functions in PRODUCTS:
@@ -147,13 +162,65 @@ def load_demo(desk: Desk, *, seed: int = 7) -> str:
 
     states = Counter(_drive(desk, numbers, title, staff) for title in numbers)
     waiting = sum(len(ids[i]) for i, p in enumerate(PROBLEMS) if not p.type_code)
-    logins = ", ".join(username for username, _, _ in STAFF)
+    _mark(desk, "loaded", {"seed": seed, "reports": len(batch) + taken_in, "faults": len(numbers)})
     return (
         f"demo: {len(STAFF)} staff ({new_staff} new), {len(PRODUCTS)} products ({new_products} new), "
         f"{len(batch) + taken_in} reports, {len(numbers)} faults, {waiting} reports waiting at intake; "
-        f"states: {', '.join(f'{s.value} {states[s]}' for s in FaultStatus if states[s])}; "
-        f"log in as {logins} with password {DEMO_PASSWORD}"
+        f"states: {', '.join(f'{s.value} {states[s]}' for s in FaultStatus if states[s])}; {_logins()}"
     )
+
+
+def _logins() -> str:
+    return f"log in as {', '.join(username for username, _, _ in STAFF)} with password {DEMO_PASSWORD}"
+
+
+def _mark(desk: Desk, action: str, data: dict[str, object]) -> None:
+    with desk.uow() as uow:
+        uow.audit.record(AuditEvent(desk.clock.now(), Actor.system(), *MARKER, action, after=data))
+        uow.commit()
+
+
+def _loaded_before(desk: Desk) -> str | None:
+    """The summary of an earlier, finished load; None when there was none."""
+    with desk.uow() as uow:
+        marks = uow.audit.about(*MARKER)
+        usernames = {u.username for u in uow.users.all()}
+        faults = uow.faults.search(FaultFilter(page_size=1)).total
+    done = [m for m in marks if m.action == "loaded"]
+    if done:
+        first, local = done[0], done[0].at.astimezone(ZoneInfo(desk.timezone))
+        what = first.after or {}
+        return (
+            f"demo already loaded on {local:%Y-%m-%d %H:%M} (seed {what.get('seed')}: {what.get('faults')} faults, "
+            f"{what.get('reports')} reports): nothing changed; {_logins()}"
+        )
+    if not marks and faults and {username for username, _, _ in STAFF} <= usernames:
+        # Loaded by a version that kept no marker: its six staff and their faults are here.
+        return f"demo already loaded (its six staff and their faults are here): nothing changed; {_logins()}"
+    return None
+
+
+def _refuse_other_data(desk: Desk) -> None:
+    with desk.uow() as uow:
+        started = [m for m in uow.audit.about(*MARKER) if m.action == "load_started"]
+        users = len(uow.users.all())
+        reports = uow.reports.search(ReportFilter(page_size=1)).total
+        faults = uow.faults.search(FaultFilter(page_size=1)).total
+    if started:
+        when = f"{started[0].at.astimezone(ZoneInfo(desk.timezone)):%Y-%m-%d %H:%M}"
+        raise Conflict(
+            f"a demo load started {when} did not finish, so this database holds part of the demo: load it into "
+            "an empty database, or add a whole batch anyway with --force",
+            f"{when} 开始的演示数据加载未完成，数据库中只有部分演示数据：请在空数据库中加载，或用 --force 再加载一整批",
+        )
+    if users or reports or faults:
+        raise Conflict(
+            f"this database already holds data that is not the demo's (users: {users}, reports: {reports}, "
+            f"faults: {faults}): the demo would mix with it and add six accounts with the published password "
+            f"{DEMO_PASSWORD}. Load it into an empty database, or pass --force to load it anyway",
+            f"数据库中已有非演示数据（用户 {users}，反馈 {reports}，故障单 {faults}）：演示数据会混入其中，"
+            f"并新增 6 个使用公开密码 {DEMO_PASSWORD} 的账号。请在空数据库中加载，或用 --force 强制加载",
+        )
 
 
 Step = tuple[Role, Command]
@@ -245,8 +312,9 @@ def _id(actor: Actor) -> int:
     return actor.id
 
 
-def _staff(desk: Desk, system: Actor) -> tuple[dict[Role, Actor], int]:
-    """Create one user per role (or reuse them); returns them by role, and how many are new."""
+def _staff(desk: Desk, system: Actor, *, reuse: bool) -> tuple[dict[Role, Actor], int]:
+    """Create one user per role; returns them by role, and how many are new. A forced load reuses an
+    account of that name and role; otherwise a name already taken means another load is running."""
     created = 0
     staff: dict[Role, Actor] = {}
     for username, role, display_name in STAFF:
@@ -254,9 +322,19 @@ def _staff(desk: Desk, system: Actor) -> tuple[dict[Role, Actor], int]:
             user = create_user(desk, username, role, DEMO_PASSWORD, actor=system, display_name=display_name)
             created += 1
         except Conflict:
-            with desk.uow() as uow:  # loaded before: a read through the repository, no change
+            if not reuse:
+                raise Conflict(
+                    f"the demo user {username} appeared while loading: is another demo load running?",
+                    f"加载过程中出现了演示用户 {username}：是否有另一个演示数据加载正在进行？",
+                ) from None
+            with desk.uow() as uow:  # a read through the repository, no change
                 found = uow.users.by_username(username)
             assert found is not None, f"the demo user {username} vanished"
+            if found.role is not role:
+                raise Conflict(
+                    f"user {username} exists as {found.role.value}; the demo needs it as {role.value}",
+                    f"用户 {username} 已存在（角色 {found.role.value}），演示数据需要其角色为 {role.value}",
+                ) from None
             user = found
         staff[role] = actor_of(user)
     return staff, created

@@ -1,4 +1,5 @@
-"""What a lifecycle step made happen: frozen, past-tense facts that ``decide()`` returns and the
+"""What a lifecycle step made happen: frozen, past-tense facts that ``decide()`` returns (or, for
+the registration that numbers a fault before it has a life, the registering service raises) and the
 service layer reacts to (``services/reactions.py`` holds the one table of who reacts to what).
 
 Each event's ``name`` is what the fault's audit event lists under ``events``: those names are part
@@ -21,6 +22,15 @@ if TYPE_CHECKING:  # the lifecycle imports this module for its events
 class DomainEvent:
     name: ClassVar[str]
     listed: ClassVar[bool] = True  # named in the audit event's "events"
+
+
+@dataclass(frozen=True)
+class Registered(DomainEvent):
+    """Stage 1 is done: the fault is numbered and these reports are linked to it."""
+
+    name = "registered"
+    listed = False  # the audit event's action says it
+    report_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,16 @@ class Resolved(DomainEvent):
     name = "resolved"
     ships_in: str | None = None  # P2: the fix version the reporter confirmed
     version: str | None = None  # P0/P1: the fully released version
+
+
+@dataclass(frozen=True)
+class Released(DomainEvent):
+    """The full release of a P0/P1 fix, with the PM's announcement (产品经理同步发布上线公告)."""
+
+    name = "released"
+    listed = False  # the audit event's action (release_full) says it
+    version: str
+    announcement: str
 
 
 @dataclass(frozen=True)

@@ -542,7 +542,11 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
         case ReleaseFull():
             _need(life.gray_steps > 0, "version", "release to a gray share first", "须先灰度发布，再全量发布")
             _need(_text(c.announcement), "announcement", "a release needs an announcement", "全量发布须发布上线公告")
-            return replace(life, status=S.RESOLVED), _record(c), (ev.Resolved(version=c.version),)
+            return (
+                replace(life, status=S.RESOLVED),
+                _record(c),
+                (ev.Resolved(version=c.version), ev.Released(c.version, c.announcement)),
+            )
         case Archive():
             _need(_text(c.cause), "cause", "is empty", "不能为空")
             _need(_text(c.solution), "solution", "is empty", "不能为空")

@@ -223,9 +223,24 @@ def resume(clock: SlaClock, now: datetime, policy: ClockPolicy, cal: BusinessCal
     return replace(resumed, next_fire_at=_next_fire(resumed))
 
 
+# The clocks a new severity re-plans. The first reply is among them: a P0 is an emergency, so its
+# reporters hear within the hour of registration around the clock, not within the first working
+# hour (registered 05:08 and graded P0, the reply is due 06:08, not 10:00). Grading meets the grade
+# clock in the same step, and the register, archive, retrospective and improvement clocks do not
+# depend on the severity.
+REPLANNED_BY_SEVERITY = frozenset({ClockKind.FIRST_REPLY, ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY})
+
+
 def replan(clock: SlaClock, severity: Severity, policy: ClockPolicy, cal: BusinessCalendar) -> SlaClock:
-    """A new severity re-plans a running clock from its start (a raised P0 is due sooner)."""
-    if clock.state is not ClockState.RUNNING:
+    """A new severity re-plans a running clock of ``REPLANNED_BY_SEVERITY`` from its start (a raised
+    P0 is due sooner, and runs 24×7); other clocks, and clocks not running, stay as they are.
+
+    The due time stays the promise made at the start even when it has already passed (a fault
+    registered at 05:08 and graded P0 at 07:00 owed its first reply at 06:08): the clock is then
+    late, and the next tick breaches it at once and escalates on the P0 cadence, while the breach
+    notice and the clock's record name the instant the promise was really due.
+    """
+    if clock.state is not ClockState.RUNNING or clock.kind not in REPLANNED_BY_SEVERITY:
         return clock
     fresh = start_clock(clock.kind, severity, clock.started_at, policy, cal)
     return replace(fresh, warned_at=clock.warned_at, next_fire_at=_next_fire(replace(fresh, warned_at=clock.warned_at)))

@@ -177,12 +177,23 @@ def token_create(name: str, label: Annotated[str, typer.Option(help="what the to
 @friendly
 def demo(
     seed: Annotated[int, typer.Option(help="random seed: same seed, same data")] = 7,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="load into a database that holds other data (never a second copy)"),
+    ] = False,
 ) -> None:
-    """Load demo data: staff, products, and realistic Chinese reports grouped into faults."""
+    """Load demo data: staff, products, and realistic Chinese reports grouped into faults.
+
+    It loads once: run again on a database that has the demo, it changes nothing, says so and exits 0.
+
+    A database holding anything else (users, reports or faults; the fault types of `db upgrade` do not count) is refused with exit 1, since the demo adds six accounts with a published password; so is one where an earlier load stopped part-way.
+
+    --force loads it there anyway, reusing demo accounts of the same name and role.
+    """
     from faultdesk.demo import load_demo
 
     with _wired() as wiring:
-        summary = load_demo(wiring.desk, seed=seed)
+        summary = load_demo(wiring.desk, seed=seed, force=force)
     typer.echo(summary)
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
 from faultdesk.domain.errors import NotFound, RuleViolation
-from faultdesk.domain.events import DomainEvent, Retrospected, SeverityChanged
+from faultdesk.domain.events import DomainEvent, Registered, Retrospected, SeverityChanged
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.sla import ClockKind, ClockState
@@ -78,11 +78,12 @@ def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime) ->
     messages.to_reporter(desk, uow, report, "receipt", {"symptom": report.symptom, "tracking_hint": hint}, now)
 
 
-def on_registered(desk: Desk, uow: UnitOfWork, fault: FaultView, report_ids: list[int], now: datetime) -> None:
-    for report_id in report_ids:
-        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, now)
-    _start(desk, uow, ClockKind.GRADE, None, now, fault_id=fault.id)
-    _start(desk, uow, ClockKind.FIRST_REPLY, None, now, fault_id=fault.id)
+def on_registered(desk: Desk, uow: UnitOfWork, step: Step, event: Registered) -> None:
+    """The reports' register clocks are met; grading and the first reply are owed from now."""
+    for report_id in event.report_ids:
+        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, step.now)
+    _start(desk, uow, ClockKind.GRADE, None, step.now, fault_id=step.after.id)
+    _start(desk, uow, ClockKind.FIRST_REPLY, None, step.now, fault_id=step.after.id)
 
 
 # What a lifecycle step does to the clocks: rows of services/reactions.py's table. Each reads the
@@ -115,17 +116,14 @@ def meet_all(desk: Desk, uow: UnitOfWork, step: Step, event: DomainEvent) -> Non
 
 
 def replan(desk: Desk, uow: UnitOfWork, step: Step, event: SeverityChanged) -> None:
-    """The handling clocks run on at the new severity's targets."""
-    if event.before is None:
-        return  # the first grading: Graded starts the handling clocks at this severity
-    replan_handling(desk, uow, step.after.id, event.after)
-
-
-def replan_handling(desk: Desk, uow: UnitOfWork, fault_id: int, severity: Severity) -> None:
+    """The running clocks a severity governs run on at the new severity's targets, from their start
+    (``sla.REPLANNED_BY_SEVERITY``). On the first grading only the first reply is running among them
+    (Graded starts the handling clocks next): graded P0, it is due an hour after registration 24×7."""
     cal = messages.calendar(desk, uow)
-    for row in uow.clocks.of_fault(fault_id):
-        if row.clock.kind in (ClockKind.RESPONSE, ClockKind.UPDATE, ClockKind.VERIFY):
-            uow.clocks.save(row.id, sla.replan(row.clock, severity, desk.policy, cal))
+    for row in uow.clocks.of_fault(step.after.id):
+        replanned = sla.replan(row.clock, event.after, desk.policy, cal)
+        if replanned != row.clock:
+            uow.clocks.save(row.id, replanned)
 
 
 def start_improvements(desk: Desk, uow: UnitOfWork, step: Step, event: Retrospected) -> None:

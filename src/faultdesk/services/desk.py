@@ -81,3 +81,4 @@ class Desk:
     report_window: timedelta = REPORT_WINDOW  # how long ago a report may say it arrived
     sessions: SessionPolicy = field(default_factory=SessionPolicy)  # web sessions' idle timeout and cap
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+    public_url: str = "http://127.0.0.1:8000"  # where staff reach FaultDesk: the links in their notices

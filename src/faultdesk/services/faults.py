@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, RuleViolation
+from faultdesk.domain.events import Registered
 from faultdesk.domain.faults import Fault, FaultStatus
 from faultdesk.domain.lifecycle import Recurrence
 from faultdesk.domain.numbering import registration_day
 from faultdesk.domain.reports import ReportDraft
 from faultdesk.domain.roles import Permission
-from faultdesk.services import clocks, impact, known_issues
+from faultdesk.services import impact, known_issues, reactions
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.intake import catalogue_ids, store_report
@@ -24,6 +25,7 @@ from faultdesk.services.records import (
     Page,
     ReportFilter,
     ReportView,
+    Step,
 )
 
 TITLE_MAX = 200
@@ -49,7 +51,8 @@ class RegisteredFault:
 
 
 def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> RegisteredFault:
-    """Number a new fault and link its reports to it. Nobody is notified yet (stage 2 decides)."""
+    """Number a new fault and link its reports to it; its clocks start and the PMs and tech leads
+    hear of it (the reactions to ``Registered``)."""
     require(actor, Permission.REGISTER_FAULT)
     assert actor.id is not None
     if not reg.report_ids and not reg.new_reports:
@@ -145,7 +148,7 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
             )
         view = uow.faults.by_id(fault_id)
         assert view is not None
-        clocks.on_registered(desk, uow, view, all_ids, now)
+        reactions.react(desk, uow, Step(view, view, actor, now), [Registered(tuple(all_ids))])
         reports = uow.reports.for_fault(fault_id)
         uow.commit()
     return RegisteredFault(view, reports, tokens)

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from faultdesk.domain.errors import NotFound
+from faultdesk.domain.events import SeverityChanged
 from faultdesk.domain.faults import Severity, distinct_reporters
 from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Permission
-from faultdesk.services import clocks, messages
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, FaultChanges, FaultView
+from faultdesk.services.records import Actor, AuditEvent, FaultChanges, FaultView, Step
 
 
 def reporter_key(desk: Desk, report: Report) -> str | None:
@@ -55,7 +55,6 @@ def recount(desk: Desk, uow: UnitOfWork, fault_id: int, now: datetime, *, bump_v
     reason = f"影响用户达到 {fault.impact_users}，自动升级 / {reason_en}"
     system = Actor.system()
     uow.faults.update(fault.id, fault.version, FaultChanges(severity=needed), now)
-    uow.faults.add_severity_change(fault.id, before, needed, reason, system, now)
     uow.audit.record(
         AuditEvent(
             now,
@@ -68,10 +67,14 @@ def recount(desk: Desk, uow: UnitOfWork, fault_id: int, now: datetime, *, bump_v
             after={"severity": needed.name, "reason": reason, "affected_users": fault.impact_users},
         )
     )
-    clocks.replan_handling(desk, uow, fault.id, needed)
     raised = uow.faults.by_id(fault.id)
     assert raised is not None
-    messages.severity_raised(desk, uow, raised, before, needed, reason, now)
+    # A regrade's reactions, from the one table: the severity history, the re-planned clocks (a
+    # raise to P0 puts the first reply on 24×7) and the notice. Imported here: a merge's reaction
+    # recounts the surviving fault through this module.
+    from faultdesk.services import reactions
+
+    reactions.react(desk, uow, Step(fault, raised, system, now), [SeverityChanged(before, needed, reason)])
     return raised
 
 

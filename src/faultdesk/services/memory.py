@@ -863,7 +863,13 @@ class MemoryAudit(_Store):
 
     def timeline(self, fault_id: int) -> list[AuditEvent]:
         """The fault's events in order; each actor's role is read from the users, as the SQL join does."""
-        events = [self.t.audit[i] for i in sorted(self.t.audit) if self.t.audit[i].fault_id == fault_id]
+        return self._events(lambda e: e.fault_id == fault_id)
+
+    def about(self, entity: str, entity_id: str) -> list[AuditEvent]:
+        return self._events(lambda e: e.entity == entity and e.entity_id == entity_id)
+
+    def _events(self, wanted: Callable[[AuditEvent], bool]) -> list[AuditEvent]:
+        events = [self.t.audit[i] for i in sorted(self.t.audit) if wanted(self.t.audit[i])]
         return [
             replace(
                 e,

@@ -55,6 +55,18 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("【故障快响】{{ number }} 已关闭", "您反馈的问题已关闭：{{ reason }}。如有疑问请随时联系我们。"),
         "en": ("[FaultDesk] {{ number }} closed", "Your report was closed: {{ reason }}. Contact us any time."),
     },
+    "registered": {
+        "zh": (
+            "【新故障】{{ number }} {{ title }}",
+            "新登记故障 {{ number }}（{{ type }}）：{{ title }}，影响 {{ users }} 用户。"
+            "请产品经理核查是否复发、评估影响，技术负责人完成分级。查看：{{ link }}",
+        ),
+        "en": (
+            "[New fault] {{ number }} {{ title }}",
+            "New fault {{ number }} ({{ type }}): {{ title }}, {{ users }} users affected. "
+            "PM: check for a recurrence and the impact; tech lead: grade it. Open: {{ link }}",
+        ),
+    },
     "p0_opened": {
         "zh": (
             "【P0 紧急】{{ number }} {{ title }}",
@@ -73,6 +85,28 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": (
             "[Severity] {{ number }} {{ before }} → {{ after }}",
             "{{ number }} is now {{ after }} (was {{ before }}): {{ reason }}",
+        ),
+    },
+    "release_announced": {
+        "zh": (
+            "【上线公告】{{ number }} {{ title }}（版本 {{ version }}）",
+            "{{ announcement }}\n\n故障 {{ number }}（{{ title }}）的修复已全量发布，版本 {{ version }}。查看：{{ link }}",
+        ),
+        "en": (
+            "[Released] {{ number }} {{ title }} (version {{ version }})",
+            "{{ announcement }}\n\nThe fix for {{ number }} ({{ title }}) is released to everyone in version {{ version }}. "
+            "Open: {{ link }}",
+        ),
+    },
+    "fix_released": {
+        "zh": (
+            "【故障快响】{{ number }} 已修复上线",
+            "您反馈的问题已修复并全量发布（版本 {{ version }}），如仍有问题请回复。",
+        ),
+        "en": (
+            "[FaultDesk] {{ number }} is fixed and released",
+            "The problem you reported has been fixed and released to everyone (version {{ version }}). "
+            "If anything is still wrong, please reply.",
         ),
     },
     "clock_warning": {

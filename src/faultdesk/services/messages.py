@@ -68,6 +68,10 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "clock_zh": "分析分级",
     "due": "2026-11-25 18:00",
     "level": 1,
+    "type": "功能异常",
+    "link": "http://127.0.0.1:8000/api/v1/faults/231025-01-001",
+    "version": "5.2.2",
+    "announcement": "忘记密码提示错误已修复，请升级至 5.2.2",
 }
 
 
@@ -184,6 +188,27 @@ def staff_for(uow: UnitOfWork, fault: AboutFault, who: str, stage: str | None = 
         return [int(fault.team["lead"])]
     role = {"tech_lead": Role.TECH_LEAD, "admin": Role.ADMIN, "pm": Role.PM}.get(who)
     return [u.id for u in uow.users.with_role(role)] if role else []
+
+
+def on_duty(uow: UnitOfWork, fault: AboutFault) -> list[int]:
+    """Who hears of a new fault at once (信息同步): its owners if it has any, else every active
+    product manager and tech lead."""
+    if fault.owners:
+        return list(dict.fromkeys(int(user_id) for user_id in fault.owners.values()))
+    return [u.id for role in (Role.PM, Role.TECH_LEAD) for u in uow.users.with_role(role)]
+
+
+def release_audience(uow: UnitOfWork, fault: AboutFault) -> list[int]:
+    """Who reads a full release's announcement: the fault's owners and special team, and every
+    active agent, product manager and tech lead (the agents answer the users who call about it)."""
+    team = staff_for(uow, fault, "team") if fault.team else []
+    everyone = [u.id for role in (Role.AGENT, Role.PM, Role.TECH_LEAD) for u in uow.users.with_role(role)]
+    return list(dict.fromkeys([*(int(i) for i in fault.owners.values()), *team, *everyone]))
+
+
+def staff_link(desk: Desk, fault: AboutFault) -> str:
+    """Where staff open the fault (``FAULTDESK_PUBLIC_URL``); the reporters never get it."""
+    return f"{desk.public_url.rstrip('/')}/api/v1/faults/{fault.number}"
 
 
 def to_staff(

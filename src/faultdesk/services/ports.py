@@ -184,6 +184,7 @@ class Knowledge(Protocol):
 class Audit(Protocol):
     def record(self, event: AuditEvent) -> None: ...
     def timeline(self, fault_id: int) -> list[AuditEvent]: ...
+    def about(self, entity: str, entity_id: str) -> list[AuditEvent]: ...  # oldest first
 
 
 class Clocks(Protocol):

@@ -22,6 +22,8 @@ from faultdesk.domain.events import (
     Merged,
     OwnersChanged,
     P0TeamFormed,
+    Registered,
+    Released,
     Reopened,
     Resolved,
     Retrospected,
@@ -84,6 +86,16 @@ def absorb_into_survivor(desk: Desk, uow: UnitOfWork, step: Step, event: Merged)
 # ---- who hears of it --------------------------------------------------------------------------
 
 
+def tell_on_duty_of_registration(desk: Desk, uow: UnitOfWork, step: Step, event: Registered) -> None:
+    """信息同步, the end of stage 1: the PMs and tech leads on duty hear of the new fault, by e-mail
+    and the group robots (in working hours: nobody has graded it P0 yet)."""
+    fault_type = uow.catalogue.fault_type(step.after.type_code)
+    label = (fault_type.label_en if desk.language == "en" else fault_type.label_zh) if fault_type else ""
+    ctx = {"type": label or step.after.type_code, "link": messages.staff_link(desk, step.after)}
+    on_duty = messages.on_duty(uow, step.after)
+    messages.to_staff(desk, uow, step.after, on_duty, "registered", ctx, step.now, robots=True)
+
+
 def tell_team_of_p0(desk: Desk, uow: UnitOfWork, step: Step, event: P0TeamFormed) -> None:
     lead = uow.users.by_id(event.lead)
     team = messages.staff_for(uow, step.after, "team")
@@ -99,6 +111,18 @@ def tell_owners_if_raised(desk: Desk, uow: UnitOfWork, step: Step, event: Severi
 def tell_reporters_closing(desk: Desk, uow: UnitOfWork, step: Step, event: Verified) -> None:
     """Verified: the reporters are asked whether it works for them again."""
     messages.to_reporters(desk, uow, step.after, "closing", {}, step.now)
+
+
+def publish_release_announcement(desk: Desk, uow: UnitOfWork, step: Step, event: Released) -> None:
+    """The PM's announcement goes to the staff who answer for the fault and to the group robots."""
+    ctx = {"version": event.version, "announcement": event.announcement, "link": messages.staff_link(desk, step.after)}
+    audience = messages.release_audience(uow, step.after)
+    messages.to_staff(desk, uow, step.after, audience, "release_announced", ctx, step.now, robots=True)
+
+
+def tell_reporters_released(desk: Desk, uow: UnitOfWork, step: Step, event: Released) -> None:
+    """Every reporter hears, in their own words, that the fix is live and in which version."""
+    messages.to_reporters(desk, uow, step.after, "fix_released", {"version": event.version}, step.now)
 
 
 def tell_reporters_closed(desk: Desk, uow: UnitOfWork, step: Step, event: Closed) -> None:
@@ -120,6 +144,7 @@ def _on(kind: type[E], *handlers: Handler[E]) -> tuple[type[DomainEvent], tuple[
 K = ClockKind
 REACTIONS: dict[type[DomainEvent], tuple[Handler[DomainEvent], ...]] = dict(
     [
+        _on(Registered, clocks.on_registered, tell_on_duty_of_registration),
         _on(StateChanged),
         _on(SeverityChanged, keep_severity_change, clocks.replan, tell_owners_if_raised),
         _on(Graded, clocks.meet(K.GRADE), clocks.start(K.RESPONSE, K.UPDATE)),
@@ -131,6 +156,7 @@ REACTIONS: dict[type[DomainEvent], tuple[Handler[DomainEvent], ...]] = dict(
         _on(Verified, clocks.meet(K.VERIFY), tell_reporters_closing),
         _on(Reopened, clocks.meet(K.VERIFY)),
         _on(Resolved, clocks.meet(K.UPDATE, K.RESPONSE, K.FIRST_REPLY), clocks.start(K.ARCHIVE, K.RETROSPECT)),
+        _on(Released, publish_release_announcement, tell_reporters_released),
         _on(Archived, clocks.meet(K.ARCHIVE)),
         # the improvement actions are kept first: their clocks start from the stored ones
         _on(Retrospected, keep_retrospective, clocks.meet(K.RETROSPECT), clocks.start_improvements),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import ColumnElement, Connection, insert, select
 
 from faultdesk.adapters.db import tables as t
 from faultdesk.domain.roles import Role
@@ -35,12 +35,16 @@ class SqlAudit:
         )
 
     def timeline(self, fault_id: int) -> list[AuditEvent]:
+        return self._events(t.audit_events.c.fault_id == fault_id)
+
+    def about(self, entity: str, entity_id: str) -> list[AuditEvent]:
+        a = t.audit_events.c
+        return self._events((a.entity == entity) & (a.entity_id == entity_id))  # ix_audit_events_entity
+
+    def _events(self, where: ColumnElement[bool]) -> list[AuditEvent]:
         a, u = t.audit_events, t.users
         rows = self.conn.execute(
-            select(a, u.c.role.label("actor_role"))
-            .outerjoin(u, u.c.id == a.c.actor_id)
-            .where(a.c.fault_id == fault_id)
-            .order_by(a.c.id)
+            select(a, u.c.role.label("actor_role")).outerjoin(u, u.c.id == a.c.actor_id).where(where).order_by(a.c.id)
         )
         return [
             AuditEvent(
