@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     auto_link_confidence: float = Field(default=0.8, gt=0, le=1)
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
+    # How long a request waits for a pooled connection before it fails (SQLite: the one writer
+    # connection); unset: 60 s on SQLite, 30 s on PostgreSQL. Raise it for bursts of many
+    # concurrent writers on SQLite, which queue for that one connection.
+    db_pool_timeout_s: float | None = Field(default=None, gt=0)
+    # How long a SQLite transaction waits for another process's write lock (several processes
+    # on one file: `faultdesk worker` beside `faultdesk serve`, say).
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process
     session_max_age_s: int = 12 * 3600
     # Business calendar and messages.
