@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -35,6 +37,16 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TEST_SECRET = "test-secret-key-not-for-production"
 # Cheap Argon2 parameters: the tests check behaviour, not brute-force resistance.
 FAST_PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+# Whatever waits for another thread or process (a pooled connection, SQLite's write lock, a
+# child's answer, a server coming up) waits for that event, bounded far beyond any healthy run:
+# a busy machine may make a test slower, never red; only something that hangs fails on it.
+WAIT_S = 300.0
+PATIENT = {"db_pool_timeout_s": WAIT_S, "sqlite_busy_timeout_s": WAIT_S}  # Settings fields
+PATIENT_ENV = {"FAULTDESK_DB_POOL_TIMEOUT_S": str(WAIT_S), "FAULTDESK_SQLITE_BUSY_TIMEOUT_S": str(WAIT_S)}
+
+# Property tests check properties, not speed: no per-example deadline, no "too slow" health check.
+hypothesis_settings.register_profile("faultdesk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("faultdesk")
 
 
 def admin_url(url: str, database: str) -> str:
@@ -113,6 +125,7 @@ def settings(store: Store, tmp_path: Path) -> Settings:
         run_worker=False,
         db_pool_size=8,
         intake_rate_limit="100000/minute",  # the rate-limit test sets its own
+        **PATIENT,  # many threads may queue for the pool (SQLite: one connection)
     )
 
 
