@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 
 from limits import parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -91,7 +92,8 @@ class RateLimiter:
     request), so the counting is done here: two windows per client behind one lock.
     """
 
-    def __init__(self, rule: str) -> None:
+    def __init__(self, rule: str, *, now: Callable[[], float] = time.monotonic) -> None:
+        self.now = now  # seconds on a monotonic scale; a test can hold it still
         item = parse(rule)
         self.amount = item.amount
         self.window = float(item.get_expiry())
@@ -108,7 +110,7 @@ class RateLimiter:
         return index, previous * (1 - elapsed) + current, current, previous
 
     def allow(self, client: str) -> bool:
-        now = time.monotonic()
+        now = self.now()
         with self._lock:
             index, used, current, previous = self._estimate(client, now)
             if used + 1 > self.amount:
@@ -120,5 +122,5 @@ class RateLimiter:
             return True
 
     def retry_after(self, client: str) -> int:
-        now = time.monotonic()
+        now = self.now()
         return max(1, int(self.window - (now % self.window)))
