@@ -32,6 +32,7 @@ from faultdesk.domain.matching import (
     time_proximity,
 )
 from faultdesk.domain.reports import Channel, Report
+from tests.conftest import WAIT_S
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 ANALYZER = build_analyzer(product_terms=["扫一扫", "秒到账", "会员权益中心"])
@@ -426,7 +427,8 @@ def test_concurrent_adds_and_searches_are_safe():
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(WAIT_S)
+        assert not t.is_alive()
     assert errors == []
     assert len(index) == len(CHINESE_DISTRACTORS) + 300
 
