@@ -101,6 +101,7 @@ def test_worker_runs_one_tick(env):
     assert "idempotency_keys_forgotten" in ok("worker", "--once")
 
 
+@pytest.mark.slow
 def test_serve_runs_the_real_server(env, store, tmp_path):
     ok("init")
     ok("db", "upgrade")

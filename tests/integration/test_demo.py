@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from faultdesk.demo import STAFF, load_demo
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.lifecycle import ActionStatus
@@ -27,6 +29,7 @@ def faults_in(desk: Desk, actor: Actor, status: FaultStatus) -> list[str]:
     return [f.number for f in page.items]
 
 
+@pytest.mark.slow
 def test_the_demo_shows_every_state_with_retrospectives_and_knowledge(wiring):
     desk = wiring.desk
     summary = load_demo(desk)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
+
 from faultdesk.bootstrap import bootstrap
 from faultdesk.config import Settings
 from faultdesk.domain.clock import FixedClock
@@ -189,6 +191,7 @@ def _submit_elsewhere(url: str, symptom: str, out: multiprocessing.Queue) -> Non
     out.put(submitted.report.id)
 
 
+@pytest.mark.slow
 def test_another_process_sees_new_reports_by_catching_up_from_the_database(wiring, client, staff, store):
     target = fault_from(client, staff["agent"], "订单导出 Excel 乱码")
     with wiring.desk.uow() as uow:

@@ -211,6 +211,7 @@ def take_with(client, headers, number, action, etag):
     return client.post(f"/api/v1/faults/{number}/transitions", json=body, headers={**headers, "If-Match": etag})
 
 
+@pytest.mark.slow
 def test_two_racing_transitions_on_one_fault_apply_exactly_once(client, staff, wiring):
     number = new_fault(client, staff["agent"])
     drive(client, staff["admin"], number, "triaging")
@@ -280,6 +281,7 @@ START = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("action", [a.value for a in lc.Action])
 def test_every_role_on_every_transition_matches_the_table(client, staff, action):
     start = START[action]

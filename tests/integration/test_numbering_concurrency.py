@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 
@@ -40,6 +41,7 @@ def _numbers(wiring) -> list[str]:
         return sorted(conn.execute(select(t.faults.c.number)).scalars())
 
 
+@pytest.mark.slow
 def test_200_threads_registering_at_once_get_001_to_200(wiring):
     desk = wiring.desk
     agent = actor_of(create_user(desk, "agent1", Role.AGENT, "correct-horse", actor=Actor.system()))
@@ -72,6 +74,7 @@ def _register_in_process(url: str, agent_id: int, report_ids: list[int], out: mu
     out.put(numbers)
 
 
+@pytest.mark.slow
 def test_several_processes_registering_at_once_get_a_gap_free_sequence(wiring, store):
     desk = wiring.desk
     agent = create_user(desk, "agent1", Role.AGENT, "correct-horse", actor=Actor.system())

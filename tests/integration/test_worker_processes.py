@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 from sqlalchemy import func, insert, select
 
 from faultdesk.adapters.db import tables as t
@@ -30,6 +31,8 @@ from faultdesk.services.staff import create_user
 from tests.conftest import FAST_PASSWORDS, NOW, PATIENT, PATIENT_ENV, TEST_SECRET, WAIT_S, a_report, create_staff
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer, free_port
 from tests.integration.waiting import answers, serving, stop, wait_for
+
+pytestmark = pytest.mark.slow  # every test here runs worker or server processes
 
 DUE_CLOCKS = 10_000
 

@@ -405,6 +405,7 @@ def test_incremental_adds_and_removals_rank_like_a_fresh_build(
     assert [total for _, total in got] == pytest.approx([total for _, total in want])
 
 
+@pytest.mark.slow
 def test_concurrent_adds_and_searches_are_safe():
     index = index_of(*CHINESE_DISTRACTORS)
     errors: list[BaseException] = []
