@@ -16,6 +16,10 @@ import httpx2 as httpx
 
 from tests.conftest import WAIT_S
 
+# A child's whole job (hundreds of registrations, thousands of clocks) rather than one wait in
+# it: each of its own waits is bounded by WAIT_S, so a child that is stuck dies before this.
+JOB_S = 3 * WAIT_S
+
 
 def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path, seconds: float = WAIT_S) -> None:
     """Poll for something a child process does (a server starting, a worker sending)."""
@@ -45,7 +49,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         raise
 
 
-def answers(procs: list[BaseProcess], out: multiprocessing.Queue[Any], seconds: float = WAIT_S) -> list[Any]:
+def answers(procs: list[BaseProcess], out: multiprocessing.Queue[Any], seconds: float = JOB_S) -> list[Any]:
     """One answer per spawned process from ``out``, then their clean exits; a process that dies
     before it answers fails the test at once with its exit code."""
     got: list[Any] = []
