@@ -28,7 +28,7 @@ from faultdesk.domain.sla import ClockKind, ClockPolicy, start_clock
 from faultdesk.services import clocks, delivery
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user
-from tests.conftest import FAST_PASSWORDS, NOW, PATIENT, PATIENT_ENV, TEST_SECRET, WAIT_S, a_report, create_staff
+from tests.conftest import FAST_PASSWORDS, JOB_S, NOW, PATIENT, PATIENT_ENV, TEST_SECRET, WAIT_S, a_report, create_staff
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer, free_port
 from tests.integration.waiting import answers, serving, stop, wait_for
 
@@ -129,7 +129,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(wiring, store, tmp_path):
         proc = subprocess.Popen([exe, "worker", "--interval", "0.1"], env=env, stdout=log, stderr=log)
         started.append(proc)
         try:
-            proc.wait(timeout=WAIT_S)  # it ends only by the kill
+            proc.wait(timeout=JOB_S)  # it ends only by the kill, after 300 firings and 100 sends
             assert killed.is_set() and proc.returncode == -signal.SIGKILL, (tmp_path / "worker.log").read_text()
         finally:
             if proc.poll() is None:
@@ -143,7 +143,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(wiring, store, tmp_path):
             ).scalar()
         assert levels == {1: 300} and notices == {"webhook": 300, "email": 300}  # each clock fired once
         assert 0 < sum(1 for h in receiver.hits if h.ok) < 300
-        restarted = subprocess.run([exe, "worker", "--once"], env=env, capture_output=True, timeout=WAIT_S)
+        restarted = subprocess.run([exe, "worker", "--once"], env=env, capture_output=True, timeout=JOB_S)
         assert restarted.returncode == 0, restarted.stderr.decode()[-3000:]
         # What the killed worker had leased waits out its lease: time is moved, not waited for.
         later = bootstrap(

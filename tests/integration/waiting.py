@@ -14,11 +14,7 @@ from typing import Any
 
 import httpx2 as httpx
 
-from tests.conftest import WAIT_S
-
-# A child's whole job (hundreds of registrations, thousands of clocks) rather than one wait in
-# it: each of its own waits is bounded by WAIT_S, so a child that is stuck dies before this.
-JOB_S = 3 * WAIT_S
+from tests.conftest import JOB_S, WAIT_S
 
 
 def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path, seconds: float = WAIT_S) -> None:
