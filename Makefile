@@ -1,5 +1,5 @@
 # FaultDesk: `make run` to serve (add DEMO=1 for demo data, once; DEMO=force into a database with other data),
-# `make test` for the whole suite.
+# `make test` for the whole suite, `make unit` for the fast tests.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,6 +31,10 @@ lint: install
 
 test: lint
 	$(BIN)/pytest -q -n 2
+
+# The fast tests only, no lint: domain and service rules, no database and no processes.
+unit: install
+	$(BIN)/pytest -q tests/unit -m "not slow"
 
 bench: install
 	$(BIN)/python bench/intake.py

@@ -1,9 +1,10 @@
 """The intake benchmark's ceiling: the bare stack FaultDesk is built on, doing one INSERT per report.
 
-Same server (uvicorn), same validation model (ReportIn), same engine (make_engine with the pool
-size Settings gives FaultDesk, so the same pool and SQLite pragmas), same sync ``def`` endpoint in
-FastAPI's threadpool, same ``reports`` table. What it leaves out is FaultDesk's own work: the
-middleware, the rate limiter, the intake rules, contact encryption, the audit row and the read-back.
+Same server (uvicorn), same validation model (ReportIn), same engine (bootstrap's engine_for
+with the Settings FaultDesk reads, so the same pool, waits and SQLite pragmas), same sync ``def``
+endpoint in FastAPI's threadpool, same ``reports`` table. What it leaves out is FaultDesk's own
+work: the middleware, the rate limiter, the intake rules, contact encryption, the audit row and
+the read-back.
 
 Launched by bench/intake.py as ``uvicorn bench.intake_baseline:create_app --factory``.
 """
@@ -19,17 +20,17 @@ from fastapi import FastAPI, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import insert, text
 
-from faultdesk.adapters.db.engine import make_engine
 from faultdesk.adapters.db.tables import reports
+from faultdesk.bootstrap import engine_for
 from faultdesk.config import Settings
 from faultdesk.entrypoints.api.schemas import ReportIn
 from faultdesk.entrypoints.common.fields import in_zone
 
 
 def create_app() -> FastAPI:
-    # Settings from the environment, like FaultDesk's app_from_env, so both read the same URL and pool size.
+    # Settings from the environment, like FaultDesk's app_from_env, so both read the same URL and pool.
     settings = Settings()
-    engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    engine = engine_for(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -34,6 +34,16 @@ class Wiring:
     notifiers: dict[str, Notifier] = field(default_factory=dict)
 
 
+def engine_for(settings: Settings) -> Engine:
+    """The store's engine with the settings' pool size and waits."""
+    return make_engine(
+        settings.effective_database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout_s=settings.db_pool_timeout_s,
+        busy_timeout_s=settings.sqlite_busy_timeout_s,
+    )
+
+
 def notifiers_from(settings: Settings) -> dict[str, Notifier]:
     """A channel is on when its address is configured."""
     out: dict[str, Notifier] = {}
@@ -66,7 +76,7 @@ def bootstrap(
     engine: Engine | None = None,
     passwords: PasswordHasher | None = None,
 ) -> Wiring:
-    engine = engine or make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    engine = engine or engine_for(settings)
     clock = clock or SystemClock()
     notifiers = notifiers_from(settings)
     desk = Desk(

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     report_window_days: int = Field(default=30, ge=1, le=3650)  # a report's received_at may be this old
     max_body_bytes: int = 256 * 1024  # a retrospective at its stated limits, in Chinese, is ~80 KB
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
+    # How long a request waits for a pooled connection before it fails (SQLite: the one writer
+    # connection); unset: 60 s on SQLite, 30 s on PostgreSQL. Raise it for bursts of many
+    # concurrent writers on SQLite, which queue for that one connection.
+    db_pool_timeout_s: float | None = Field(default=None, gt=0)
+    # How long a SQLite transaction waits for another process's write lock (several processes
+    # on one file: `faultdesk worker` beside `faultdesk serve`, say).
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)
     run_worker: bool = True  # `faultdesk serve` runs the worker in-process
     # Web sessions end after this long unused, and in any case this long after login.
     session_idle_timeout_s: int = Field(default=12 * 3600, ge=60)

@@ -9,7 +9,6 @@ import hmac
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -20,6 +19,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from aiosmtpd.controller import Controller
+
+from tests.conftest import WAIT_S
 
 SECRET = "robot-secret"
 
@@ -52,7 +53,7 @@ class _Collect:
 class SmtpServer:
     def __init__(self, refuse: str | None = None) -> None:
         self.handler = _Collect(refuse)
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=free_port())
+        self.controller = self._controller(free_port())
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
@@ -64,12 +65,16 @@ class SmtpServer:
     def restart(self) -> None:
         """Down and up again on the same port: every open connection is dropped."""
         self.controller.stop()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = self._controller(self.port)
         self.controller.start()
 
     @property
     def port(self) -> int:
         return int(self.controller.port)
+
+    def _controller(self, port: int) -> Controller:
+        # ready_timeout: start() waits for the server's thread to answer (5 s by default).
+        return Controller(self.handler, hostname="127.0.0.1", port=port, ready_timeout=WAIT_S)
 
     @property
     def messages(self) -> list[Message]:
@@ -93,10 +98,11 @@ class HttpReceiver:
 
     hits: list[Hit] = field(default_factory=list)
     failing: bool = False
-    delay_s: float = 0.0  # a slow receiver, so a worker can be caught mid-batch
     status: int | None = None  # answer with this status instead (e.g. 404, 429)
     answer: bytes | None = None  # answer 200 with this body instead (e.g. a robot's error code)
-    on_request: Callable[[Hit], None] | None = None  # e.g. move the test's clock: a slow far end
+    # Called before the answer: e.g. move the test's clock (a slow far end), or kill the sender
+    # while the request is in its hands.
+    on_request: Callable[[Hit], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -116,18 +122,19 @@ class HttpReceiver:
                     receiver.hits.append(hit)
                 if receiver.on_request is not None:
                     receiver.on_request(hit)
-                if receiver.delay_s:
-                    time.sleep(receiver.delay_s)  # a real process on the other side: real time
                 status, payload = (503, b"down") if failing else (200, _answer(url.path))
                 if forced is not None:
                     status, payload = forced, b"{}"
                 if receiver.answer is not None and not failing:
                     payload = receiver.answer
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender died before its answer (a killed worker)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx2 as httpx
@@ -14,6 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from faultdesk.entrypoints.cli import app
+from tests.conftest import PATIENT_ENV, WAIT_S
+from tests.integration.receivers import free_port
+from tests.integration.waiting import serving, stop, wait_for
 
 runner = CliRunner()
 COMMANDS = [
@@ -103,38 +104,27 @@ def test_worker_runs_one_tick(env):
     assert "idempotency_keys_forgotten" in ok("worker", "--once")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
+@pytest.mark.slow
 def test_serve_runs_the_real_server(env, store, tmp_path):
     ok("init")
     ok("db", "upgrade")
-    port = _free_port()
+    port = free_port()
     exe = Path(sys.executable).with_name("faultdesk")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env={**os.environ}, stdout=out, stderr=out)
+        proc = subprocess.Popen(
+            [str(exe), "serve", "--port", str(port)], env={**os.environ, **PATIENT_ENV}, stdout=out, stderr=out
+        )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+        wait_for(lambda: serving(base), proc, log)
+        health = httpx.get(f"{base}/healthz", timeout=WAIT_S)
         assert health.json()["database"] == store.name
-        res = httpx.post(f"{base}/api/v1/reports", json={"channel": "web", "symptom": "首页白屏"}, timeout=5)
+        res = httpx.post(f"{base}/api/v1/reports", json={"channel": "web", "symptom": "首页白屏"}, timeout=WAIT_S)
         assert res.status_code == 201
-        assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+        assert httpx.get(f"{base}/docs", timeout=WAIT_S).status_code == 200
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop(proc)
 
 
 def test_the_calendar_from_the_command_line(env, store):

@@ -33,6 +33,7 @@ def faults_in(desk: Desk, actor: Actor, status: FaultStatus) -> list[str]:
     return [f.number for f in page.items]
 
 
+@pytest.mark.slow
 def test_the_demo_shows_every_state_with_retrospectives_and_knowledge(wiring):
     desk = wiring.desk
     summary = load_demo(desk)

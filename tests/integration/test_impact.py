@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import a_report
 from tests.integration.lifecycle_helpers import drive
 
@@ -33,6 +35,7 @@ def test_users_are_counted_by_reporter_id_else_by_contact(client, staff):
     assert impact["by_os"]["HarmonyOS 4.0"] == 1 and impact["by_app_version"] == {"5.2.1": 3}
 
 
+@pytest.mark.slow
 def test_crossing_100_users_raises_p2_to_p1_and_1000_raises_to_p0_never_lowering(client, staff):
     first = _reports(client, 1, lambda i: {"reporter_id": "first"})
     number = client.post(

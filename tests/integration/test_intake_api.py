@@ -73,6 +73,7 @@ def test_an_idempotency_key_reused_for_another_report_is_a_conflict(client, wiri
     assert count(wiring, t.reports) == 1
 
 
+@pytest.mark.slow
 def test_concurrent_retries_with_one_key_file_one_report(client, wiring):
     body = a_report()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
+
 from faultdesk.bootstrap import bootstrap
 from faultdesk.config import Settings
 from faultdesk.domain.clock import FixedClock
@@ -12,8 +14,9 @@ from faultdesk.entrypoints import worker
 from faultdesk.services import known_issues
 from faultdesk.services.intake import submit_report
 from faultdesk.services.records import Actor
-from tests.conftest import FAST_PASSWORDS, NOW, TEST_SECRET, a_report
+from tests.conftest import FAST_PASSWORDS, NOW, PATIENT, TEST_SECRET, a_report
 from tests.integration.lifecycle_helpers import drive
+from tests.integration.waiting import answers
 
 DISTRACTORS = [
     ("微信支付成功后订单仍显示待支付", "04"),
@@ -179,7 +182,7 @@ def test_an_edited_synonym_list_rebuilds_the_index(client, staff):
 
 def _submit_elsewhere(url: str, symptom: str, out: multiprocessing.Queue) -> None:
     wired = bootstrap(
-        Settings(database_url=url, secret_key=TEST_SECRET, run_worker=False),
+        Settings(database_url=url, secret_key=TEST_SECRET, run_worker=False, **PATIENT),
         clock=FixedClock(NOW),
         passwords=FAST_PASSWORDS,
     )
@@ -190,6 +193,7 @@ def _submit_elsewhere(url: str, symptom: str, out: multiprocessing.Queue) -> Non
     out.put(submitted.report.id)
 
 
+@pytest.mark.slow
 def test_another_process_sees_new_reports_by_catching_up_from_the_database(wiring, client, staff, store):
     target = fault_from(client, staff["agent"], "订单导出 Excel 乱码")
     with wiring.desk.uow() as uow:
@@ -198,8 +202,7 @@ def test_another_process_sees_new_reports_by_catching_up_from_the_database(wirin
     out = ctx.Queue()
     proc = ctx.Process(target=_submit_elsewhere, args=(store.url, "导出订单 Excel 出现乱码", out))
     proc.start()
-    elsewhere = out.get(timeout=60)
-    proc.join(timeout=30)
+    [elsewhere] = answers([proc], out)
     with wiring.desk.uow() as uow:
         report = uow.reports.get(elsewhere)
         assert report is not None

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.roles import Role
-from tests.conftest import a_report
+from tests.conftest import WAIT_S, a_report
 from tests.integration.lifecycle_helpers import BODIES, drive, new_fault, take
 
 USER_ID = {role.value: i + 1 for i, role in enumerate(Role)}  # the staff fixture's creation order
@@ -213,11 +213,12 @@ def take_with(client, headers, number, action, etag):
     return client.post(f"/api/v1/faults/{number}/transitions", json=body, headers={**headers, "If-Match": etag})
 
 
+@pytest.mark.slow
 def test_two_racing_transitions_on_one_fault_apply_exactly_once(client, staff, wiring):
     number = new_fault(client, staff["agent"])
     drive(client, staff["admin"], number, "triaging")
     etag = client.get(f"/api/v1/faults/{number}", headers=staff["pm"]).headers["ETag"]
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=WAIT_S)
     results: list[int] = []
 
     def race(action: str, who: str) -> None:
@@ -231,7 +232,8 @@ def test_two_racing_transitions_on_one_fault_apply_exactly_once(client, staff, w
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(WAIT_S)
+        assert not t.is_alive()
     assert sorted(results) == [200, 412]
     with wiring.engine.connect() as conn:
         applied = conn.execute(
@@ -281,6 +283,7 @@ START = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("action", [a.value for a in lc.Action])
 def test_every_role_on_every_transition_matches_the_table(client, staff, action):
     start = START[action]

@@ -513,6 +513,7 @@ def test_an_admins_calendar_day_and_template_take_effect_at_once(desk_env, clock
     assert [m for m in smtp.messages if m["X-Rcpt-To"] == "a@example.com"][-1]["Subject"].startswith("收到啦")
 
 
+@pytest.mark.slow
 def test_a_backlog_to_a_slow_far_end_does_not_hold_a_due_clock_back(desk_env, clock):
     """600 messages to a webhook that takes 0.3 s each (the test's clock moves; nobody sleeps): a
     clock falling due 10 s into the backlog still fires within a minute, in the same tick."""

@@ -8,12 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 from sqlalchemy import func, insert, select
 
 from faultdesk.adapters.db import tables as t
@@ -27,8 +28,11 @@ from faultdesk.domain.sla import ClockKind, ClockPolicy, start_clock
 from faultdesk.services import clocks, delivery
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user
-from tests.conftest import FAST_PASSWORDS, NOW, TEST_SECRET, a_report, create_staff
+from tests.conftest import FAST_PASSWORDS, JOB_S, NOW, PATIENT, PATIENT_ENV, TEST_SECRET, WAIT_S, a_report, create_staff
 from tests.integration.receivers import SECRET, HttpReceiver, SmtpServer, free_port
+from tests.integration.waiting import answers, serving, stop, wait_for
+
+pytestmark = pytest.mark.slow  # every test here runs worker or server processes
 
 DUE_CLOCKS = 10_000
 
@@ -65,7 +69,8 @@ def _seed_due_clocks(wiring, faults: int, per_fault: int, severity: int = 1, ema
 
 
 def _fire_until_empty(url: str, out: multiprocessing.Queue) -> None:
-    settings = Settings(database_url=url, secret_key=TEST_SECRET, run_worker=False, db_pool_size=2)
+    # Three processes take turns at SQLite's write lock: each waits for it as long as it takes.
+    settings = Settings(database_url=url, secret_key=TEST_SECRET, run_worker=False, db_pool_size=2, **PATIENT)
     wired = bootstrap(settings, clock=FixedClock(NOW), passwords=FAST_PASSWORDS)
     fired = 0
     while n := clocks.fire_due(wired.desk, limit=200):
@@ -81,10 +86,7 @@ def test_three_workers_fire_10000_due_clocks_exactly_once(wiring, store):
     workers = [ctx.Process(target=_fire_until_empty, args=(store.url, out)) for _ in range(3)]
     for w in workers:
         w.start()
-    fired = [out.get(timeout=300) for _ in workers]
-    for w in workers:
-        w.join(timeout=60)
-        assert w.exitcode == 0
+    fired = answers(workers, out)
     assert sum(fired) == DUE_CLOCKS
     with wiring.engine.connect() as conn:
         levels = Counter(conn.execute(select(t.clocks.c.escalation_level)).scalars())
@@ -97,12 +99,23 @@ def test_three_workers_fire_10000_due_clocks_exactly_once(wiring, store):
 
 def test_a_worker_killed_mid_batch_loses_nothing(wiring, store, tmp_path):
     """300 due clocks; a real worker fires them and is SIGKILLed while delivering their reminders
-    (a robot webhook and an e-mail each); a real worker started again delivers the rest. Every
-    clock fired once, every reminder arrived, and only what the killed one had in hand came twice."""
+    (a robot webhook and an e-mail each): the webhook kills it when its 101st request arrives,
+    before answering, so the kill lands mid-batch however fast the machine is. A real worker
+    started again delivers the rest. Every clock fired once, every reminder arrived, and only
+    what the killed one had in hand came twice."""
     _seed_due_clocks(wiring, faults=30, per_fault=10, severity=0, email="agent1@corp.example")
-    with HttpReceiver(delay_s=0.01) as receiver, SmtpServer() as smtp:
+    started: list[subprocess.Popen[bytes]] = []
+    killed = threading.Event()
+
+    def kill_with_the_101st_in_hand(_hit) -> None:
+        if len(receiver.hits) == 101 and not killed.is_set():
+            started[0].send_signal(signal.SIGKILL)
+            killed.set()
+
+    with HttpReceiver(on_request=kill_with_the_101st_in_hand) as receiver, SmtpServer() as smtp:
         env = {
             **os.environ,
+            **PATIENT_ENV,
             "FAULTDESK_DATABASE_URL": store.url,
             "FAULTDESK_SECRET_KEY": TEST_SECRET,
             "FAULTDESK_HOME": str(tmp_path),
@@ -114,10 +127,10 @@ def test_a_worker_killed_mid_batch_loses_nothing(wiring, store, tmp_path):
         exe = str(Path(sys.executable).with_name("faultdesk"))
         log = (tmp_path / "worker.log").open("wb")
         proc = subprocess.Popen([exe, "worker", "--interval", "0.1"], env=env, stdout=log, stderr=log)
+        started.append(proc)
         try:
-            _wait_for(lambda: sum(1 for h in receiver.hits if h.ok) >= 100, proc, tmp_path / "worker.log")
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
+            proc.wait(timeout=JOB_S)  # it ends only by the kill, after 300 firings and 100 sends
+            assert killed.is_set() and proc.returncode == -signal.SIGKILL, (tmp_path / "worker.log").read_text()
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -130,7 +143,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(wiring, store, tmp_path):
             ).scalar()
         assert levels == {1: 300} and notices == {"webhook": 300, "email": 300}  # each clock fired once
         assert 0 < sum(1 for h in receiver.hits if h.ok) < 300
-        restarted = subprocess.run([exe, "worker", "--once"], env=env, capture_output=True, timeout=120)
+        restarted = subprocess.run([exe, "worker", "--once"], env=env, capture_output=True, timeout=JOB_S)
         assert restarted.returncode == 0, restarted.stderr.decode()[-3000:]
         # What the killed worker had leased waits out its lease: time is moved, not waited for.
         later = bootstrap(
@@ -170,6 +183,7 @@ def test_serve_alone_on_sqlite_emails_a_new_p0(tmp_path):
         port = free_port()
         env = {
             **os.environ,
+            **PATIENT_ENV,
             "FAULTDESK_HOME": str(tmp_path),
             "FAULTDESK_DATABASE_URL": f"sqlite:///{db}",
             "FAULTDESK_SECRET_KEY": TEST_SECRET,
@@ -182,13 +196,13 @@ def test_serve_alone_on_sqlite_emails_a_new_p0(tmp_path):
         proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_for(lambda: _up(base), proc, tmp_path / "serve.log")
-            rid = httpx.post(f"{base}/api/v1/reports", json=a_report(), timeout=5).json()["report"]["id"]
+            wait_for(lambda: serving(base), proc, tmp_path / "serve.log")
+            rid = httpx.post(f"{base}/api/v1/reports", json=a_report(), timeout=WAIT_S).json()["report"]["id"]
             fault = httpx.post(
                 f"{base}/api/v1/faults",
                 json={"type_code": "01", "report_ids": [rid]},
                 headers=tokens["agent"],
-                timeout=5,
+                timeout=WAIT_S,
             )
             number = fault.json()["fault"]["number"]
             steps = [
@@ -197,29 +211,12 @@ def test_serve_alone_on_sqlite_emails_a_new_p0(tmp_path):
             ]
             for role, body in steps:
                 res = httpx.post(
-                    f"{base}/api/v1/faults/{number}/transitions", json=body, headers=tokens[role], timeout=5
+                    f"{base}/api/v1/faults/{number}/transitions", json=body, headers=tokens[role], timeout=WAIT_S
                 )
                 assert res.status_code == 200, res.text
-            _wait_for(lambda: any("P0" in m["Subject"] for m in smtp.messages), proc, tmp_path / "serve.log")
+            wait_for(lambda: any("P0" in m["Subject"] for m in smtp.messages), proc, tmp_path / "serve.log")
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop(proc)
             log.close()
     p0 = [m for m in smtp.messages if "P0" in m["Subject"]]
     assert {m["X-Rcpt-To"] for m in p0} >= {"tech_lead1@corp.example", "developer1@corp.example"}
-
-
-def _up(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _wait_for(condition, proc, log: Path, seconds: float = 30) -> None:
-    """Poll for something another process does (a server starting, a worker sending)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.05)

@@ -28,6 +28,7 @@ from faultdesk.domain.matching.scoring import DEFAULT_WEIGHTS, MatchWeights, tim
 from faultdesk.domain.matching.synonyms import Synonyms
 from faultdesk.domain.matching.text import CjkBigramSegmenter, light_stem, split_pasted_log
 from faultdesk.domain.reports import Channel, Report
+from tests.conftest import WAIT_S
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 ANALYZER = build_analyzer(product_terms=["扫一扫", "秒到账", "会员权益中心"])
@@ -400,6 +401,7 @@ def test_incremental_adds_and_removals_rank_like_a_fresh_build(
     assert [total for _, total in got] == pytest.approx([total for _, total in want])
 
 
+@pytest.mark.slow
 def test_concurrent_adds_and_searches_are_safe():
     index = index_of(*CHINESE_DISTRACTORS)
     errors: list[BaseException] = []
@@ -422,7 +424,8 @@ def test_concurrent_adds_and_searches_are_safe():
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(WAIT_S)
+        assert not t.is_alive()
     assert errors == []
     assert len(index) == len(CHINESE_DISTRACTORS) + 300
 
