@@ -37,14 +37,9 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TEST_SECRET = "test-secret-key-not-for-production"
 # Cheap Argon2 parameters: the tests check behaviour, not brute-force resistance.
 FAST_PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-# Whatever waits for another thread or process (a pooled connection, SQLite's write lock, a
-# child's answer, a server coming up) waits for that event, bounded far beyond any healthy run:
-# a busy machine may make a test slower, never red; only something that hangs fails on it.
-WAIT_S = 600.0  # one event: a request, a server start (loaded runs: up to ~20 s)
-# Waiting on all the rest of a test's work: a child's whole job, or a pooled connection or
-# SQLite's lock, which neither pool nor SQLite hands out first come, first served (under two CPU
-# burners one of 400 checkouts waited 60 s, most of the 64 s its test took; 240 s tests seen).
-JOB_S = 3 * WAIT_S
+from tests.waits import JOB_S as JOB_S  # noqa: E402  (re-exported: integration tests import them from here)
+from tests.waits import WAIT_S as WAIT_S  # noqa: E402
+
 PATIENT = {"db_pool_timeout_s": JOB_S, "sqlite_busy_timeout_s": JOB_S}  # Settings fields
 PATIENT_ENV = {"FAULTDESK_DB_POOL_TIMEOUT_S": str(JOB_S), "FAULTDESK_SQLITE_BUSY_TIMEOUT_S": str(JOB_S)}
 

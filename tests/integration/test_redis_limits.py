@@ -21,7 +21,7 @@ from faultdesk.adapters.rate_limits import MemoryRateCounters, RedisRateCounters
 from faultdesk.services.ports import Rate
 from tests.conftest import TEST_SECRET, a_report, create_staff
 from tests.integration.receivers import free_port
-from tests.integration.test_worker_processes import _up, _wait_for
+from tests.integration.waiting import serving, wait_for
 
 REDIS_URL = os.environ.get("FAULTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
@@ -97,7 +97,7 @@ def test_two_api_processes_share_one_limit_through_redis(store, tmp_path, redis_
                 )
             servers.append((proc, f"http://127.0.0.1:{port}"))
         for (proc, base), log in zip(servers, logs, strict=True):
-            _wait_for(lambda base=base: _up(base), proc, log, seconds=60)
+            wait_for(lambda base=base: serving(base), proc, log)
         bases = [base for _, base in servers]
 
         def report(n: int) -> httpx.Response:

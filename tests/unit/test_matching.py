@@ -28,7 +28,7 @@ from faultdesk.domain.matching.scoring import DEFAULT_WEIGHTS, MatchWeights, tim
 from faultdesk.domain.matching.synonyms import Synonyms
 from faultdesk.domain.matching.text import CjkBigramSegmenter, light_stem, split_pasted_log
 from faultdesk.domain.reports import Channel, Report
-from tests.conftest import WAIT_S
+from tests.waits import WAIT_S
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 ANALYZER = build_analyzer(product_terms=["扫一扫", "秒到账", "会员权益中心"])
