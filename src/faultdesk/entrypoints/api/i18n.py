@@ -30,6 +30,7 @@ _ZH: dict[str, str] = {
     "json_invalid": "JSON 格式错误（第 {position} 个字符处）",
     "body_unreadable": "请求体无法解析为 JSON（须为 UTF-8，嵌套不超过数百层，数字位数合理）",
     "json_type": "须为 JSON",
+    "form_unreadable": "请求体无法解析为表单（multipart 须带 boundary 且完整）",
     "extra_forbidden": "不允许的字段",
     "greater_than_equal": "须大于或等于 {ge}",
     "greater_than": "须大于 {gt}",
