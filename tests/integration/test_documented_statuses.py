@@ -63,3 +63,14 @@ def test_the_public_operations_clashes_are_documented_409s(client):
     res = client.post(f"/api/v1/track/{token}/confirm", json={"outcome": "recovered"})  # not yet a fault
     assert res.status_code == 409
     _documented(doc, "POST", "/api/v1/track/{token}/confirm", res)
+
+
+def test_a_method_a_path_does_not_take_is_a_405_that_allows_every_method_it_does(client, staff):
+    doc = client.get("/openapi.json").json()
+    for path, ops in doc["paths"].items():
+        documented = {m.upper() for m in ops}
+        for method in {"OPTIONS", "PUT", "PATCH", "DELETE", "POST"} - documented:
+            res = client.request(method, _path(path), headers=staff["admin"])
+            assert res.status_code == 405, (method, path, res.status_code)
+            allowed = {m.strip() for m in res.headers["allow"].split(",")}
+            assert allowed - {"HEAD"} == documented, (method, path, res.headers["allow"])

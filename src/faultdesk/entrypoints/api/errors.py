@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from faultdesk.domain.errors import (
     Conflict,
@@ -83,6 +84,16 @@ def validation_response(errors: list[dict[str, Any]], english: bool) -> JSONResp
     return JSONResponse(status_code=422, content=error_body("validation_error", message, fields))
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path takes. Starlette's 405 names only the first route whose
+    path matched, so a path served by two routes (GET and POST /api/v1/faults) told half the truth."""
+    methods: set[str] = set()
+    for route in routing.iter_route_contexts(request.app.routes):  # included routers' routes too
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,8 +116,11 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400:
             error = UNREADABLE if exc.detail == UNREADABLE_BODY else _unreadable_form(str(exc.detail))
             return validation_response([error], wants_english(request.headers.get("accept-language")))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return JSONResponse(
             status_code=exc.status_code,
             content=error_body(f"http_{exc.status_code}", str(exc.detail)),
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
