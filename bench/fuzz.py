@@ -143,7 +143,7 @@ def server_errors(log: Path, start: int) -> tuple[Counter[str], int]:
     for line in data[start:].decode(errors="replace").splitlines():
         m = ACCESS_LINE.search(line)
         if m and m.group(3).startswith("5"):
-            path = re.sub(r"/[^/?]*\d[^/?]*", "/…", m.group(2).split("?")[0])
+            path = re.sub(r"/(\d[^/]*|[^/]{16,})", "/…", m.group(2).split("?")[0])  # numbers, ids, tokens
             found[f"{m.group(1)} {path} {m.group(3)}"] += 1
     return found, len(data)
 
