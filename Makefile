@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install run test lint unit bench fuzz clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ unit: install
 
 bench: install
 	$(BIN)/python bench/intake.py
+
+# schemathesis over /openapi.json on SQLite, and on PostgreSQL when FUZZ_POSTGRES_URL or
+# FAULTDESK_TEST_POSTGRES_URL names a server; fails on any server error.
+fuzz: install
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from faultdesk.domain.errors import (
     Conflict,
@@ -54,14 +55,20 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-# FastAPI answers 400 with this text when the body is not JSON it can read: not UTF-8, nested too
-# deep, an integer of thousands of digits. It is bad input like any other: 422 in the envelope.
+# The framework's only 400s are bodies it cannot read. FastAPI's, with this text, when the body is
+# not JSON it can read: not UTF-8, nested too deep, an integer of thousands of digits; Starlette's
+# when a form is not one (multipart without its boundary, or cut short). They are bad input like
+# any other: 422 in the envelope.
 UNREADABLE_BODY = "There was an error parsing the body"
 UNREADABLE = {
     "type": "body_unreadable",
     "loc": ("body",),
     "msg": "is not JSON that can be read (UTF-8, nested at most a few hundred levels, numbers of sane size)",
 }
+
+
+def _unreadable_form(detail: str) -> dict[str, Any]:
+    return {"type": "form_unreadable", "loc": ("body",), "msg": f"is not a form that can be read: {detail}"}
 
 
 def validation_response(errors: list[dict[str, Any]], english: bool) -> JSONResponse:
@@ -77,6 +84,16 @@ def validation_response(errors: list[dict[str, Any]], english: bool) -> JSONResp
         fields.append({"field": _field_name(loc), "reason": reason})
     message = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
     return JSONResponse(status_code=422, content=error_body("validation_error", message, fields))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path takes. Starlette's 405 names only the first route whose
+    path matched, so a path served by two routes (GET and POST /api/v1/faults) told half the truth."""
+    methods: set[str] = set()
+    for route in routing.iter_route_contexts(request.app.routes):  # included routers' routes too
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:
@@ -102,10 +119,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
-            return validation_response([UNREADABLE], wants_english(request.headers.get("accept-language")))
+        if exc.status_code == 400:
+            error = UNREADABLE if exc.detail == UNREADABLE_BODY else _unreadable_form(str(exc.detail))
+            return validation_response([error], wants_english(request.headers.get("accept-language")))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return JSONResponse(
             status_code=exc.status_code,
             content=error_body(f"http_{exc.status_code}", str(exc.detail)),
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )

@@ -47,6 +47,8 @@ WHY = {
     429: "too many requests: wait Retry-After seconds",
 }
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+# Query parameters that name one record, as a path parameter does: an unknown one is a 404.
+RECORD_QUERIES = {"fault"}
 
 
 def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
@@ -59,9 +61,12 @@ def _statuses(route: APIRoute, method: str) -> list[int]:
     codes = {422}
     if staff:
         codes |= {401, 403}
-    if "{" in route.path_format:
+    elif _uses(route.dependant, optional_actor):
+        codes.add(401)  # credentials are optional there, but bad ones are refused, not ignored
+    queries = {p.alias for p in route.dependant.query_params}
+    if "{" in route.path_format or queries & RECORD_QUERIES:
         codes.add(404)
-    if staff and method != "get":
+    if method != "get":  # public ones too: a reused Idempotency-Key, a confirmation out of turn
         codes.add(409)
     if any(p.alias.lower() == "if-match" for p in route.dependant.header_params):
         codes.add(412)

@@ -21,6 +21,7 @@ from faultdesk.entrypoints.common.fields import (
     Text254,
     Text500,
     Text5000,
+    Whole,
     in_zone,
 )
 from faultdesk.services.records import AuditEvent, FaultView, ReportView
@@ -120,7 +121,7 @@ class FaultIn(BaseModel):
     new_reports: list[ReportIn] = Field(default_factory=list, max_length=50)
     product: Text40 | None = None
     function: Text40 | None = None
-    estimated_users: int | None = Field(None, ge=0, le=1_000_000_000)
+    estimated_users: Whole | None = Field(None, ge=0, le=1_000_000_000)
     estimate_source: Text200 | None = None
 
 

@@ -15,7 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.severity import Impact
-from faultdesk.entrypoints.common.fields import Day, Id, Moment, Text40, Text60, Text200, Text5000, in_zone
+from faultdesk.entrypoints.common.fields import (
+    Day,
+    Flag,
+    Id,
+    Moment,
+    Text40,
+    Text60,
+    Text200,
+    Text5000,
+    Whole,
+    in_zone,
+)
 
 SeverityName = Literal["P0", "P1", "P2"]
 UserId = Id
@@ -33,7 +44,7 @@ class StartAnalysisIn(CommandBody):
     action: Literal["start_analysis"]
     recurrence: lc.Recurrence
     impact: Impact
-    revenue_impact: bool = False
+    revenue_impact: Flag = False
     related_fault: Text40 | None = None
     known_issue: Text200 | None = None
     notes: Text5000 | None = None
@@ -85,7 +96,7 @@ class ProposePlanIn(CommandBody):
 
 class ReviewPlanIn(CommandBody):
     action: Literal["review_plan"]
-    approved: bool
+    approved: Flag
     comments: Text5000 | None = None
     reviewers: list[Text60] = Field(default_factory=list, max_length=20)
 
@@ -109,7 +120,7 @@ class MarkFixReadyIn(CommandBody):
 
 class CaseResultIn(CommandBody):
     key: Text40
-    passed: bool
+    passed: Flag
     notes: Text5000 | None = None
 
 
@@ -128,7 +139,7 @@ class ConfirmIn(CommandBody):
 
 class RecordGrayStepIn(CommandBody):
     action: Literal["record_gray_step"]
-    percentage: int = Field(ge=1, le=99)
+    percentage: Whole = Field(ge=1, le=99)
     at: Moment | None = None
     notes: Text5000 | None = None
 
@@ -144,7 +155,7 @@ class ArchiveIn(CommandBody):
     cause: Text5000
     solution: Text5000
     reporter_feedback: Text5000 | None = None
-    satisfaction: int | None = Field(None, ge=1, le=5)
+    satisfaction: Whole | None = Field(None, ge=1, le=5)
 
 
 class ImprovementIn(CommandBody):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from faultdesk.entrypoints.api.limits import limit_public
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import DayPath, IdPath, Text200, Text5000
+from faultdesk.entrypoints.common.fields import DayPath, Flag, IdPath, Text200, Text5000
 from faultdesk.services import clocks, delivery, settings
 from faultdesk.services.records import ClockRow, StoredMessage
 
@@ -77,7 +77,7 @@ def fault_clocks(number: str, desk: DeskDep, actor: ActorDep) -> list[ClockOut]:
 
 class UpdateIn(BaseModel):
     text: Text5000 | None = None
-    first_reply: bool = Field(False, description="the first reply (首次反馈); text optional: the template's words")
+    first_reply: Flag = Field(False, description="the first reply (首次反馈); text optional: the template's words")
 
 
 class UpdateOut(BaseModel):

@@ -15,7 +15,7 @@ from faultdesk.entrypoints.api.limits import limit_public
 from faultdesk.entrypoints.api.schemas import FaultDetailOut
 from faultdesk.entrypoints.common.commands import TransitionIn, command_of, fields_of
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import Id, IdPath, Text200, Text5000
+from faultdesk.entrypoints.common.fields import Id, IdPath, Text200, Text5000, Whole
 from faultdesk.services import faults, impact, lifecycle
 from faultdesk.services.records import FaultView
 
@@ -151,7 +151,7 @@ def unlink_report(number: str, report_id: IdPath, desk: DeskDep, actor: ActorDep
 
 
 class EstimateIn(BaseModel):
-    estimated_users: int | None = Field(ge=0, le=1_000_000_000)
+    estimated_users: Whole | None = Field(ge=0, le=1_000_000_000)
     source: Text200 | None = None
 
 
