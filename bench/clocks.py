@@ -59,7 +59,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -77,7 +76,7 @@ from faultdesk.services.clocks import STAGE_OF, fire_due
 from faultdesk.services.delivery import deliver
 from faultdesk.services.message_texts import CLOCK_ZH
 from faultdesk.services.ports import Envelope
-from stores import Store, fresh_store  # sibling module: run as `python bench/X.py`
+from stores import Store, fresh_store, stop_on_sigterm, store_names  # sibling module: run as `python bench/X.py`
 
 HOST = "127.0.0.1"  # the only address any traffic goes to
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Shanghai: inside working hours
@@ -1015,20 +1014,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--stores", default="postgresql,sqlite")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    args.store_list = [s.strip() for s in args.stores.split(",") if s.strip()]
-    unknown = set(args.store_list) - {"postgresql", "sqlite"}
-    if unknown:
-        parser.error(f"unknown store(s): {', '.join(sorted(unknown))}")
+    args.store_list = store_names(parser, args.stores)
     return args
-
-
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop the subprocesses
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_sigterm()
     procs = Processes()
     results: dict[str, dict[str, Any]] = {}
     try:

@@ -28,21 +28,18 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
+
+from stores import PG_ADMIN_URL, fresh_store, stop_on_sigterm, store_names  # sibling module: run as `python bench/X.py`
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.prefix) / "bin"  # the venv this script runs in: .venv/bin
@@ -62,37 +59,8 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-@dataclass(frozen=True)
-class Store:
-    name: str
-    url: str  # empty for SQLite: the database lives under FAULTDESK_HOME
-
-
 def pg_server_url() -> str:
     return os.environ.get("FUZZ_POSTGRES_URL") or os.environ.get("FAULTDESK_TEST_POSTGRES_URL") or ""
-
-
-@contextlib.contextmanager
-def fresh_database(name: str) -> Iterator[Store]:
-    if name == "sqlite":
-        yield Store("sqlite", "")
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    server = pg_server_url()
-    database = f"fdfuzz_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{database}"'))
-        try:
-            yield Store("postgresql", make_url(server).set(database=database).render_as_string(hide_password=False))
-        finally:
-            with admin.connect() as conn:  # FORCE: a server that kept its pool must not keep the database
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def free_port() -> int:
@@ -200,10 +168,12 @@ def schemathesis(port: int, token: str, checks: str, args: argparse.Namespace, o
 def run_store(name: str, args: argparse.Namespace) -> dict[str, Any]:
     out = ARTIFACTS / name
     out.mkdir(parents=True, exist_ok=True)
-    with fresh_database(name) as store, tempfile.TemporaryDirectory(prefix=f"fdfuzz-{name}-") as home:
+    server = pg_server_url() or PG_ADMIN_URL
+    with fresh_store(name, "fdfuzz", migrate=False, server=server) as store:  # the CLI migrates it, for real
+        home = str(store.home)
         env = {k: v for k, v in os.environ.items() if not k.startswith("FAULTDESK_")}
         env.update(FAULTDESK_HOME=home, FAULTDESK_INTAKE_RATE_LIMIT=RATE_LIMIT, FAULTDESK_RUN_WORKER="false")
-        if store.url:
+        if store.name == "postgresql":
             env["FAULTDESK_DATABASE_URL"] = store.url
         say(f"[{name}] init, db upgrade, demo")
         faultdesk(env, "init")
@@ -268,20 +238,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print one JSON object after the table")
     args = parser.parse_args(argv)
-    args.store_list = [s.strip() for s in args.stores.split(",") if s.strip()]
-    unknown = set(args.store_list) - {"postgresql", "sqlite"}
-    if unknown:
-        parser.error(f"unknown store(s): {', '.join(sorted(unknown))}")
+    args.store_list = store_names(parser, args.stores)
     return args
-
-
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop the server
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_sigterm()
     results: list[dict[str, Any]] = []
     failed = False
     for name in args.store_list:

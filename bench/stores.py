@@ -7,12 +7,15 @@ imports its script stays light.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import secrets
+import signal
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -24,9 +27,31 @@ class Store:
     home: Path
 
 
+def store_names(parser: argparse.ArgumentParser, text: str) -> list[str]:
+    """``--stores postgresql,sqlite`` as a list; an unknown name is the parser's error."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = set(names) - {"postgresql", "sqlite"}
+    if unknown:
+        parser.error(f"unknown store(s): {', '.join(sorted(unknown))}")
+    return names
+
+
+def stop_on_sigterm() -> None:
+    """A SIGTERM unwinds through the finally blocks that stop the run's servers and subprocesses."""
+
+    def _terminate(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+
+
 @contextlib.contextmanager
-def fresh_store(name: str, prefix: str = "fdbench") -> Iterator[Store]:
-    """A migrated, empty database of this run's own; dropped (PostgreSQL) or deleted (SQLite) afterwards."""
+def fresh_store(
+    name: str, prefix: str = "fdbench", *, migrate: bool = True, server: str = PG_ADMIN_URL
+) -> Iterator[Store]:
+    """An empty database of this run's own (migrated unless ``migrate`` is false: a run that migrates
+    it itself, as `faultdesk db upgrade` does), on ``server`` for PostgreSQL; dropped (PostgreSQL) or
+    deleted (SQLite) afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -39,8 +64,8 @@ def fresh_store(name: str, prefix: str = "fdbench") -> Iterator[Store]:
             url = f"sqlite:///{home / 'faultdesk.db'}"
         else:
             database = f"{prefix}_{secrets.token_hex(4)}"
-            url = make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            url = make_url(server).set(database=database).render_as_string(hide_password=False)
+            admin = create_engine(server, isolation_level="AUTOCOMMIT")
             cleanup.callback(admin.dispose)
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{database}"'))
@@ -51,9 +76,10 @@ def fresh_store(name: str, prefix: str = "fdbench") -> Iterator[Store]:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
             cleanup.callback(drop)
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
+        if migrate:
+            engine = make_engine(url)
+            try:
+                upgrade(engine)
+            finally:
+                engine.dispose()
         yield Store(name, url, home)
