@@ -36,6 +36,7 @@ def _localtime(value: datetime, zone: str) -> str:
 
 
 templates.env.filters["localtime"] = _localtime
+templates.env.globals["label"] = label  # every page names codes in words
 router = APIRouter(include_in_schema=False)
 
 TYPE_ZH = {t.code: t.label_zh for t in DEFAULT_FAULT_TYPES}
@@ -97,5 +98,5 @@ def home(request: Request, desk: DeskDep, page: int = 1) -> Response:
     return templates.TemplateResponse(
         request,
         "home.html",
-        {"actor": actor, "page": result, "label": label, "type_zh": TYPE_ZH, "zone": desk.timezone},
+        {"actor": actor, "page": result, "type_zh": TYPE_ZH, "zone": desk.timezone},
     )
