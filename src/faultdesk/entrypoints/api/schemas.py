@@ -126,7 +126,7 @@ class FaultIn(BaseModel):
 
 
 # Severity goes out by name ("P0"), as every client and the template write it.
-SeverityName = Annotated[
+SeverityOut = Annotated[
     Severity,
     PlainSerializer(lambda s: s.name, return_type=str),
     WithJsonSchema({"type": "string", "enum": [s.name for s in Severity]}),
@@ -150,7 +150,7 @@ class FaultOut(BaseModel):
     type_code: str
     title: str
     status: FaultStatus
-    severity: SeverityName | None
+    severity: SeverityOut | None
     product: str | None = Field(validation_alias="product_code")
     function: str | None = Field(validation_alias="function_code")
     affected_users: int

@@ -23,6 +23,7 @@ from faultdesk.entrypoints.api.schemas import (
     TimezoneIn,
     TimezoneOut,
 )
+from faultdesk.entrypoints.common.commands import SeverityName
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
 from faultdesk.entrypoints.common.fields import IdPath, Moment, in_zone
 from faultdesk.services import catalogue, faults, staff
@@ -32,7 +33,6 @@ router = APIRouter(prefix="/api/v1", tags=["staff"])
 
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
-SeverityName = Literal["P0", "P1", "P2"]
 FaultSort = Literal[
     "registered_at", "-registered_at", "updated_at", "-updated_at", "severity", "-severity",
     "affected_users", "-affected_users", "number", "-number",
