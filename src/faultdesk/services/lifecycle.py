@@ -8,6 +8,7 @@ from typing import Any
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, NotPermitted, RuleViolation, StaleVersion
+from faultdesk.domain.events import Merged
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
@@ -114,7 +115,9 @@ def _act(
             },
         )
     )
-    fresh = uow.faults.by_id(view.id)  # the reactions may have changed it: a merge moves its reports away
+    if not any(isinstance(e, Merged) for e in decision.events):
+        return after_view  # no reaction writes the fault row itself: no second read per action
+    fresh = uow.faults.by_id(view.id)  # a merge moved its reports away and zeroed its count
     assert fresh is not None
     return fresh
 
