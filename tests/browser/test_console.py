@@ -99,7 +99,7 @@ def test_an_agent_logs_in_sees_the_faults_in_words_and_logout_ends_the_session(c
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll at 390 px
     text = page.inner_text("body")
     assert "支付后页面一直转圈" in text and "已登记" in text and "功能异常" in text
-    assert "（客服专员）" in text and "（agent）" not in text and "registered" not in text  # words, not codes
+    assert "客服专员" in text and "agent1 · agent" not in text and "registered" not in text  # words, not codes
     cookies = context.cookies()
     page.click("text=退出")
     page.wait_for_selector("input[name=username]")

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from faultdesk.entrypoints.common.context import SESSION_COOKIE
+from faultdesk.entrypoints.common.csrf import CSRF_COOKIE
+
+TEST_CSRF = "test-csrf-token"  # what a page would have put in its forms and its cookie
+
+
+def form(client, **fields: Any) -> dict[str, Any]:
+    """A console form's fields with the CSRF token a page would carry (and its cookie in ``client``)."""
+    token = client.cookies.get(CSRF_COOKIE)  # the one a page set, if the test opened one
+    if token is None:
+        token = TEST_CSRF
+        client.cookies.set(CSRF_COOKIE, token)
+    return {**fields, "csrf_token": token}
 
 
 def log_in(client, username: str = "agent1", password: str = "correct-horse") -> str:
-    res = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
+    res = client.post("/login", data=form(client, username=username, password=password), follow_redirects=False)
     assert res.status_code == 303, res.text
     token = client.cookies.get(SESSION_COOKIE)
     assert token
@@ -15,7 +29,8 @@ def log_in(client, username: str = "agent1", password: str = "correct-horse") ->
 
 
 def with_cookie(token: str) -> dict[str, str]:
-    return {"Cookie": f"{SESSION_COOKIE}={token}"}
+    """The headers a console page's script sends: the session and CSRF cookies and the token."""
+    return {"Cookie": f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={TEST_CSRF}", "X-CSRF-Token": TEST_CSRF}
 
 
 def refused_everywhere(client, token: str) -> bool:

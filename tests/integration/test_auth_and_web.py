@@ -8,6 +8,7 @@ from faultdesk.adapters.db import tables as t
 from faultdesk.domain.roles import Role
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user
+from tests.integration.session_helpers import form
 
 
 def test_passwords_are_stored_as_argon2id_hashes(wiring):
@@ -22,19 +23,19 @@ def test_web_login_sets_a_session_that_the_api_accepts(client, wiring):
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
     page = client.get("/login")
     assert page.status_code == 200 and "登录" in page.text
-    res = client.post("/login", data={"username": "agent1", "password": "correct-horse"}, follow_redirects=False)
+    res = client.post("/login", data=form(client, username="agent1", password="correct-horse"), follow_redirects=False)
     assert res.status_code == 303 and res.headers["location"] == "/"
     assert client.get("/api/v1/me").json() == {"id": 1, "username": "agent1", "role": "agent"}
     home = client.get("/")
     assert home.status_code == 200 and "暂无故障单" in home.text and "agent1" in home.text
-    client.post("/logout")
+    client.post("/logout", data=form(client))
     assert client.get("/api/v1/me").status_code == 401
 
 
 def test_a_wrong_password_or_unknown_user_is_refused_alike(client, wiring):
     create_user(wiring.desk, "agent1", Role.AGENT, "correct-horse", actor=Actor.system())
-    wrong = client.post("/login", data={"username": "agent1", "password": "nope-nope"})
-    unknown = client.post("/login", data={"username": "ghost", "password": "nope-nope"})
+    wrong = client.post("/login", data=form(client, username="agent1", password="nope-nope"))
+    unknown = client.post("/login", data=form(client, username="ghost", password="nope-nope"))
     assert wrong.status_code == unknown.status_code == 401
     assert "用户名或密码错误" in wrong.text and "用户名或密码错误" in unknown.text
     assert client.get("/api/v1/me").status_code == 401
@@ -43,7 +44,7 @@ def test_a_wrong_password_or_unknown_user_is_refused_alike(client, wiring):
 def test_the_home_page_lists_registered_faults(client, staff):
     rid = client.post("/api/v1/reports", json={"channel": "web", "symptom": "首页轮播图错位"}).json()["report"]["id"]
     client.post("/api/v1/faults", json={"type_code": "03", "report_ids": [rid]}, headers=staff["agent"])
-    client.post("/login", data={"username": "agent1", "password": "correct-horse"})
+    client.post("/login", data=form(client, username="agent1", password="correct-horse"))
     home = client.get("/")
     assert "261125-03-001" in home.text and "首页轮播图错位" in home.text and "界面显示" in home.text
 

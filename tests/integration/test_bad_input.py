@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import a_report
+from tests.integration.session_helpers import form
 
 POISONS = ["a\x00b", "a\x07b", "a\x1bb", "a\x7fb"]
 
@@ -152,7 +153,7 @@ def test_nested_fields_and_forms_are_named_and_text_keeps_its_line_breaks(client
     _refused(client.post("/api/v1/faults", json=body, headers=staff["agent"]), "new_reports.0.symptom")
     kept = client.post("/api/v1/reports", json=a_report(description="第一段\n\t第二段\r\n第三段"))
     assert kept.status_code == 201 and kept.json()["report"]["description"] == "第一段\n\t第二段\r\n第三段"
-    _refused(client.post("/login", data={"username": "agent1\x00", "password": "x"}), "username")
+    _refused(client.post("/login", data=form(client, username="agent1\x00", password="x")), "username")
 
 
 @pytest.mark.parametrize("lang,word", [("en", "control characters"), ("zh", "控制字符")])

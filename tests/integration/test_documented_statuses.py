@@ -20,7 +20,7 @@ def _documented(doc: dict[str, Any], method: str, path: str, res) -> None:
     responses = doc["paths"][path][method.lower()]["responses"]
     assert str(res.status_code) in responses, (method, path, res.status_code, res.text, sorted(responses))
     if res.status_code >= 400:
-        assert set(res.json()) == {"error"}, res.text
+        assert set(res.json()) == {"error"}, (method, path, res.text[:300])
 
 
 def test_bad_callers_and_unreadable_bodies_get_documented_statuses(client, staff):

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from faultdesk.bootstrap import bootstrap
 from faultdesk.entrypoints.api.app import create_app
 from tests.conftest import FAST_PASSWORDS, a_report
+from tests.integration.session_helpers import form as with_csrf
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(app_with):
 
 def log_in(client, username, password="correct-horse", **headers):
     form = {"username": username, "password": password}
-    return client.post("/login", data=form, headers=headers, follow_redirects=False)
+    return client.post("/login", data=with_csrf(client, **form), headers=headers, follow_redirects=False)
 
 
 def test_forty_wrong_passwords_then_the_right_one_is_refused_until_the_wait_is_over(app_with, staff, clock):

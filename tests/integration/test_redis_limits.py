@@ -18,9 +18,11 @@ import pytest
 import redis
 
 from faultdesk.adapters.rate_limits import MemoryRateCounters, RedisRateCounters
+from faultdesk.entrypoints.common.csrf import CSRF_COOKIE
 from faultdesk.services.ports import Rate
 from tests.conftest import TEST_SECRET, a_report, create_staff
 from tests.integration.receivers import free_port
+from tests.integration.session_helpers import TEST_CSRF
 from tests.integration.waiting import serving, wait_for
 
 REDIS_URL = os.environ.get("FAULTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -113,8 +115,9 @@ def test_two_api_processes_share_one_limit_through_redis(store, tmp_path, redis_
         assert staffed.status_code == 201  # staff count per user, not against the address
 
         def log_in(n: int, password: str) -> int:
-            form = {"username": "agent1", "password": password}
-            return httpx.post(f"{bases[n % 2]}/login", data=form, timeout=10).status_code
+            form = {"username": "agent1", "password": password, "csrf_token": TEST_CSRF}
+            cookies = {CSRF_COOKIE: TEST_CSRF}
+            return httpx.post(f"{bases[n % 2]}/login", data=form, cookies=cookies, timeout=10).status_code
 
         assert [log_in(n, "wrong-guess") for n in range(4)] == [401, 401, 401, 429]
         assert log_in(1, "correct-horse") == 429 and log_in(0, "correct-horse") == 429

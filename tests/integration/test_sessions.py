@@ -12,7 +12,7 @@ from faultdesk.domain.roles import Role
 from faultdesk.entrypoints.common.context import SESSION_COOKIE
 from faultdesk.services.records import Actor
 from faultdesk.services.staff import create_user
-from tests.integration.session_helpers import accepted, log_in, refused_everywhere, with_cookie
+from tests.integration.session_helpers import accepted, form, log_in, refused_everywhere, with_cookie
 
 
 def agent(wiring) -> None:
@@ -44,7 +44,7 @@ def test_logging_in_again_ends_the_browsers_earlier_session(client, wiring):
     earlier = log_in(client)
     res = client.post(
         "/login",
-        data={"username": "agent1", "password": "correct-horse"},
+        data=form(client, username="agent1", password="correct-horse"),
         headers=with_cookie(earlier),
         follow_redirects=False,
     )
@@ -145,7 +145,7 @@ def test_the_settings_choose_the_idle_timeout_and_the_cap(wiring, clock):
             assert (
                 "Max-Age=3600"
                 in client.post(
-                    "/login", data={"username": "agent1", "password": "correct-horse"}, follow_redirects=False
+                    "/login", data=form(client, username="agent1", password="correct-horse"), follow_redirects=False
                 ).headers["set-cookie"]
             )
             for _ in range(6):

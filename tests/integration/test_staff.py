@@ -12,7 +12,7 @@ from faultdesk.domain.roles import Role
 from faultdesk.services import access, catalogue, staff
 from faultdesk.services.records import Actor
 from tests.conftest import NOW
-from tests.integration.session_helpers import accepted, log_in, refused_everywhere
+from tests.integration.session_helpers import accepted, form, log_in, refused_everywhere
 
 
 @pytest.mark.parametrize("name", ["system", "public", "System"])
@@ -63,7 +63,7 @@ def test_a_password_reset_ends_every_session_of_the_user_at_once(client, wiring,
     assert res.json() == {"username": "agent1", "active": True, "sessions_ended": 2}
     assert refused_everywhere(client, laptop) and refused_everywhere(client, phone)
     assert accepted(client, other)  # someone else's session is theirs
-    old = client.post("/login", data={"username": "agent1", "password": "correct-horse"}, follow_redirects=False)
+    old = client.post("/login", data=form(client, username="agent1", password="correct-horse"), follow_redirects=False)
     assert old.status_code == 401
     assert accepted(client, log_in(client, "agent1", "brand-new-pw"))
     assert client.get("/api/v1/me", headers=staff["agent"]).status_code == 200  # API tokens are not passwords
@@ -78,7 +78,9 @@ def test_a_deactivation_ends_the_users_sessions_tokens_and_logins(client, wiring
     assert res.json() == {"username": "agent1", "active": False, "sessions_ended": 1}
     assert refused_everywhere(client, session)
     assert client.get("/api/v1/me", headers=staff["agent"]).status_code == 401  # the bearer token too
-    login = client.post("/login", data={"username": "agent1", "password": "correct-horse"}, follow_redirects=False)
+    login = client.post(
+        "/login", data=form(client, username="agent1", password="correct-horse"), follow_redirects=False
+    )
     assert login.status_code == 401
     assert audit_actions(wiring, agent_id)[-1] == (
         "deactivated",

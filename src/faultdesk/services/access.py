@@ -19,7 +19,7 @@ def require(actor: Actor, permission: Permission) -> None:
 
 
 def actor_of(user: UserRecord) -> Actor:
-    return Actor(user.id, user.username, user.role)
+    return Actor(user.id, user.username, user.role, user.language)
 
 
 def authenticate_password(desk: Desk, username: str, password: str) -> Actor:

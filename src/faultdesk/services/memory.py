@@ -320,6 +320,10 @@ class MemoryUsers(_Store):
         if user := self.t.users.get(user_id):
             self.t.users[user_id] = replace(user, timezone=zone)
 
+    def set_language(self, user_id: int, language: str | None) -> None:
+        if user := self.t.users.get(user_id):
+            self.t.users[user_id] = replace(user, language=language)
+
     def set_password(self, user_id: int, password_hash: str) -> None:
         if user := self.t.users.get(user_id):
             self.t.users[user_id] = replace(user, password_hash=password_hash)

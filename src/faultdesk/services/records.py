@@ -22,6 +22,7 @@ class Actor:
     id: int | None
     label: str
     role: Role | None
+    language: str | None = None  # the console's language this user chose (None: the browser's)
 
     @classmethod
     def public(cls) -> Actor:
@@ -48,6 +49,7 @@ class UserRecord:
     created_at: datetime
     email: str | None = None
     timezone: str | None = None  # working hours in this zone; None: the organisation's
+    language: str | None = None  # "zh" or "en" for the console; None: the browser's
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,22 @@ def set_user_timezone(desk: Desk, username: str, zone: str | None, *, actor: Act
     return replace(user, timezone=zone)
 
 
+LANGUAGES = ("zh", "en")
+
+
+def set_user_language(desk: Desk, username: str, language: str | None, *, actor: Actor) -> UserRecord:
+    """The console's language for this person, kept across sessions (None: the browser's)."""
+    if not actor.is_system and actor.label != username:
+        require(actor, Permission.MANAGE_USERS)
+    if language is not None and language not in LANGUAGES:
+        raise RuleViolation.one("language", "must be zh or en", "须为 zh 或 en")
+    with desk.uow() as uow:
+        user = _named(uow, username)
+        uow.users.set_language(user.id, language)
+        uow.commit()
+    return replace(user, language=language)
+
+
 @dataclass(frozen=True)
 class AccountChange:
     user: UserRecord  # as it is now

@@ -49,6 +49,7 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("email", String(254)),  # where staff notices go
     Column("timezone", String(64)),  # IANA zone of this person's working hours; None: the organisation's
+    Column("language", String(5)),  # the console's language this person chose; None: the browser's
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
 )

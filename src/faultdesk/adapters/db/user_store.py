@@ -26,6 +26,7 @@ def user_of(row: Any) -> UserRecord:
         created_at=row.created_at,
         email=row.email,
         timezone=row.timezone,
+        language=row.language,
     )
 
 
@@ -96,6 +97,9 @@ class SqlUsers:
 
     def set_timezone(self, user_id: int, zone: str | None) -> None:
         self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(timezone=zone))
+
+    def set_language(self, user_id: int, language: str | None) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(language=language))
 
     def set_password(self, user_id: int, password_hash: str) -> None:
         self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(password_hash=password_hash))

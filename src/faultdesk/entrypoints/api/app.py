@@ -15,14 +15,14 @@ from faultdesk import __version__
 from faultdesk.adapters.rate_limits import rate_of
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
-from faultdesk.entrypoints import worker
+from faultdesk.entrypoints import web, worker
 from faultdesk.entrypoints.api import errors, openapi
 from faultdesk.entrypoints.api.limits import BodyLimit, PublicLimits
 from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, public, users
 from faultdesk.entrypoints.common.clients import trust_proxies
 from faultdesk.entrypoints.common.context import attach_desk
 from faultdesk.entrypoints.common.text_guard import refuse_control_characters
-from faultdesk.entrypoints.web import views as web
+from faultdesk.entrypoints.web.security import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None) -> FastAPI:
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
         version=__version__,
         description="Product-fault-feedback management: intake, numbering, grading, clocks, archive.",
         lifespan=lifespan,
+        docs_url=None,  # web/docs.py serves Swagger UI from local files
+        redoc_url=None,
         dependencies=[Depends(refuse_control_characters)],  # every route, API and web alike
     )
     attach_desk(app, wiring.desk, cookie_secure=settings.cookie_secure)
@@ -68,8 +70,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     app.include_router(clocks.router)
     app.include_router(known_issues.router)
     app.include_router(users.router)
-    app.include_router(web.router)
-    web.mount_static(app)
+    web.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> JSONResponse:
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
         return JSONResponse({"status": "ok", "database": wiring.engine.dialect.name, "version": __version__})
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

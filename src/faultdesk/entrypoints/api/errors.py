@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, cast
 
 from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -96,13 +97,29 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def _as_page(request: Request, answer: JSONResponse) -> Response:
+    """The same error for a browser asking for a console page: the web package draws it as a page
+    (``app.state.error_page``); the API's paths and JSON clients keep the envelope."""
+    page = getattr(request.app.state, "error_page", None)
+    if page is None or request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return answer
+    body = json.loads(bytes(answer.body))["error"]
+    shown = page(request, answer.status_code, body["message"], body.get("fields"))
+    for name in ("retry-after", "www-authenticate", "allow"):
+        if name in answer.headers:
+            shown.headers[name] = answer.headers[name]
+    return cast(Response, shown)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_response(list(exc.errors()), wants_english(request.headers.get("accept-language")))
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return _as_page(
+            request, validation_response(list(exc.errors()), wants_english(request.headers.get("accept-language")))
+        )
 
     @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
         english = wants_english(request.headers.get("accept-language"))
         message = exc.message if english else exc.message_zh
         fields = None
@@ -113,20 +130,28 @@ def install(app: FastAPI) -> None:
             headers = {"WWW-Authenticate": "Bearer"}
         elif isinstance(exc, Throttled):
             headers = {"Retry-After": str(exc.retry_after_s)}
-        return JSONResponse(
-            status_code=status_of(exc), content=error_body(exc.code, message, fields, **exc.data), headers=headers
+        return _as_page(
+            request,
+            JSONResponse(
+                status_code=status_of(exc), content=error_body(exc.code, message, fields, **exc.data), headers=headers
+            ),
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 400:
             error = UNREADABLE if exc.detail == UNREADABLE_BODY else _unreadable_form(str(exc.detail))
-            return validation_response([error], wants_english(request.headers.get("accept-language")))
+            return _as_page(
+                request, validation_response([error], wants_english(request.headers.get("accept-language")))
+            )
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return JSONResponse(
-            status_code=exc.status_code,
-            content=error_body(f"http_{exc.status_code}", str(exc.detail)),
-            headers=headers,
+        return _as_page(
+            request,
+            JSONResponse(
+                status_code=exc.status_code,
+                content=error_body(f"http_{exc.status_code}", str(exc.detail)),
+                headers=headers,
+            ),
         )

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from faultdesk.domain.errors import NotAuthenticated
+from faultdesk.entrypoints.common.csrf import check_csrf_header
 from faultdesk.services import access
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
@@ -72,7 +73,9 @@ def current_actor(request: Request, desk: DeskDep) -> Actor:
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("use 'Authorization: Bearer <token>'", "请使用 Bearer 令牌")
         return access.authenticate_token(desk, token.strip())
-    return logged_in(request, desk)
+    actor = logged_in(request, desk)
+    check_csrf_header(request)  # the cookie rides along on any site's request; the token cannot
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -86,9 +89,11 @@ async def optional_actor(request: Request, desk: DeskDep) -> Actor | None:
         return await run_in_threadpool(current_actor, request, desk)
     if session_token(request):
         try:
-            return await run_in_threadpool(logged_in, request, desk)
+            actor = await run_in_threadpool(logged_in, request, desk)
         except NotAuthenticated:
             return None
+        check_csrf_header(request)  # a live session acts as its user: the same guard as ActorDep
+        return actor
     return None
 
 

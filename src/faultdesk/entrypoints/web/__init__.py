@@ -1,0 +1,37 @@
+"""The web console: server-rendered pages (Jinja2 + htmx) over the same services as the API.
+
+One module a place (../shared/UI.md): ``auth`` (login, logout, language), ``queues`` (``/``), and
+the page modules added beside them. ``install`` mounts them, the static files and the page errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from faultdesk.entrypoints.web import auth, docs, queues
+from faultdesk.entrypoints.web.rendering import HERE, LoginRequired, render, to_login
+
+
+def error_page(request: Request, status_code: int, message: str, fields: list[dict[str, str]] | None) -> Response:
+    """A domain or HTTP error met on a page: the same words as the API's, as a page."""
+    desk = request.app.state.desk
+    return render(
+        request,
+        "error.html",
+        {"status": status_code, "message": message, "fields": fields or []},
+        desk=desk,
+        actor=None,
+        status_code=status_code,
+    )
+
+
+def install(app: FastAPI) -> None:
+    for module in (auth, queues, docs):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.state.error_page = error_page
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return to_login(request, exc)
