@@ -1,0 +1,125 @@
+"""What every browser test shares: Debian's chromium driven by playwright (never a downloaded
+browser), a real ``faultdesk serve`` on a fresh home (the demo data loaded, or empty), logging in
+through the form, screenshots under test-artifacts/browser/, and the two checks every page must
+pass: nothing scrolls sideways at 390 px, and no raw English code shows on a Chinese screen."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from faultdesk.domain import lifecycle as lc
+from faultdesk.domain.faults import FaultStatus
+from faultdesk.domain.roles import Role
+from faultdesk.domain.sla import ClockKind
+from tests.integration.receivers import free_port
+from tests.integration.waiting import serving, stop, wait_for
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "browser"
+BIN = Path(sys.executable).parent
+DEMO_PASSWORD = "faultdesk-demo"
+PHONE = {"width": 390, "height": 844}
+
+if not Path(CHROMIUM).exists():  # .ci/run installs it; a machine without it skips, never downloads
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    return subprocess.run([str(BIN / "faultdesk"), *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+@dataclass
+class Console:
+    base: str
+    env: dict[str, str]
+    home: Path
+
+    def cli(self, *args: str) -> str:
+        return cli(self.env, *args)
+
+
+def start_console(home: Path, *, demo: bool, **settings: str) -> Iterator[Console]:
+    """A real server on its own home and SQLite database (the browser tests' store)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAULTDESK_")}
+    env.update(FAULTDESK_HOME=str(home), FAULTDESK_RUN_WORKER="false", **settings)
+    cli(env, "init")
+    cli(env, "db", "upgrade")
+    if demo:
+        cli(env, "demo")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = home / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "faultdesk"), "serve", "--port", str(port), "--no-worker"], env=env, stdout=out, stderr=out
+        )
+    try:
+        wait_for(lambda: serving(base), proc, log)
+        yield Console(base, env, home)
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def demo_console(tmp_path_factory) -> Iterator[Console]:
+    """A server with the demo data (logins agent1, pm1, lead1, dev1, tester1, admin1)."""
+    yield from start_console(tmp_path_factory.mktemp("demo-console"), demo=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/login'] button[type=submit]")
+
+
+def assert_no_sideways_scroll(page) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} scrolls sideways: {width[0]} px wide in a {width[1]} px window"
+
+
+# Every code a Chinese screen must name in words. Words of four letters or more only, so that
+# English words a user typed ("PM", "iOS") are not taken for codes.
+RAW_CODES = sorted(
+    {
+        c
+        for enum in (FaultStatus, Role, ClockKind, lc.Action, lc.Stage, lc.PlanKind, lc.CauseCategory, lc.Recurrence)
+        for c in (m.value for m in enum)
+        if isinstance(c, str) and len(c) >= 4
+    }
+)
+_RAW = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, RAW_CODES)) + r")(?![\w.-])")
+
+
+def assert_no_raw_codes(page, *, allow: tuple[str, ...] = ()) -> None:
+    text = page.inner_text("body")
+    found = sorted({m.group(1) for m in _RAW.finditer(text)} - set(allow))
+    assert not found, f"{page.url} shows raw codes on a Chinese screen: {found}"
