@@ -82,3 +82,12 @@ def test_a_page_asked_for_without_a_session_goes_to_the_login_and_back(client, s
     assert res.status_code in (303, 404)
     home = client.get("/", follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/login"
+
+
+def test_a_refusal_names_the_role_and_the_permission_in_words(client, staff):
+    path, body = "/api/v1/users/agent1/password", {"password": "a-new-long-password"}
+    res = client.post(path, json=body, headers=staff["tester"])
+    assert res.status_code == 403
+    assert res.json()["error"]["message"] == "测试工程师无权管理用户"
+    english = client.post(path, json=body, headers={**staff["tester"], "Accept-Language": "en"})
+    assert english.json()["error"]["message"] == "a tester may not manage users"

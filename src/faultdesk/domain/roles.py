@@ -24,6 +24,27 @@ class Permission(StrEnum):
     PAUSE_CLOCKS = "pause_clocks"  # stop a fault's clocks while waiting for the reporter
 
 
+# The template's words for its people and what they may do (zh, en): the pages and the errors
+# both name a role by them, never by its code.
+ROLE_WORDS: dict[Role, tuple[str, str]] = {
+    Role.AGENT: ("客服专员", "customer-service agent"),
+    Role.PM: ("产品经理", "product manager"),
+    Role.TECH_LEAD: ("技术负责人", "tech lead"),
+    Role.DEVELOPER: ("研发工程师", "developer"),
+    Role.TESTER: ("测试工程师", "tester"),
+    Role.ADMIN: ("管理员", "administrator"),
+}
+
+PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
+    Permission.VIEW: ("查看故障与反馈", "view faults and reports"),
+    Permission.REGISTER_FAULT: ("登记故障", "register faults"),
+    Permission.REVEAL_CONTACT: ("查看用户联系方式", "see reporters' contacts"),
+    Permission.MANAGE_USERS: ("管理用户", "manage users"),
+    Permission.MANAGE_CATALOGUE: ("管理产品与故障类型", "manage products and fault types"),
+    Permission.MESSAGE_REPORTERS: ("向用户发送进度", "message reporters"),
+    Permission.PAUSE_CLOCKS: ("暂停时效计时", "pause the clocks"),
+}
+
 ALL_STAFF = frozenset(Role)
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {

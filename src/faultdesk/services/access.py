@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faultdesk.domain.errors import NotAuthenticated, NotPermitted, Throttled
-from faultdesk.domain.roles import Permission, may
+from faultdesk.domain.roles import PERMISSION_WORDS, ROLE_WORDS, Permission, may
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor, UserRecord
 
@@ -12,10 +12,9 @@ TOKEN_PREFIX = "fdt_"
 
 def require(actor: Actor, permission: Permission) -> None:
     if actor.role is None or not may(actor.role, permission):
-        raise NotPermitted(
-            f"role {actor.role or actor.label!s} may not {permission.value}",
-            f"角色 {actor.role or actor.label!s} 无权执行 {permission.value}",
-        )
+        zh, en = ROLE_WORDS[actor.role] if actor.role else ("公众用户", "the public")
+        what_zh, what_en = PERMISSION_WORDS[permission]
+        raise NotPermitted(f"a {en} may not {what_en}", f"{zh}无权{what_zh}", permission=permission.value)
 
 
 def actor_of(user: UserRecord) -> Actor:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from faultdesk.domain.faults import FaultStatus, Severity
-from faultdesk.domain.roles import Role
+from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.sla import ClockKind
 
 Language = str  # "zh" or "en"
@@ -29,14 +29,7 @@ STATUS: dict[FaultStatus, tuple[str, str]] = {
     FaultStatus.CANNOT_REPRODUCE: ("无法复现", "cannot reproduce"),
 }
 
-ROLE: dict[Role, tuple[str, str]] = {
-    Role.AGENT: ("客服专员", "customer-service agent"),
-    Role.PM: ("产品经理", "product manager"),
-    Role.TECH_LEAD: ("技术负责人", "tech lead"),
-    Role.DEVELOPER: ("研发工程师", "developer"),
-    Role.TESTER: ("测试工程师", "tester"),
-    Role.ADMIN: ("管理员", "administrator"),
-}
+ROLE: dict[Role, tuple[str, str]] = ROLE_WORDS  # the domain keeps the template's words for its people
 
 SEVERITY: dict[Severity, tuple[str, str]] = {
     Severity.P0: ("P0 紧急", "P0 critical"),
