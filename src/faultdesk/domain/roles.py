@@ -22,6 +22,7 @@ class Permission(StrEnum):
     MANAGE_CATALOGUE = "manage_catalogue"  # products, functions, fault types
     MESSAGE_REPORTERS = "message_reporters"  # stage 4: post progress updates to reporters
     PAUSE_CLOCKS = "pause_clocks"  # stop a fault's clocks while waiting for the reporter
+    MANAGE_PRODUCTS = "manage_products"  # products, their functions' criticality, fault types
 
 
 # The template's words for its people and what they may do (zh, en): the pages and the errors
@@ -58,6 +59,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MESSAGE_REPORTERS: frozenset({Role.AGENT, Role.PM, Role.TECH_LEAD, Role.ADMIN}),
     Permission.PAUSE_CLOCKS: frozenset({Role.AGENT, Role.PM, Role.TECH_LEAD, Role.ADMIN}),
     Permission.MANAGE_CATALOGUE: frozenset({Role.ADMIN, Role.PM}),
+    # A function's criticality moves every later severity suggestion: the administrator's call (issue 11.5).
+    Permission.MANAGE_PRODUCTS: frozenset({Role.ADMIN}),
 }
 
 

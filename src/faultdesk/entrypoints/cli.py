@@ -18,9 +18,10 @@ from faultdesk.adapters.crypto import new_secret_key
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import SECRET_FILE, Settings
 from faultdesk.domain.errors import DomainError
+from faultdesk.domain.faults import Criticality
 from faultdesk.domain.roles import Role
 from faultdesk.services import catalogue, staff
-from faultdesk.services.records import Actor
+from faultdesk.services.records import Actor, ProductRecord
 
 app = typer.Typer(help="FaultDesk 故障快响: product-fault-feedback management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -195,6 +196,106 @@ def demo(
     with _wired() as wiring:
         summary = load_demo(wiring.desk, seed=seed, force=force)
     typer.echo(summary)
+
+
+product_app = typer.Typer(
+    help="Products and their functions; a function's criticality (core/main/minor) feeds the severity suggestion.",
+    no_args_is_help=True,
+)
+function_app = typer.Typer(help="A product's functions.", no_args_is_help=True)
+app.add_typer(product_app, name="product")
+product_app.add_typer(function_app, name="function")
+CriticalityOption = Annotated[Criticality, typer.Option(help="core (payment, login), main or minor")]
+
+
+def _function_spec(spec: str) -> tuple[str, str, Criticality]:
+    code, sep, rest = spec.partition(":")
+    name, sep2, level = rest.rpartition(":")
+    if not (sep and sep2) or level not in {c.value for c in Criticality}:
+        raise RuntimeError(f"--function takes CODE:NAME:core|main|minor, not {spec!r}")
+    return code, name, Criticality(level)
+
+
+def _product_named(wiring: Wiring, code: str) -> ProductRecord:
+    found = next((p for p in catalogue.list_products(wiring.desk, actor=_admin_actor()) if p.code == code), None)
+    if found is None:
+        raise RuntimeError(f"no product {code} (see `faultdesk product list`) / 产品 {code} 不存在")
+    return found
+
+
+@product_app.command("add")
+@friendly
+def product_add(
+    code: Annotated[str, typer.Argument(help="what reports name as `product`, e.g. shop")],
+    name: Annotated[str, typer.Argument(help="e.g. 优选商城 App")],
+    function: Annotated[
+        list[str] | None, typer.Option("--function", "-f", help="CODE:NAME:core|main|minor, repeatable")
+    ] = None,
+) -> None:
+    """Add a product, with its functions."""
+    functions = [_function_spec(f) for f in function or []]
+    with _wired() as wiring:
+        catalogue.add_product(wiring.desk, code, name, functions, actor=_admin_actor())
+        product = _product_named(wiring, code.strip())
+    typer.echo(f"product {product.code} ({product.name}) added, id {product.id}, {len(product.functions)} functions")
+
+
+@product_app.command("list")
+@friendly
+def product_list() -> None:
+    """Print every product and its functions with their criticality."""
+    with _wired() as wiring:
+        products = catalogue.list_products(wiring.desk, actor=_admin_actor())
+    if not products:
+        typer.echo("no products yet: add one with `faultdesk product add CODE NAME -f login:登录:core`")
+    for p in products:
+        typer.echo(f"{p.id}\t{p.code}\t{p.name}")
+        for f in p.functions:
+            typer.echo(f"  {f.id}\t{f.code}\t{f.name}\t{f.criticality.value}")
+
+
+@product_app.command("update")
+@friendly
+def product_update(
+    code: str, name: Annotated[str, typer.Option(help="the product's new name (its code stays)")]
+) -> None:
+    """Rename product CODE."""
+    with _wired() as wiring:
+        product = _product_named(wiring, code)
+        updated = catalogue.rename_product(wiring.desk, product.id, name, actor=_admin_actor())
+    typer.echo(f"product {updated.code} is now {updated.name}")
+
+
+@function_app.command("add")
+@friendly
+def function_add(product: str, code: str, name: str, criticality: CriticalityOption) -> None:
+    """Add function CODE (named NAME) to PRODUCT."""
+    with _wired() as wiring:
+        found = _product_named(wiring, product)
+        fn = catalogue.add_function(wiring.desk, found.id, code, name, criticality, actor=_admin_actor())
+    typer.echo(f"function {fn.product_code}/{fn.code} ({fn.name}, {fn.criticality.value}) added, id {fn.id}")
+
+
+@function_app.command("update")
+@friendly
+def function_update(
+    product: str,
+    function: str,
+    name: Annotated[str | None, typer.Option(help="the function's new name")] = None,
+    criticality: Annotated[Criticality | None, typer.Option(help="core, main or minor")] = None,
+) -> None:
+    """Rename FUNCTION of PRODUCT or change its criticality."""
+    if name is None and criticality is None:
+        raise RuntimeError("nothing to change: give --name or --criticality")
+    with _wired() as wiring:
+        found = _product_named(wiring, product)
+        fn = next((f for f in found.functions if f.code == function), None)
+        if fn is None:
+            raise RuntimeError(f"product {product} has no function {function} / 产品 {product} 没有功能 {function}")
+        updated = catalogue.update_function(
+            wiring.desk, found.id, fn.id, name=name, criticality=criticality, actor=_admin_actor()
+        )
+    typer.echo(f"function {updated.product_code}/{updated.code}: {updated.name}, {updated.criticality.value}")
 
 
 calendar_app = typer.Typer(

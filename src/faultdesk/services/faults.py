@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, RuleViolation
 from faultdesk.domain.events import Registered
@@ -64,8 +64,8 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
         fault_type = uow.catalogue.fault_type(reg.type_code)
         if fault_type is None or not fault_type.active:
             raise RuleViolation.one("type_code", "unknown or retired fault type", "未知或已停用的故障类型")
-        product_id, function_id = _catalogue_ids(uow, reg)
         existing = _linkable_reports(uow, reg.report_ids)
+        product_id, function_id = _catalogue_ids(uow, _named_by_reports(reg, existing))
         tokens = [desk.secrets.new_token() for _ in reg.new_reports]
         new_ids = [
             store_report(desk, uow, draft, actor=actor, token=token).id
@@ -152,6 +152,18 @@ def register_fault(desk: Desk, reg: FaultRegistration, *, actor: Actor) -> Regis
         reports = uow.reports.for_fault(fault_id)
         uow.commit()
     return RegisteredFault(view, reports, tokens)
+
+
+def _named_by_reports(reg: FaultRegistration, reports: list[ReportView]) -> FaultRegistration:
+    """A registration that names no product takes the first report's that does, with its function:
+    the severity suggestion reads that function's criticality (a login outage on a core function
+    is P0, issue 11.5), and the agent registering from the report should not have to repeat it."""
+    if reg.product is not None:
+        return reg
+    named = next((r for r in reports if r.product_code), None)
+    if named is None:
+        return reg
+    return replace(reg, product=named.product_code, function=named.function_code)
 
 
 def _catalogue_ids(uow: UnitOfWork, reg: FaultRegistration) -> tuple[int | None, int | None]:

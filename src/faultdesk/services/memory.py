@@ -61,6 +61,7 @@ from faultdesk.services.records import (
     Outgoing,
     Page,
     ProductFunctionRecord,
+    ProductRecord,
     ReleaseRecord,
     ReportFilter,
     ReportView,
@@ -332,6 +333,14 @@ class MemoryUsers(_Store):
         if user := self.t.users.get(user_id):
             self.t.users[user_id] = replace(user, active=False)
 
+    def set_role(self, user_id: int, role: Role) -> None:
+        if user := self.t.users.get(user_id):
+            self.t.users[user_id] = replace(user, role=role)
+
+    def set_email(self, user_id: int, email: str | None) -> None:
+        if user := self.t.users.get(user_id):
+            self.t.users[user_id] = replace(user, email=email)
+
     def zones(self) -> dict[int, str]:
         return {u.id: u.timezone for u in self.t.users.values() if u.timezone is not None}
 
@@ -417,7 +426,7 @@ class MemoryCatalogue(_Store):
         found = (f for f in self.t.functions.values() if (f.product_code, f.code) == (product_code, function_code))
         return next(found, None)
 
-    def add_function(self, product_id: int, code: str, name: str, criticality: str) -> int:
+    def add_function(self, product_id: int, code: str, name: str, criticality: Criticality) -> int:
         fns = self.t.functions.values()
         _unique(fns, lambda f: (f.product_id, f.code) == (product_id, code), "function code")
         function_id = self._new_id("product_functions")
@@ -426,6 +435,33 @@ class MemoryCatalogue(_Store):
             function_id, product_id, product.code, code, name, Criticality(criticality)
         )
         return function_id
+
+    def update_fault_type(self, fault_type: FaultType) -> None:
+        if fault_type.code in self.t.fault_types:
+            self.t.fault_types[fault_type.code] = fault_type
+
+    def products(self, limit: int) -> list[ProductRecord]:
+        ids = sorted(self.t.products, key=lambda i: self.t.products[i].code)[:limit]
+        return [self._record(i) for i in ids]
+
+    def product(self, product_id: int) -> ProductRecord | None:
+        return self._record(product_id) if product_id in self.t.products else None
+
+    def _record(self, product_id: int) -> ProductRecord:
+        p = self.t.products[product_id]
+        fns = sorted((f for f in self.t.functions.values() if f.product_id == product_id), key=lambda f: f.code)
+        return ProductRecord(product_id, p.code, p.name, tuple(fns))
+
+    def set_product_name(self, product_id: int, name: str) -> None:
+        if p := self.t.products.get(product_id):
+            self.t.products[product_id] = replace(p, name=name)
+
+    def function_by_id(self, function_id: int) -> ProductFunctionRecord | None:
+        return self.t.functions.get(function_id)
+
+    def update_function(self, function_id: int, name: str, criticality: Criticality) -> None:
+        if f := self.t.functions.get(function_id):
+            self.t.functions[function_id] = replace(f, name=name, criticality=criticality)
 
 
 class MemoryReports(_Store):
@@ -1048,6 +1084,10 @@ class MemorySettings(_Store):
 
     def set_template(self, key: str, lang: str, subject: str, body: str, at: datetime) -> None:
         self.t.templates[key, lang] = _Template(subject, body, at)
+
+    def days(self, since: date, limit: int) -> list[tuple[date, str, str | None]]:
+        found = sorted((d, kind, note) for d, (kind, note) in self.t.calendar_days.items() if d >= since)
+        return found[:limit]
 
 
 # ---- the unit of work ----------------------------------------------------------------------------

@@ -62,6 +62,14 @@ class ProductFunctionRecord:
     criticality: Criticality
 
 
+@dataclass(frozen=True)
+class ProductRecord:
+    id: int
+    code: str
+    name: str
+    functions: tuple[ProductFunctionRecord, ...] = ()
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReportView(ReportDetails):
     """A stored report as staff see it (the contact masked), for intake's answer and every read."""

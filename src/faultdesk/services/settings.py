@@ -3,6 +3,7 @@ templates. Each change takes effect in this process at once (the settings cache 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from faultdesk.domain import sla
@@ -61,11 +62,7 @@ def set_template(desk: Desk, key: str, lang: str, subject: str, body: str, *, ac
         raise RuleViolation.one("key", f"unknown template; known: {', '.join(DEFAULTS)}", "未知模板")
     if lang not in ("zh", "en"):
         raise RuleViolation.one("lang", "is zh or en", "须为 zh 或 en")
-    try:
-        for template in (subject, body):
-            desk.renderer.render(template, messages.SAMPLE_CONTEXT)
-    except Exception as exc:  # a template that does not compile must not reach the outbox
-        raise RuleViolation.one("body", f"does not render: {exc}", f"模板无法渲染：{exc}") from exc
+    _rendered(desk, subject, body)
     now = desk.clock.now()
     with desk.uow() as uow:
         uow.settings.set_template(key, lang, subject, body, now)
@@ -74,3 +71,59 @@ def set_template(desk: Desk, key: str, lang: str, subject: str, body: str, *, ac
         )
         uow.commit()
     desk.settings_cache.clear()
+
+
+def _rendered(desk: Desk, subject: str, body: str) -> tuple[str, str]:
+    """Both texts rendered on the sample context, or a 422 naming the one that does not render
+    (a template that does not compile must not reach the outbox)."""
+    out: list[str] = []
+    for field, template in (("subject", subject), ("body", body)):
+        try:
+            out.append(desk.renderer.render(template, messages.SAMPLE_CONTEXT))
+        except Exception as exc:  # the bounded sandbox's refusals, syntax errors, unknown filters
+            raise RuleViolation.one(field, f"does not render: {exc}", f"模板无法渲染：{exc}") from exc
+    return out[0], out[1]
+
+
+def preview_template(desk: Desk, subject: str, body: str, *, actor: Actor) -> tuple[str, str]:
+    """What a template would send, on the sample fault (the same sandbox as the messages)."""
+    require(actor, Permission.MANAGE_USERS)
+    return _rendered(desk, subject, body)
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    key: str
+    lang: str
+    subject: str
+    body: str
+    edited: bool  # an admin's text rather than the default
+
+
+def template_texts(desk: Desk, *, actor: Actor) -> list[TemplateText]:
+    """Every message template in both languages, as it is sent now."""
+    require(actor, Permission.MANAGE_USERS)
+    out: list[TemplateText] = []
+    with desk.uow() as uow:
+        for key, langs in DEFAULTS.items():
+            for lang in ("zh", "en"):
+                edited = uow.settings.template(key, lang)
+                subject, body = edited or langs.get(lang) or langs["zh"]
+                out.append(TemplateText(key, lang, subject, body, edited is not None))
+    return out
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    days: list[tuple[date, str, str | None]]  # (day, holiday/workday, note), from ``since`` on
+    announced_years: list[int]
+    warnings: list[str]
+
+
+def calendar_view(desk: Desk, since: date, *, actor: Actor, limit: int = 200) -> CalendarView:
+    """The organisation's own days from ``since`` on, the years entered, and the warnings."""
+    require(actor, Permission.MANAGE_USERS)
+    with desk.uow() as uow:
+        days = uow.settings.days(since, limit)
+        years = sorted(uow.settings.overrides()[2])
+    return CalendarView(days, years, calendar_warnings(desk, actor=actor))

@@ -40,13 +40,9 @@ def create_user(
         raise RuleViolation.one("username", f"{username!r} is reserved", f"用户名 {username} 为系统保留")
     _check_password(password)
     if email is not None:
-        try:
-            contact = Contact.parse(email)
-        except RuleViolation:
-            contact = None
-        if contact is None or contact.kind is not ContactKind.EMAIL:
-            raise RuleViolation.one("email", "is not an e-mail address", "不是有效的电子邮箱") from None
-        email = contact.value
+        email = _email(email) or ""
+        if not email:
+            raise RuleViolation.one("email", "is not an e-mail address", "不是有效的电子邮箱")
     _check_zone(timezone)
     password_hash = desk.passwords.hash(password)  # slow on purpose: outside the transaction
     now = desk.clock.now()
@@ -77,6 +73,50 @@ def set_user_timezone(desk: Desk, username: str, zone: str | None, *, actor: Act
         uow.commit()
     desk.settings_cache.clear()  # the worker in this process reads the zones through it
     return replace(user, timezone=zone)
+
+
+def set_user_role(desk: Desk, username: str, role: Role, *, actor: Actor) -> UserRecord:
+    """An admin moves someone to another role; what they may do changes with their next request
+    (sessions and tokens read the role from the account each time)."""
+    _require_user_manager(actor)
+    if actor.label == username and role is not Role.ADMIN:
+        raise RuleViolation.one(
+            "role", "you cannot take the administrator role from yourself", "不能取消自己的管理员角色"
+        )
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        user = _named(uow, username)
+        if user.role is not role:
+            uow.users.set_role(user.id, role)
+            _audit(uow, now, actor, user.id, "role_set", before={"role": user.role.value}, after={"role": role.value})
+        uow.commit()
+    return replace(user, role=role)
+
+
+def set_user_email(desk: Desk, username: str, email: str | None, *, actor: Actor) -> UserRecord:
+    """Where this person's staff notices go (None: no e-mail notices)."""
+    _require_user_manager(actor)
+    email = _email(email)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        user = _named(uow, username)
+        if user.email != email:
+            uow.users.set_email(user.id, email)
+            _audit(uow, now, actor, user.id, "email_set", before={"email": user.email}, after={"email": email})
+        uow.commit()
+    return replace(user, email=email)
+
+
+def _email(email: str | None) -> str | None:
+    if email is None or not email.strip():
+        return None
+    try:
+        contact = Contact.parse(email.strip())
+    except RuleViolation:
+        contact = None
+    if contact is None or contact.kind is not ContactKind.EMAIL:
+        raise RuleViolation.one("email", "is not an e-mail address", "不是有效的电子邮箱") from None
+    return contact.value
 
 
 LANGUAGES = ("zh", "en")

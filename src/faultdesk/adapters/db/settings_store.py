@@ -43,3 +43,8 @@ class SqlSettings:
             )
         else:
             self.conn.execute(insert(mt).values(key=key, lang=lang, subject=subject, body=body, updated_at=at))
+
+    def days(self, since: date, limit: int) -> list[tuple[date, str, str | None]]:
+        cd = t.calendar_days
+        stmt = select(cd.c.day, cd.c.kind, cd.c.note).where(cd.c.day >= since).order_by(cd.c.day).limit(limit)
+        return [(r.day, r.kind, r.note) for r in self.conn.execute(stmt)]

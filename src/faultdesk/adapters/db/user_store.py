@@ -107,6 +107,12 @@ class SqlUsers:
     def deactivate(self, user_id: int) -> None:
         self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(active=False))
 
+    def set_role(self, user_id: int, role: Role) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(role=role.value))
+
+    def set_email(self, user_id: int, email: str | None) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.id == user_id).values(email=email))
+
     def zones(self) -> dict[int, str]:
         """User id -> the zone of their working hours, for those who set one (staff: a small table)."""
         u = t.users.c

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.faults import Criticality, FaultStatus, Severity
 from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.sla import ClockKind
 
@@ -49,15 +49,74 @@ CLOCK: dict[ClockKind, tuple[str, str]] = {
     ClockKind.IMPROVEMENT: ("改进措施", "improvement action"),
 }
 
+# ---- administration (the admin pages) ----------------------------------------------------------
+
+CRITICALITY: dict[Criticality, tuple[str, str]] = {
+    Criticality.CORE: ("核心功能", "core function"),
+    Criticality.MAIN: ("主要功能", "main function"),
+    Criticality.MINOR: ("次要功能", "minor function"),
+}
+
+# Text codes (not enums) the admin pages show: look them up with ``word(TABLE, code, lang)``.
+CALENDAR_DAY: dict[str, tuple[str, str]] = {
+    "holiday": ("节假日（休息）", "holiday (day off)"),
+    "workday": ("工作日（调休上班）", "working day (swapped weekend)"),
+}
+
+TEMPLATE_KEY: dict[str, tuple[str, str]] = {
+    "receipt": ("受理回执（致用户）", "receipt (to the reporter)"),
+    "first_reply": ("首次反馈（致用户）", "first reply (to the reporter)"),
+    "progress": ("进度同步（致用户）", "progress update (to the reporter)"),
+    "progress_auto": ("自动进度同步（致用户）", "automatic progress update (to the reporter)"),
+    "closing": ("闭环沟通（致用户）", "closing message (to the reporter)"),
+    "closed": ("关闭说明（致用户）", "closed without a fix (to the reporter)"),
+    "registered": ("新故障登记（致员工）", "fault registered (to staff)"),
+    "p0_opened": ("P0 紧急响应（致员工）", "P0 opened (to staff)"),
+    "severity_raised": ("级别上调（致员工）", "severity raised (to staff)"),
+    "release_announced": ("发布公告（致员工）", "release announced (to staff)"),
+    "fix_released": ("修复已发布（致用户）", "fix released (to the reporter)"),
+    "clock_warning": ("时限预警（致员工）", "clock warning (to staff)"),
+    "clock_breach": ("时限超时（致员工）", "clock breached (to staff)"),
+    "update_reminder": ("进度同步提醒（致员工）", "update reminder (to staff)"),
+}
+
+CHANNEL: dict[str, tuple[str, str]] = {
+    "email": ("电子邮件", "e-mail"),
+    "sms": ("短信", "text message"),
+    "webhook": ("网络回调", "webhook"),
+    "dingtalk": ("钉钉群机器人", "DingTalk robot"),
+    "feishu": ("飞书群机器人", "Feishu robot"),
+    "wecom": ("企业微信群机器人", "WeCom robot"),
+}
+
+MESSAGE_STATE: dict[str, tuple[str, str]] = {
+    "pending": ("待发送", "pending"),
+    "sending": ("发送中", "sending"),
+    "sent": ("已发送", "sent"),
+    "dead": ("发送失败（死信）", "failed (dead letter)"),
+}
+
+LANGUAGE: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+
+
+def word(table: dict[str, tuple[str, str]], code: str, lang: Language = "zh") -> str:
+    """The word for a text code in one of the tables above; an unknown code shows as itself."""
+    found = table.get(code)
+    if found is None:
+        return code
+    return found[0] if lang == "zh" else found[1]
+
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
     Severity: SEVERITY,
     ClockKind: CLOCK,
+    Criticality: CRITICALITY,
 }
 
 
-def label(code: FaultStatus | Role | Severity | ClockKind | None, lang: Language = "zh") -> str:
+def label(code: FaultStatus | Role | Severity | ClockKind | Criticality | None, lang: Language = "zh") -> str:
     """The word for a code in ``lang``; ``None`` is a fault not graded yet."""
     if code is None:
         return "未分级" if lang == "zh" else "not graded"
