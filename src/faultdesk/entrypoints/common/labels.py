@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.lifecycle import ActionStatus
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sla import ClockKind
 
@@ -56,15 +57,22 @@ CLOCK: dict[ClockKind, tuple[str, str]] = {
     ClockKind.IMPROVEMENT: ("改进措施", "improvement action"),
 }
 
+IMPROVEMENT_STATUS: dict[ActionStatus, tuple[str, str]] = {
+    ActionStatus.OPEN: ("进行中", "open"),
+    ActionStatus.DONE: ("已完成", "done"),
+    ActionStatus.DROPPED: ("已放弃", "dropped"),
+}
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
     Severity: SEVERITY,
     ClockKind: CLOCK,
+    ActionStatus: IMPROVEMENT_STATUS,
 }
 
 
-def label(code: FaultStatus | Role | Severity | ClockKind | None, lang: Language = "zh") -> str:
+def label(code: FaultStatus | Role | Severity | ClockKind | ActionStatus | None, lang: Language = "zh") -> str:
     """The word for a code in ``lang``; ``None`` is a fault not graded yet."""
     if code is None:
         return "未分级" if lang == "zh" else "not graded"
