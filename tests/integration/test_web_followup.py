@@ -165,3 +165,39 @@ def test_improvement_status_values_have_words_in_both_languages():
 
     assert [label(s) for s in ActionStatus] == ["进行中", "已完成", "已放弃"]
     assert [label(s, "en") for s in ActionStatus] == ["open", "done", "dropped"]
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_the_follow_up_pages_are_complete_in_english(client, staff):
+    number = new_fault(client, staff["admin"], symptom="Checkout spins forever")
+    drive(client, staff["admin"], number, "archived")
+    retro = {
+        "analysis": "Edge case missed in review",
+        "actions": [{"title": "Add edge-case tests", "owner_id": 2, "due": "2026-11-20"}],
+        "article": {
+            "title": "Checkout spins",
+            "symptoms": "Spinner",
+            "cause": "Timeout",
+            "fix": "Retry",
+            "tags": ["pay"],
+        },
+    }
+    assert take(client, staff["admin"], number, "retrospect", **retro).status_code == 200
+    add_product(client.app.state.desk, "app", "App", [], actor=Actor.system())
+    pm = log_in(client, "pm1")
+    client.post("/language", data={"lang": "en", "csrf_token": TEST_CSRF}, headers=with_cookie(pm))
+    post(client, pm, "/releases", {"product": "app", "version": "1.0", "released_on": "2026-11-24", "notes": "Fixes"})
+    article_id = re.search(r'href="/kb/(\d+)"', client.get("/kb", headers=with_cookie(pm)).text).group(1)
+    pages = ["/kb", "/kb?q=nothing-like-this", f"/kb/{article_id}", "/releases", "/improvements?tab=all"]
+    pages += ["/improvements?tab=mine", "/improvements?tab=overdue"]
+    for path in pages:
+        html = client.get(path, headers=with_cookie(pm)).text
+        shown = re.sub(r'<button class="link" name="lang" value="zh" lang="zh-CN">中文</button>', "", html)
+        assert not CJK.search(shown), (
+            path,
+            CJK.findall(shown)[:10],
+            shown[max(0, CJK.search(shown).start() - 200) :][:400],
+        )
+    assert "Overdue" in html and "Add edge-case tests" in html and "overdue" in html
