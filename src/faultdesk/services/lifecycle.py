@@ -12,7 +12,7 @@ from faultdesk.domain.events import Merged
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
-from faultdesk.services import clocks, impact, reactions
+from faultdesk.services import clocks, followup, impact, reactions
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -340,7 +340,7 @@ def set_improvement_status(
         item = uow.knowledge.improvement(improvement_id)
         if item is None:
             raise NotFound(f"no improvement action {improvement_id}", f"改进措施 {improvement_id} 不存在")
-        if actor.label != item.owner and actor.role not in lc.ROLES[Action.RETROSPECT]:
+        if not followup.may_set_improvement_status(actor, item):
             raise NotPermitted("only its owner or a PM may update it", "仅负责人或产品经理可更新")
         uow.knowledge.set_improvement_status(improvement_id, status, now)
         if status is not lc.ActionStatus.OPEN:

@@ -827,6 +827,27 @@ class MemoryKnowledge(_Store):
         if row := self.t.improvements.get(improvement_id):
             self.t.improvements[improvement_id] = replace(row, status=status, updated_at=at)
 
+    def _improvements_where(
+        self, owner_id: int | None, status: ActionStatus | None, due_before: date | None
+    ) -> list[tuple[int, _ImprovementRow]]:
+        rows = [
+            (i, row)
+            for i, row in self.t.improvements.items()
+            if (owner_id is None or row.owner_id == owner_id)
+            and (status is None or row.status is status)
+            and (due_before is None or row.due < due_before)
+        ]
+        return sorted(rows, key=lambda item: (item[1].due, item[0]))
+
+    def improvement_page(
+        self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None, offset: int, limit: int
+    ) -> tuple[list[ImprovementRecord], int]:
+        rows = self._improvements_where(owner_id, status, due_before)
+        return [self._improvement(i, row) for i, row in rows[offset : offset + limit]], len(rows)
+
+    def count_improvements(self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None) -> int:
+        return len(self._improvements_where(owner_id, status, due_before))
+
     def add_article(self, fault_id: int | None, article: KbArticle, actor: Actor, at: datetime) -> int:
         article_id = self._new_id("kb_articles")
         self.t.articles[article_id] = _ArticleRow(fault_id, replace(article, tags=tuple(_json(list(article.tags)))), at)
@@ -879,6 +900,10 @@ class MemoryKnowledge(_Store):
 
     def articles_by_ids(self, ids: list[int]) -> list[KbArticleRecord]:
         return [self._article(i) for i in sorted(set(ids)) if i in self.t.articles]
+
+    def release_page(self, offset: int, limit: int) -> tuple[list[ReleaseRecord], int]:
+        ordered = sorted(self.t.releases, key=lambda i: (self.t.releases[i].released_on, i), reverse=True)
+        return [self._release(i) for i in ordered[offset : offset + limit]], len(ordered)
 
     def releases_by_ids(self, ids: list[int]) -> list[ReleaseRecord]:
         return [self._release(i) for i in sorted(set(ids)) if i in self.t.releases]

@@ -31,6 +31,10 @@ def _article(x: Any) -> KbArticleRecord:
     )
 
 
+def _release(x: Any) -> ReleaseRecord:
+    return ReleaseRecord(x.id, x.code, x.version, x.released_on, x.notes, x.known_issues, x.created_at)
+
+
 class SqlKnowledge:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -72,6 +76,30 @@ class SqlKnowledge:
 
     def set_improvement_status(self, improvement_id: int, status: ActionStatus, at: datetime) -> None:
         self.conn.execute(update(_ia).where(_ia.c.id == improvement_id).values(status=status.value, updated_at=at))
+
+    def _improvement_where(
+        self, owner_id: int | None, status: ActionStatus | None, due_before: date | None
+    ) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if owner_id is not None:
+            where.append(_ia.c.owner_id == owner_id)
+        if status is not None:
+            where.append(_ia.c.status == status.value)
+        if due_before is not None:
+            where.append(_ia.c.due < due_before)
+        return where
+
+    def improvement_page(
+        self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None, offset: int, limit: int
+    ) -> tuple[list[ImprovementRecord], int]:
+        where = self._improvement_where(owner_id, status, due_before)
+        stmt = self._improvements().where(*where).order_by(_ia.c.due, _ia.c.id).offset(offset).limit(limit)
+        items = [self._improvement(x) for x in self.conn.execute(stmt)]
+        return items, self.count_improvements(owner_id=owner_id, status=status, due_before=due_before)
+
+    def count_improvements(self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None) -> int:
+        where = self._improvement_where(owner_id, status, due_before)
+        return int(self.conn.execute(select(func.count()).select_from(_ia).where(*where)).scalar_one())
 
     def add_article(self, fault_id: int | None, article: KbArticle, actor: Actor, at: datetime) -> int:
         stmt = insert(t.kb_articles).values(
@@ -156,9 +184,19 @@ class SqlKnowledge:
         rows = self.conn.execute(
             select(rel, _p.c.code).join(_p, _p.c.id == rel.c.product_id).where(where).order_by(rel.c.id).limit(limit)
         )
-        return [
-            ReleaseRecord(x.id, x.code, x.version, x.released_on, x.notes, x.known_issues, x.created_at) for x in rows
-        ]
+        return [_release(x) for x in rows]
+
+    def release_page(self, offset: int, limit: int) -> tuple[list[ReleaseRecord], int]:
+        rel = t.releases
+        stmt = (
+            select(rel, _p.c.code)
+            .join(_p, _p.c.id == rel.c.product_id)
+            .order_by(rel.c.released_on.desc(), rel.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        total = self.conn.execute(select(func.count()).select_from(rel)).scalar_one()
+        return [_release(x) for x in self.conn.execute(stmt)], int(total)
 
     def synonyms(self) -> tuple[list[list[str]], int]:
         row = self.conn.execute(select(t.synonym_lists).where(t.synonym_lists.c.id == 1)).first()

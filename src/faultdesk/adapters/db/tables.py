@@ -230,6 +230,8 @@ improvement_actions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+# The console's overdue tab: open actions by due day (mine goes by owner_id's own index).
+Index("ix_improvement_actions_status_due", improvement_actions.c.status, improvement_actions.c.due)
 
 kb_articles = Table(
     "kb_articles",
@@ -360,6 +362,7 @@ releases = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("product_id", "version", name="uq_releases_product_version"),
 )
+Index("ix_releases_released_on_id", releases.c.released_on, releases.c.id)  # the console lists newest first
 
 # The admin-editable synonym list of fault vocabulary (闪退/崩溃/自动退出 …), one row.
 synonym_lists = Table(

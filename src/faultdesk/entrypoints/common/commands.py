@@ -316,3 +316,23 @@ def command_of(body: CommandBody, zone: str, now: datetime) -> lc.Command:
         case CloseCannotReproduceIn():
             return lc.CloseCannotReproduce(body.reason)
     raise AssertionError(f"no command for {type(body).__name__}")  # pragma: no cover
+
+
+# ---- the follow-up's bodies (stage 6 and after), the same for the API and the console ----------
+
+
+class ImprovementStatusIn(BaseModel):
+    """An improvement action closed as done or dropped (or opened again). Unknown fields are
+    ignored, as the API always has."""
+
+    status: lc.ActionStatus
+
+
+class ReleaseIn(BaseModel):
+    """A release and its notes (版本更新日志): searched as known issues from then on."""
+
+    product: Text40
+    version: Text60
+    released_on: Day
+    notes: Text5000
+    known_issues: Text5000 | None = Field(None, description="已知问题 listed in the release notes")

@@ -29,6 +29,7 @@ _ZH: dict[str, str] = {
     "datetime_from_date_parsing": "须为 ISO 8601 时间（如 2026-11-25T10:30:00+08:00）",
     "date_type": "须为 ISO 8601 日期（如 2026-11-25）",
     "date_parsing": "须为 ISO 8601 日期（如 2026-11-25）",
+    "date_from_datetime_parsing": "须为 ISO 8601 日期（如 2026-11-25）",
     "json_invalid": "JSON 格式错误（第 {position} 个字符处）",
     "body_unreadable": "请求体无法解析为 JSON（须为 UTF-8，嵌套不超过数百层，数字位数合理）",
     "json_type": "须为 JSON",

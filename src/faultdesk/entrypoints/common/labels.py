@@ -4,9 +4,11 @@ see their own plain status words, and messages keep theirs in services/message_t
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
+from faultdesk.domain.lifecycle import ActionStatus
 from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.sla import ClockKind
 
@@ -107,16 +109,23 @@ def word(table: dict[str, tuple[str, str]], code: str, lang: Language = "zh") ->
     return found[0] if lang == "zh" else found[1]
 
 
+IMPROVEMENT_STATUS: dict[ActionStatus, tuple[str, str]] = {
+    ActionStatus.OPEN: ("进行中", "open"),
+    ActionStatus.DONE: ("已完成", "done"),
+    ActionStatus.DROPPED: ("已放弃", "dropped"),
+}
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
     Severity: SEVERITY,
     ClockKind: CLOCK,
     Criticality: CRITICALITY,
+    ActionStatus: IMPROVEMENT_STATUS,
 }
 
 
-def label(code: FaultStatus | Role | Severity | ClockKind | Criticality | None, lang: Language = "zh") -> str:
+def label(code: Enum | None, lang: Language = "zh") -> str:
     """The word for a code in ``lang``; ``None`` is a fault not graded yet."""
     if code is None:
         return "未分级" if lang == "zh" else "not graded"

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from faultdesk.entrypoints.api.schemas import CandidateOut
+from faultdesk.entrypoints.common.commands import ReleaseIn
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import Day, IdPath, Text40, Text60, Text5000
+from faultdesk.entrypoints.common.fields import IdPath
 from faultdesk.services import known_issues
 
 router = APIRouter(prefix="/api/v1", tags=["known issues"])
@@ -22,14 +23,6 @@ def candidates(
 ) -> list[CandidateOut]:
     """Is this a known or recurring fault? The best matches with the terms and fields that matched."""
     return [CandidateOut.of(c) for c in known_issues.report_candidates(desk, report_id, actor=actor, k=k)]
-
-
-class ReleaseIn(BaseModel):
-    product: Text40
-    version: Text60
-    released_on: Day
-    notes: Text5000
-    known_issues: Text5000 | None = Field(None, description="已知问题 listed in the release notes")
 
 
 class ReleaseOut(BaseModel):

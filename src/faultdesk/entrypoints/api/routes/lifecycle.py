@@ -13,7 +13,7 @@ from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.lifecycle import ActionStatus
 from faultdesk.entrypoints.api.limits import limit_public
 from faultdesk.entrypoints.api.schemas import FaultDetailOut
-from faultdesk.entrypoints.common.commands import TransitionIn, command_of, fields_of
+from faultdesk.entrypoints.common.commands import ImprovementStatusIn, TransitionIn, command_of, fields_of
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
 from faultdesk.entrypoints.common.fields import Id, IdPath, Text200, Text5000, Whole
 from faultdesk.services import faults, impact, lifecycle
@@ -214,10 +214,6 @@ def improvement_actions(
     status: ActionStatus | None = None,
 ) -> list[ImprovementOut]:
     return [ImprovementOut(**vars(i)) for i in lifecycle.improvements(desk, actor=actor, number=fault, status=status)]
-
-
-class ImprovementStatusIn(BaseModel):
-    status: ActionStatus
 
 
 @router.patch("/improvement-actions/{improvement_id}", response_model=ImprovementOut)
