@@ -62,6 +62,7 @@ from faultdesk.services.records import (
     Page,
     ProductFunctionRecord,
     ReleaseRecord,
+    ReporterRating,
     ReportFilter,
     ReportView,
     SeverityChange,
@@ -188,6 +189,7 @@ class MemoryTables:
     functions: dict[int, ProductFunctionRecord] = field(default_factory=dict)
     reports: dict[int, _ReportRow] = field(default_factory=dict)
     submissions: dict[tuple[str, str], MemorySubmission] = field(default_factory=dict)
+    ratings: dict[int, ReporterRating] = field(default_factory=dict)  # by report id
     serials: dict[str, int] = field(default_factory=dict)
     faults: dict[int, _FaultRow] = field(default_factory=dict)
     stage_records: dict[int, tuple[int, StageRecord]] = field(default_factory=dict)  # (fault id, record)
@@ -417,6 +419,12 @@ class MemoryCatalogue(_Store):
         found = (f for f in self.t.functions.values() if (f.product_code, f.code) == (product_code, function_code))
         return next(found, None)
 
+    def products(self, limit: int) -> list[tuple[str, str]]:
+        return sorted((p.code, p.name) for p in self.t.products.values())[:limit]
+
+    def functions(self, limit: int) -> list[ProductFunctionRecord]:
+        return sorted(self.t.functions.values(), key=lambda f: (f.product_code, f.code))[:limit]
+
     def add_function(self, product_id: int, code: str, name: str, criticality: str) -> int:
         fns = self.t.functions.values()
         _unique(fns, lambda f: (f.product_id, f.code) == (product_id, code), "function code")
@@ -564,6 +572,18 @@ class MemoryReports(_Store):
         for k in old:
             del self.t.submissions[k]
         return len(old)
+
+    def rating(self, report_id: int) -> ReporterRating | None:
+        return self.t.ratings.get(report_id)
+
+    def ratings_of_fault(self, fault_id: int) -> list[ReporterRating]:
+        ids = {i for i, r in self.t.reports.items() if r.view.fault_id == fault_id}
+        return [r for i, r in sorted(self.t.ratings.items()) if i in ids]
+
+    def rate(self, rating: ReporterRating) -> None:
+        if rating.report_id in self.t.ratings:
+            raise Conflict("this report was rated already", "该反馈已评价过")
+        self.t.ratings[rating.report_id] = rating
 
 
 def _optional(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -32,6 +32,7 @@ from faultdesk.services.records import (
     Page,
     ProductFunctionRecord,
     ReleaseRecord,
+    ReporterRating,
     ReportFilter,
     ReportView,
     SeverityChange,
@@ -86,6 +87,8 @@ class Catalogue(Protocol):
     def add_product(self, code: str, name: str) -> int: ...
     def function(self, product_code: str, function_code: str) -> ProductFunctionRecord | None: ...
     def add_function(self, product_id: int, code: str, name: str, criticality: str) -> int: ...
+    def products(self, limit: int) -> list[tuple[str, str]]: ...  # (code, name) by code
+    def functions(self, limit: int) -> list[ProductFunctionRecord]: ...  # by product code, then code
 
 
 class StoredSubmission(Protocol):
@@ -130,6 +133,11 @@ class Reports(Protocol):
         self, client: str, key: str, request_hash: str, report_id: int, token_cipher: bytes, at: datetime
     ) -> None: ...
     def forget_submissions_before(self, cutoff: datetime) -> int: ...
+    def rating(self, report_id: int) -> ReporterRating | None: ...
+    def ratings_of_fault(self, fault_id: int) -> list[ReporterRating]: ...
+    def rate(self, rating: ReporterRating) -> None:
+        """Raises ``Conflict`` when the report was rated already (once per report)."""
+        ...
 
 
 class Faults(Protocol):

@@ -54,6 +54,23 @@ class SqlCatalogue:
             row.id, row.product_id, row.product_code, row.code, row.name, Criticality(row.criticality)
         )
 
+    def products(self, limit: int) -> list[tuple[str, str]]:
+        p = t.products
+        return [(r.code, r.name) for r in self.conn.execute(select(p.c.code, p.c.name).order_by(p.c.code).limit(limit))]
+
+    def functions(self, limit: int) -> list[ProductFunctionRecord]:
+        f, p = t.product_functions, t.products
+        rows = self.conn.execute(
+            select(f, p.c.code.label("product_code"))
+            .join(p, p.c.id == f.c.product_id)
+            .order_by(p.c.code, f.c.code)
+            .limit(limit)
+        )
+        return [
+            ProductFunctionRecord(r.id, r.product_id, r.product_code, r.code, r.name, Criticality(r.criticality))
+            for r in rows
+        ]
+
     def add_function(self, product_id: int, code: str, name: str, criticality: str) -> int:
         stmt = insert(t.product_functions).values(product_id=product_id, code=code, name=name, criticality=criticality)
         return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
