@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.reports import Channel, Network
 from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.sla import ClockKind
 
@@ -49,15 +50,35 @@ CLOCK: dict[ClockKind, tuple[str, str]] = {
     ClockKind.IMPROVEMENT: ("改进措施", "improvement action"),
 }
 
+NETWORK: dict[Network, tuple[str, str]] = {
+    Network.WIFI: ("WiFi", "Wi-Fi"),
+    Network.CELLULAR_5G: ("5G", "5G"),
+    Network.CELLULAR_4G: ("4G", "4G"),
+    Network.CELLULAR_3G: ("3G", "3G"),
+    Network.WIRED: ("有线网络", "wired"),
+    Network.OFFLINE: ("无网络", "no connection"),
+    Network.UNKNOWN: ("不清楚", "not sure"),
+}
+
+CHANNEL: dict[Channel, tuple[str, str]] = {
+    Channel.APP: ("App 内反馈", "in the app"),
+    Channel.WEB: ("网页", "web"),
+    Channel.MINI_PROGRAM: ("小程序", "mini program"),
+    Channel.HOTLINE: ("客服热线", "hotline"),
+    Channel.OFFLINE: ("线下", "in person"),
+}
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
     Severity: SEVERITY,
     ClockKind: CLOCK,
+    Network: NETWORK,
+    Channel: CHANNEL,
 }
 
 
-def label(code: FaultStatus | Role | Severity | ClockKind | None, lang: Language = "zh") -> str:
+def label(code: FaultStatus | Role | Severity | ClockKind | Network | Channel | None, lang: Language = "zh") -> str:
     """The word for a code in ``lang``; ``None`` is a fault not graded yet."""
     if code is None:
         return "未分级" if lang == "zh" else "not graded"

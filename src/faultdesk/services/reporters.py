@@ -1,0 +1,119 @@
+"""The reporter's own side: what the public form offers, what the tracking page may show, and the
+reporter's satisfaction rating. Everything here is reached with a tracking token and shows the
+reporter their own report only: never other reporters, staff names, internal notes or titles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
+from faultdesk.domain.faults import FaultStatus
+from faultdesk.domain.sla import ClockKind, ClockState
+from faultdesk.services.desk import Desk
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import (
+    Actor,
+    AuditEvent,
+    FaultView,
+    ProductFunctionRecord,
+    ReporterRating,
+    ReportView,
+)
+
+CATALOGUE_LIMIT = 500  # a form's select, not a catalogue browser
+MESSAGE_LIMIT = 100
+RATEABLE = frozenset({FaultStatus.RESOLVED, FaultStatus.ARCHIVED})
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    products: list[tuple[str, str]]
+    functions: list[ProductFunctionRecord]
+
+
+def form_catalogue(desk: Desk) -> Catalogue:
+    """The products and functions a reporter can choose from."""
+    with desk.uow() as uow:
+        return Catalogue(uow.catalogue.products(CATALOGUE_LIMIT), uow.catalogue.functions(CATALOGUE_LIMIT))
+
+
+@dataclass(frozen=True)
+class ReporterMessage:
+    """A message to this reporter as the page shows it: its words and time, never the address."""
+
+    subject: str
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Following:
+    report: ReportView
+    status: FaultStatus | None  # None until the report is registered as a fault
+    messages: list[ReporterMessage]
+    next_update_due: datetime | None  # the running update clock (else the first reply's)
+    rating: ReporterRating | None
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status is FaultStatus.AWAITING_CONFIRMATION
+
+    @property
+    def can_rate(self) -> bool:
+        return self.status in RATEABLE and self.rating is None
+
+
+def _report(desk: Desk, uow: UnitOfWork, token: str) -> ReportView:
+    report = uow.reports.by_token_hash(desk.secrets.digest(token))
+    if report is None:
+        raise NotFound("unknown tracking link", "查询链接无效")
+    return report
+
+
+def follow(desk: Desk, token: str) -> Following:
+    """What the tracking page shows, read in one unit of work."""
+    with desk.uow() as uow:
+        report = _report(desk, uow, token)
+        fault: FaultView | None = uow.faults.by_id(report.fault_id) if report.fault_id else None
+        sent = uow.outbox.listing(state=None, report_id=report.id, fault_id=None, limit=MESSAGE_LIMIT)
+        due = None
+        if fault is not None:
+            running = {
+                row.clock.kind: row.clock.due_at
+                for row in uow.clocks.of_fault(fault.id)
+                if row.clock.state in (ClockState.RUNNING, ClockState.BREACHED)
+            }
+            due = running.get(ClockKind.UPDATE) or running.get(ClockKind.FIRST_REPLY)
+        rating = uow.reports.rating(report.id)
+    messages = [ReporterMessage(m.subject, m.body, m.created_at) for m in sent if m.recipient == f"report:{report.id}"]
+    return Following(report, fault.status if fault else None, messages, due, rating)
+
+
+def rate(desk: Desk, token: str, *, satisfaction: int, comment: str | None) -> ReporterRating:
+    """The reporter's 满意度 (1–5) and 用户反馈, once per report, after the fault is resolved."""
+    if not 1 <= satisfaction <= 5:
+        raise RuleViolation.one("satisfaction", "is from 1 to 5", "满意度须为 1–5")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        report = _report(desk, uow, token)
+        fault = uow.faults.by_id(report.fault_id) if report.fault_id else None
+        if fault is None or fault.status not in RATEABLE:
+            raise Conflict("you can rate once the problem is resolved", "问题解决后才可评价")
+        if uow.reports.rating(report.id) is not None:
+            raise Conflict("this report was rated already", "该反馈已评价过")
+        rating = ReporterRating(report.id, satisfaction, comment or None, now)
+        uow.reports.rate(rating)
+        uow.audit.record(
+            AuditEvent(
+                at=now,
+                actor=Actor(None, f"reporter:{report.id}", None),
+                entity="report",
+                entity_id=str(report.id),
+                action="rated",
+                fault_id=fault.id,
+                after={"satisfaction": satisfaction, "comment": comment},
+            )
+        )
+        uow.commit()
+    return rating
