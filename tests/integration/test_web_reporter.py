@@ -158,7 +158,7 @@ def test_bad_input_is_shown_beside_the_field_and_nothing_is_stored(client, wirin
     res = submit(client, symptom="", contact="not a contact", network="carrier-pigeon", occurred_at="yesterday")
     assert res.status_code == 422
     text = res.text
-    assert 'id="symptom-error"' in text and "必填" in text
+    assert 'id="symptom-error"' in text and "请填写此项" in text
     assert 'id="contact-error"' in text and "手机号" in text
     assert 'id="network-error"' in text
     assert 'id="occurred_at-error"' in text
@@ -253,12 +253,12 @@ def test_tracking_shows_reporter_words_and_own_messages_only(client, wiring, sta
     assert "已定位到短信服务，正在修复" in text
     assert "别人的问题" not in text and "other@example.com" not in text and "o***@example.com" not in text
     assert "内部标题" not in text  # the internal title never shows; the reporter's symptom does
-    for staff_word in ("agent1", "admin1", "问题定位中", "locating", "客服专员", "P2"):
+    for staff_word in ("agent1", "admin1", "问题定位中", "locating", "客服专员", "P2 一般"):
         assert staff_word not in text, staff_word
     assert "reporter@example.com" not in text and "r***@example.com" not in text  # not even their own address
     assert "下次进展告知" in text  # the update clock's due time
     english = client.get(path, headers={**HTML, "Accept-Language": "en"})
-    assert "being handled" in english.text
+    assert "Being handled" in english.text
 
 
 def test_still_broken_reopens_and_recovered_resolves(client, wiring, staff):

@@ -42,7 +42,7 @@ def test_the_words_are_the_reporters_not_the_staffs():
 
 def test_a_report_not_registered_yet_is_received_and_english_is_complete():
     assert status_words(None, "zh")[0] == "已受理"
-    assert status_words(None, "en")[0] == "received"
+    assert status_words(None, "en")[0] == "Received"
     for state in FaultStatus:
         word, line = status_words(state, "en")
         assert word.isascii() and line.isascii() and word and line

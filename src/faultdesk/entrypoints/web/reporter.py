@@ -115,11 +115,28 @@ def report_form(request: Request, channel: str = "web", reporter_id: str | None 
     return _page(request, "report_form.html", _form_context(request, values, {}))
 
 
+# A form's words for what the API says in a developer's (an ISO 8601 example, "field required").
+_PLAIN = {
+    "missing": ("请填写此项", "Please fill this in"),
+    "string_too_short": ("请填写此项", "Please fill this in"),
+    "datetime_parsing": ("请按“年-月-日 时:分”填写，如 2026-11-25 10:30", "Write it as year-month-day hour:minute"),
+    "datetime_from_date_parsing": (
+        "请按“年-月-日 时:分”填写，如 2026-11-25 10:30",
+        "Write it as year-month-day hour:minute",
+    ),
+    "enum": ("请从列表中选择", "Please choose from the list"),
+}
+
+
 def _reasons(exc: ValidationError, lang: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for e in exc.errors():
         field = str(e["loc"][0]) if e["loc"] else "form"
-        reason = e["msg"] if lang == "en" else reason_zh(e["type"], e.get("ctx"), e["msg"])
+        if e["type"] in _PLAIN:
+            zh, en = _PLAIN[e["type"]]
+            reason = en if lang == "en" else zh
+        else:
+            reason = e["msg"] if lang == "en" else reason_zh(e["type"], e.get("ctx"), e["msg"])
         found.setdefault(field, reason)
     return found
 

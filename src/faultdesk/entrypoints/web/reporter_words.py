@@ -18,12 +18,12 @@ class ReporterStatus(StrEnum):
 
 
 WORDS: dict[ReporterStatus, tuple[str, str]] = {
-    ReporterStatus.RECEIVED: ("已受理", "received"),
-    ReporterStatus.HANDLING: ("处理中", "being handled"),
-    ReporterStatus.FIXING: ("修复中", "being fixed"),
-    ReporterStatus.CONFIRM: ("待您确认", "please confirm"),
-    ReporterStatus.RESOLVED: ("已解决", "resolved"),
-    ReporterStatus.CLOSED: ("已关闭", "closed"),
+    ReporterStatus.RECEIVED: ("已受理", "Received"),
+    ReporterStatus.HANDLING: ("处理中", "Being handled"),
+    ReporterStatus.FIXING: ("修复中", "Being fixed"),
+    ReporterStatus.CONFIRM: ("待您确认", "Please confirm"),
+    ReporterStatus.RESOLVED: ("已解决", "Resolved"),
+    ReporterStatus.CLOSED: ("已关闭", "Closed"),
 }
 
 # What each state tells the reporter, a line under the status word.
