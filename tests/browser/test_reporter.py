@@ -8,12 +8,30 @@ from __future__ import annotations
 import httpx2 as httpx
 import pytest
 
-from tests.browser.conftest import PHONE, assert_no_raw_codes, assert_no_sideways_scroll, shot
+from tests.browser.conftest import ARTIFACTS, PHONE, assert_no_raw_codes, assert_no_sideways_scroll, shot
 from tests.integration.lifecycle_helpers import BODIES
 
 pytestmark = [pytest.mark.slow]
 
 SYMPTOM = "浏览器测试：点忘记密码后一直提示系统繁忙"
+LIMIT = 100 * 1024
+SIZES = ARTIFACTS / "reporter-sizes.txt"
+
+
+def weigh(page, name: str) -> int:
+    """Bytes this page load transferred (the document and everything it fetched), kept in
+    reporter-sizes.txt; every page stays under 100 KB."""
+    total = int(
+        page.evaluate(
+            """() => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"))
+                 .reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0)"""
+        )
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with SIZES.open("a") as out:
+        out.write(f"{name}\t{total}\n")
+    assert 0 < total <= LIMIT, f"{name} transferred {total} bytes"
+    return total
 
 
 def api(base: str, token: str, method: str, path: str, **body):
@@ -88,13 +106,22 @@ def test_a_reporter_files_follows_confirms_and_rates_on_a_phone(demo_console, br
 
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
+    page.goto(f"{base}/report")
+    weigh(page, "/report")
     page.goto(base + path)
+    weigh(page, "/t/{token}")
     body = page.inner_text("main")
     assert "处理中" in body and "已定位到原因，正在修复，预计今晚恢复" in body
     assert "内部：短信网关超时" not in body and "agent1" not in body and "问题定位中" not in body
     assert_no_sideways_scroll(page)
     assert_no_raw_codes(page)
     shot(page, "reporter-tracking")
+    page.fill("#more-text", "今天上午 9 点又出现了一次")
+    page.click("form[action$='/more'] button[type=submit]")
+    page.wait_for_selector("text=已收到您的补充")
+    page.click("details.mine summary")
+    assert "今天上午 9 点又出现了一次" in page.inner_text("details.mine")
+    shot(page, "reporter-added")
 
     # Fixed: the reporter says it is still broken, and the fault reopens.
     for action in (
@@ -148,11 +175,13 @@ def test_the_copy_button_copies_and_an_unknown_link_is_a_friendly_page(demo_cons
     page.fill("#symptom", "小程序里点支付没反应")
     page.click("button[type=submit]")
     page.wait_for_selector("#tracking-link")
+    weigh(page, "/report/receipt")
     assert page.is_visible("button.copy")
     page.click("button.copy")
     page.wait_for_selector("text=已复制")
     shot(page, "reporter-receipt-embed")
     page.goto(f"{base}/t/not-a-real-token")
+    weigh(page, "/t/{unknown} (404)")
     assert "找不到这条反馈" in page.inner_text("h1")
     shot(page, "reporter-404")
     context.close()

@@ -365,3 +365,34 @@ def test_the_served_app_masks_tracking_links_in_the_access_log(client):
     from faultdesk.entrypoints.common.log_masking import TokenMask
 
     assert any(isinstance(f, TokenMask) for f in logging.getLogger("uvicorn.access").filters)
+
+
+def test_the_reporter_adds_information_later_and_the_owner_hears_of_it(client, wiring, staff):
+    path, _ = receipt_link(client, description="第一次描述")
+    rid = report_id_of(wiring, path)
+    early = client.post(path + "/more", data=form(client, text="注册前的补充"), headers=HTML, follow_redirects=False)
+    assert early.status_code == 303 and early.headers["location"] == path + "?added=1"
+    number = register(client, staff["agent"], rid)
+    payload = PAYLOADS[0]
+    added = client.post(
+        path + "/more", data=form(client, text=f"今天又出现了 {payload}"), headers=HTML, follow_redirects=False
+    )
+    assert added.status_code == 303
+    page = client.get(path + "?added=1", headers=HTML).text
+    assert "已收到您的补充" in page and "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    with wiring.desk.uow() as uow:
+        report = uow.reports.get(rid)
+        fault = uow.faults.by_number(number)
+        notices = uow.outbox.listing(state=None, report_id=None, fault_id=fault.id, limit=50)
+    assert report.description.startswith("第一次描述\n\n[") and "注册前的补充" in report.description
+    assert report.description.endswith(f"今天又出现了 {payload}")
+    told = [m for m in notices if m.kind == "reporter_added"]
+    assert len(told) == 1 and told[0].recipient == f"user:{fault.registered_by_id}" and "今天又出现了" in told[0].body
+    assert all(m.recipient != f"report:{rid}" for m in told)  # staff notices never show on the reporter's page
+    empty = client.post(path + "/more", data=form(client, text="   "), headers=HTML)
+    assert empty.status_code == 422 and 'id="text-error"' in empty.text and "请填写补充内容" in empty.text
+    too_long = client.post(path + "/more", data=form(client, text="长" * 2001), headers=HTML)
+    assert too_long.status_code == 422 and "2000" in too_long.text
+    with wiring.desk.uow() as uow:
+        assert uow.reports.get(rid).description == report.description  # nothing half-stored
+    assert client.post(path + "/more", data={"text": "no token"}, headers=HTML).status_code == 403

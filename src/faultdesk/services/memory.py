@@ -536,6 +536,10 @@ class MemoryReports(_Store):
             if row := self.t.reports.get(report_id):
                 self.t.reports[report_id] = replace(row, matched_at=at)
 
+    def set_description(self, report_id: int, description: str) -> None:
+        row = self.t.reports[report_id]
+        self.t.reports[report_id] = replace(row, view=replace(row.view, description=description))
+
     def faults_of(self, report_ids: list[int]) -> dict[int, int]:
         rows = [self.t.reports.get(i) for i in report_ids]
         return {r.view.id: r.view.fault_id for r in rows if r is not None and r.view.fault_id is not None}

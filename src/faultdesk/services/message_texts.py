@@ -127,6 +127,16 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "The {{ clock }} clock of {{ number }} breached at {{ due }} (level {{ level }}).",
         ),
     },
+    "reporter_added": {
+        "zh": (
+            "【用户补充】{{ number }} {{ title }}",
+            "{{ number }} 的反馈用户补充了信息：\n{{ text }}\n查看：{{ link }}",
+        ),
+        "en": (
+            "[Reporter added] {{ number }} {{ title }}",
+            "A reporter of {{ number }} added information:\n{{ text }}\nOpen: {{ link }}",
+        ),
+    },
     "update_reminder": {
         "zh": (
             "【请同步进展】{{ number }}",

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
 from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.sla import ClockKind, ClockState
+from faultdesk.services import messages
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
@@ -24,6 +26,8 @@ from faultdesk.services.records import (
 CATALOGUE_LIMIT = 500  # a form's select, not a catalogue browser
 MESSAGE_LIMIT = 100
 RATEABLE = frozenset({FaultStatus.RESOLVED, FaultStatus.ARCHIVED})
+ADDITION_LIMIT = 2000  # one addition
+DESCRIPTION_LIMIT = 20000  # the report's description with every addition
 
 
 @dataclass(frozen=True)
@@ -117,3 +121,43 @@ def rate(desk: Desk, token: str, *, satisfaction: int, comment: str | None) -> R
         )
         uow.commit()
     return rating
+
+
+def add_information(desk: Desk, token: str, text: str) -> ReportView:
+    """The reporter tells more later: appended to their report's description with its time, and
+    the fault's owner (if it is registered) hears of it as staff hear of everything."""
+    text = text.strip()
+    if not text:
+        raise RuleViolation.one("text", "is empty", "请填写补充内容")
+    if len(text) > ADDITION_LIMIT:
+        limit = ADDITION_LIMIT
+        raise RuleViolation.one("text", f"at most {limit} characters", f"长度不能超过 {limit} 个字符")
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        report = _report(desk, uow, token)
+        stamp = now.astimezone(ZoneInfo(desk.timezone)).strftime("%Y-%m-%d %H:%M")
+        added = f"[{stamp}] {text}"
+        description = f"{report.description}\n\n{added}" if report.description else added
+        if len(description) > DESCRIPTION_LIMIT:
+            raise RuleViolation.one(
+                "text", "this report cannot take more additions", "该反馈的补充内容已达上限，请提交新的反馈"
+            )
+        uow.reports.set_description(report.id, description)
+        fault = uow.faults.by_id(report.fault_id) if report.fault_id else None
+        if fault is not None:
+            owners = messages.staff_for(uow, fault, "owner")
+            link = messages.staff_link(desk, fault)
+            messages.to_staff(desk, uow, fault, owners, "reporter_added", {"text": text, "link": link}, now)
+        uow.audit.record(
+            AuditEvent(
+                at=now,
+                actor=Actor(None, f"reporter:{report.id}", None),
+                entity="report",
+                entity_id=str(report.id),
+                action="information_added",
+                fault_id=fault.id if fault else None,
+                after={"text": text},
+            )
+        )
+        uow.commit()
+    return report

@@ -187,6 +187,9 @@ class SqlReports:
         if report_ids:
             self.conn.execute(update(_r).where(among(self.conn, _r.c.id, report_ids)).values(matched_at=at))
 
+    def set_description(self, report_id: int, description: str) -> None:
+        self.conn.execute(update(_r).where(_r.c.id == report_id).values(description=description))
+
     def ids_of_fault(self, fault_id: int) -> list[int]:
         return list(self.conn.execute(select(_r.c.id).where(_r.c.fault_id == fault_id)).scalars())
 

@@ -250,6 +250,8 @@ def _tracking(request: Request, token: str, *, status_code: int = 200, **extra: 
         "status_line": line,
         "errors": {},
         "notice": None,
+        "added": request.query_params.get("added") == "1",
+        "added_text": "",
         **extra,
     }
     return _page(request, "track.html", context, status_code=status_code)
@@ -326,3 +328,20 @@ async def rate(request: Request, token: str) -> Response:
     raw = await request.form()
     satisfaction, comment = str(raw.get("satisfaction") or ""), str(raw.get("comment") or "").strip()
     return await run_in_threadpool(_guarded, request, token, lambda: _rate(request, token, satisfaction, comment))
+
+
+def _add(request: Request, token: str, text: str) -> Response:
+    lang = language_of(request)
+    try:
+        reporters.add_information(_desk(request), token, text)
+    except RuleViolation as exc:
+        return _tracking(request, token, status_code=422, errors=_problems(exc.problems, lang), added_text=text)
+    target = f"/t/{token}?added=1" + ("&embed=1" if _embed(request) else "")
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/t/{token}/more", response_class=HTMLResponse)
+async def add_information(request: Request, token: str) -> Response:
+    raw = await request.form()
+    text = str(raw.get("text") or "")
+    return await run_in_threadpool(_guarded, request, token, lambda: _add(request, token, text))
