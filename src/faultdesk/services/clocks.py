@@ -64,8 +64,9 @@ def _meet(uow: UnitOfWork, rows: list[ClockRow], kinds: set[ClockKind] | None, n
 # ---- reactions to what happened -----------------------------------------------------------------
 
 
-def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime) -> None:
-    """A report arrived: it must be registered within the register clock; the reporter gets a receipt."""
+def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime, *, token: str) -> None:
+    """A report arrived: it must be registered within the register clock; the reporter gets a
+    receipt with their tracking link (the token is known only now: only its digest is stored)."""
     _start(
         desk,
         uow,
@@ -74,8 +75,9 @@ def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime) ->
         report.received_at if report.received_at < now else now,
         report_id=report.id,
     )
-    hint = f"…{report.id:06d}"
-    messages.to_reporter(desk, uow, report, "receipt", {"symptom": report.symptom, "tracking_hint": hint}, now)
+    link = messages.tracking_link(desk, token)
+    context = {"symptom": report.symptom, "tracking_link": link, "tracking_hint": link}  # hint: older edited templates
+    messages.to_reporter(desk, uow, report, "receipt", context, now)
 
 
 def on_registered(desk: Desk, uow: UnitOfWork, step: Step, event: Registered) -> None:

@@ -84,7 +84,7 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
             },
         )
     )
-    clocks.on_report(desk, uow, view, now)
+    clocks.on_report(desk, uow, view, now, token=token)
     return view
 
 

@@ -23,6 +23,7 @@ from faultdesk.services.records import (
     FaultView,
     ImprovementRecord,
     KbArticleRecord,
+    ReporterRating,
     SeverityChange,
     StageRecord,
     Step,
@@ -158,6 +159,7 @@ def _resolve(
         case lc.Archive():
             steps = [(r.action, r.recorded_at, r.data) for r in uow.faults.stage_records(view.id)]
             command = replace(command, durations=lc.durations(view.registered_at, steps, now))
+            command = _with_reporter_ratings(command, uow.reports.ratings_of_fault(view.id))
         case lc.Retrospect():
             _users_exist(uow, {"actions": [a.owner_id for a in command.actions]})
         case lc.Merge():
@@ -368,3 +370,16 @@ def search_kb(desk: Desk, query: str | None, *, actor: Actor, limit: int = 20) -
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
         return uow.knowledge.search_articles(query, limit)
+
+
+def _with_reporter_ratings(command: lc.Archive, ratings: list[ReporterRating]) -> lc.Archive:
+    """The archive record's 用户反馈 / 满意度: what the archivist wrote, else what the reporters
+    said on their tracking pages (the mean rating, their comments one a line)."""
+    if not ratings:
+        return command
+    satisfaction = command.satisfaction
+    if satisfaction is None:
+        total, n = sum(r.satisfaction for r in ratings), len(ratings)
+        satisfaction = (2 * total + n) // (2 * n)  # the mean, halves rounded up
+    feedback = command.reporter_feedback or "\n".join(r.comment for r in ratings if r.comment) or None
+    return replace(command, satisfaction=satisfaction, reporter_feedback=feedback)

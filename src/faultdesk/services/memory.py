@@ -63,6 +63,7 @@ from faultdesk.services.records import (
     ProductFunctionRecord,
     ProductRecord,
     ReleaseRecord,
+    ReporterRating,
     ReportFilter,
     ReportView,
     SeverityChange,
@@ -189,6 +190,7 @@ class MemoryTables:
     functions: dict[int, ProductFunctionRecord] = field(default_factory=dict)
     reports: dict[int, _ReportRow] = field(default_factory=dict)
     submissions: dict[tuple[str, str], MemorySubmission] = field(default_factory=dict)
+    ratings: dict[int, ReporterRating] = field(default_factory=dict)  # by report id
     serials: dict[str, int] = field(default_factory=dict)
     faults: dict[int, _FaultRow] = field(default_factory=dict)
     stage_records: dict[int, tuple[int, StageRecord]] = field(default_factory=dict)  # (fault id, record)
@@ -564,6 +566,10 @@ class MemoryReports(_Store):
             if row := self.t.reports.get(report_id):
                 self.t.reports[report_id] = replace(row, matched_at=at)
 
+    def set_description(self, report_id: int, description: str) -> None:
+        row = self.t.reports[report_id]
+        self.t.reports[report_id] = replace(row, view=replace(row.view, description=description))
+
     def faults_of(self, report_ids: list[int]) -> dict[int, int]:
         rows = [self.t.reports.get(i) for i in report_ids]
         return {r.view.id: r.view.fault_id for r in rows if r is not None and r.view.fault_id is not None}
@@ -600,6 +606,18 @@ class MemoryReports(_Store):
         for k in old:
             del self.t.submissions[k]
         return len(old)
+
+    def rating(self, report_id: int) -> ReporterRating | None:
+        return self.t.ratings.get(report_id)
+
+    def ratings_of_fault(self, fault_id: int) -> list[ReporterRating]:
+        ids = {i for i, r in self.t.reports.items() if r.view.fault_id == fault_id}
+        return [r for i, r in sorted(self.t.ratings.items()) if i in ids]
+
+    def rate(self, rating: ReporterRating) -> None:
+        if rating.report_id in self.t.ratings:
+            raise Conflict("this report was rated already", "该反馈已评价过")
+        self.t.ratings[rating.report_id] = rating
 
 
 def _optional(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -10,11 +10,12 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
     "receipt": {
         "zh": (
             "【故障快响】已收到您的故障反馈",
-            "您好，已收到您的故障反馈：“{{ symptom }}”。我们会尽快处理，您可凭查询码 {{ tracking_hint }} 查看进度。",
+            "您好，已收到您的故障反馈：“{{ symptom }}”。我们会尽快处理，您可随时通过以下链接查看进度（请勿转发）：{{ tracking_link }}",
         ),
         "en": (
             "[FaultDesk] We received your fault report",
-            'Hello, we received your report: "{{ symptom }}". Track it with code {{ tracking_hint }}.',
+            'Hello, we received your report: "{{ symptom }}". Follow it at any time at this link '
+            "(keep it to yourself): {{ tracking_link }}",
         ),
     },
     "first_reply": {
@@ -124,6 +125,16 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": (
             "[Breached] {{ number }} {{ clock }}",
             "The {{ clock }} clock of {{ number }} breached at {{ due }} (level {{ level }}).",
+        ),
+    },
+    "reporter_added": {
+        "zh": (
+            "【用户补充】{{ number }} {{ title }}",
+            "{{ number }} 的反馈用户补充了信息：\n{{ text }}\n查看：{{ link }}",
+        ),
+        "en": (
+            "[Reporter added] {{ number }} {{ title }}",
+            "A reporter of {{ number }} added information:\n{{ text }}\nOpen: {{ link }}",
         ),
     },
     "update_reminder": {

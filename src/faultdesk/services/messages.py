@@ -51,7 +51,8 @@ def render(desk: Desk, uow: UnitOfWork, key: str, context: dict[str, Any]) -> tu
 # Every variable any template may use, with a sample value: edited templates are tried on it.
 SAMPLE_CONTEXT: dict[str, Any] = {
     "symptom": "登录页面忘记密码提示错误",
-    "tracking_hint": "…000123",
+    "tracking_hint": "http://127.0.0.1:8000/t/Zb3kQ9x2LmN4pR7sT1vW8yA5cE6gH0jK",
+    "tracking_link": "http://127.0.0.1:8000/t/Zb3kQ9x2LmN4pR7sT1vW8yA5cE6gH0jK",
     "number": "231025-01-001",
     "title": "忘记密码提示错误",
     "status": "fixing",
@@ -113,6 +114,11 @@ def _outgoing(
         fault_id=fault_id,
         report_id=report_id,
     )
+
+
+def tracking_link(desk: Desk, token: str) -> str:
+    """The reporter's own page (``/t/{token}``) at ``FAULTDESK_PUBLIC_URL``: what the receipt carries."""
+    return f"{desk.public_url.rstrip('/')}/t/{token}"
 
 
 def reporter_channel(desk: Desk, report: ReportView) -> str | None:

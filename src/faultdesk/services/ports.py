@@ -33,6 +33,7 @@ from faultdesk.services.records import (
     ProductFunctionRecord,
     ProductRecord,
     ReleaseRecord,
+    ReporterRating,
     ReportFilter,
     ReportView,
     SeverityChange,
@@ -139,6 +140,12 @@ class Reports(Protocol):
         self, client: str, key: str, request_hash: str, report_id: int, token_cipher: bytes, at: datetime
     ) -> None: ...
     def forget_submissions_before(self, cutoff: datetime) -> int: ...
+    def set_description(self, report_id: int, description: str) -> None: ...
+    def rating(self, report_id: int) -> ReporterRating | None: ...
+    def ratings_of_fault(self, fault_id: int) -> list[ReporterRating]: ...
+    def rate(self, rating: ReporterRating) -> None:
+        """Raises ``Conflict`` when the report was rated already (once per report)."""
+        ...
 
 
 class Faults(Protocol):

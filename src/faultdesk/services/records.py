@@ -337,6 +337,16 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class ReporterRating:
+    """A reporter's satisfaction (满意度, 1–5) with their comment (用户反馈), once per report."""
+
+    report_id: int
+    satisfaction: int
+    comment: str | None
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
 class ReleaseRecord:
     id: int
     product_code: str

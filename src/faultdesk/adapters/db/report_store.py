@@ -14,17 +14,20 @@ from sqlalchemy.sql.elements import ColumnElement
 from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
 from faultdesk.adapters.db.queries import order_by_sort
+from faultdesk.domain.errors import Conflict
 from faultdesk.domain.reports import Report, details_of
 from faultdesk.services.intake import DuplicateSubmission
 from faultdesk.services.records import (
     REPORT_SORTS,
     Page,
+    ReporterRating,
     ReportFilter,
     ReportView,
     page_bounds,
 )
 
 _r, _f, _p, _pf = t.reports, t.faults, t.products, t.product_functions
+_rr = t.report_ratings
 _report_fault = _f.alias("report_fault")
 _report_product = _p.alias("report_product")
 _report_function = _pf.alias("report_function")
@@ -184,6 +187,9 @@ class SqlReports:
         if report_ids:
             self.conn.execute(update(_r).where(among(self.conn, _r.c.id, report_ids)).values(matched_at=at))
 
+    def set_description(self, report_id: int, description: str) -> None:
+        self.conn.execute(update(_r).where(_r.c.id == report_id).values(description=description))
+
     def ids_of_fault(self, fault_id: int) -> list[int]:
         return list(self.conn.execute(select(_r.c.id).where(_r.c.fault_id == fault_id)).scalars())
 
@@ -238,3 +244,22 @@ class SqlReports:
     def forget_submissions_before(self, cutoff: datetime) -> int:
         k = t.idempotency_keys
         return int(self.conn.execute(delete(k).where(k.c.created_at < cutoff)).rowcount)
+
+    def rating(self, report_id: int) -> ReporterRating | None:
+        row = self.conn.execute(select(_rr).where(_rr.c.report_id == report_id)).first()
+        return _rating(row._mapping) if row else None
+
+    def ratings_of_fault(self, fault_id: int) -> list[ReporterRating]:
+        stmt = select(_rr).join(_r, _r.c.id == _rr.c.report_id).where(_r.c.fault_id == fault_id)
+        return [_rating(row._mapping) for row in self.conn.execute(stmt.order_by(_rr.c.report_id))]
+
+    def rate(self, rating: ReporterRating) -> None:
+        try:
+            with self.conn.begin_nested():  # a refused insert must not spoil PostgreSQL's transaction
+                self.conn.execute(insert(_rr).values(**vars(rating)))
+        except IntegrityError as exc:  # two answers at once: the first one counts
+            raise Conflict("this report was rated already", "该反馈已评价过") from exc
+
+
+def _rating(row: RowMapping) -> ReporterRating:
+    return ReporterRating(row["report_id"], row["satisfaction"], row["comment"], row["rated_at"])

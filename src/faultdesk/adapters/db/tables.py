@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -190,6 +191,17 @@ idempotency_keys = Table(
     Column("token_cipher", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
     UniqueConstraint("client", "key", name="uq_idempotency_keys_client_key"),
+)
+
+# The reporter's satisfaction with how their report was handled: once per report (the key).
+report_ratings = Table(
+    "report_ratings",
+    metadata,
+    Column("report_id", ForeignKey("reports.id"), primary_key=True),
+    Column("satisfaction", SmallInteger, nullable=False),
+    Column("comment", Text),
+    Column("rated_at", UtcDateTime, nullable=False),
+    CheckConstraint("satisfaction BETWEEN 1 AND 5", name="ck_report_ratings_satisfaction"),
 )
 
 severity_changes = Table(

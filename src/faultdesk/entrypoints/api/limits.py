@@ -1,17 +1,15 @@
-"""Request guards in front of the routes: body size and the public endpoints' rate limits."""
+"""Request guards in front of the routes: body size and the public endpoints' rate limits (the
+limits themselves live in ``entrypoints.common.limits``: the reporter's pages count the same)."""
 
 from __future__ import annotations
 
 import json
-from typing import Literal
 
-from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from faultdesk.domain.errors import Throttled
-from faultdesk.entrypoints.common.clients import client_of
 from faultdesk.entrypoints.common.i18n import reason_zh, wants_english
-from faultdesk.services.ports import Rate, RateCounters
+from faultdesk.entrypoints.common.limits import PublicLimits as PublicLimits
+from faultdesk.entrypoints.common.limits import limit_public as limit_public
 
 
 class BodyLimit:
@@ -83,29 +81,3 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": payload})
-
-
-class PublicLimits:
-    """Per-client limits of the public endpoints, counted by the desk's rate counters (this
-    process's, or Redis shared by every process). One bucket per kind of endpoint: reporting a
-    fault, and following one with its tracking token."""
-
-    def __init__(self, counters: RateCounters, *, intake: Rate, track: Rate) -> None:
-        self.counters = counters
-        self.rates = {"intake": intake, "track": track}
-
-    def check(self, bucket: Literal["intake", "track"], client: str) -> None:
-        """Count this request against ``client``, or refuse it with the real time to wait."""
-        wait = self.counters.hit(self.rates[bucket], f"{bucket}/{client}")
-        if wait:
-            raise Throttled(
-                f"too many requests: try again in {int(wait) + 1} s",
-                f"请求过于频繁，请 {int(wait) + 1} 秒后再试",
-                wait_s=wait,
-            )
-
-
-def limit_public(request: Request, bucket: Literal["intake", "track"], client: str | None = None) -> None:
-    """The route's own call (routes run in the threadpool, where a Redis round trip may block)."""
-    limits: PublicLimits = request.app.state.public_limits
-    limits.check(bucket, client or client_of(request))

@@ -9,6 +9,7 @@ from typing import Any
 
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
 from faultdesk.domain.lifecycle import ActionStatus
+from faultdesk.domain.reports import Channel, Network
 from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.sla import ClockKind
 
@@ -82,7 +83,7 @@ TEMPLATE_KEY: dict[str, tuple[str, str]] = {
     "update_reminder": ("进度同步提醒（致员工）", "update reminder (to staff)"),
 }
 
-CHANNEL: dict[str, tuple[str, str]] = {
+NOTIFY_CHANNEL: dict[str, tuple[str, str]] = {  # where a message goes (not a report's channel)
     "email": ("电子邮件", "e-mail"),
     "sms": ("短信", "text message"),
     "webhook": ("网络回调", "webhook"),
@@ -115,6 +116,24 @@ IMPROVEMENT_STATUS: dict[ActionStatus, tuple[str, str]] = {
     ActionStatus.DROPPED: ("已放弃", "dropped"),
 }
 
+NETWORK: dict[Network, tuple[str, str]] = {
+    Network.WIFI: ("WiFi", "Wi-Fi"),
+    Network.CELLULAR_5G: ("5G", "5G"),
+    Network.CELLULAR_4G: ("4G", "4G"),
+    Network.CELLULAR_3G: ("3G", "3G"),
+    Network.WIRED: ("有线网络", "wired"),
+    Network.OFFLINE: ("无网络", "no connection"),
+    Network.UNKNOWN: ("不清楚", "not sure"),
+}
+
+CHANNEL: dict[Channel, tuple[str, str]] = {
+    Channel.APP: ("App 内反馈", "in the app"),
+    Channel.WEB: ("网页", "web"),
+    Channel.MINI_PROGRAM: ("小程序", "mini program"),
+    Channel.HOTLINE: ("客服热线", "hotline"),
+    Channel.OFFLINE: ("线下", "in person"),
+}
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
@@ -122,6 +141,8 @@ _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     ClockKind: CLOCK,
     Criticality: CRITICALITY,
     ActionStatus: IMPROVEMENT_STATUS,
+    Network: NETWORK,
+    Channel: CHANNEL,
 }
 
 

@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from faultdesk.entrypoints.web import admin, auth, docs, followup, queues
+from faultdesk.entrypoints.common.log_masking import mask_access_log
+from faultdesk.entrypoints.web import admin, auth, docs, followup, queues, reporter
 from faultdesk.entrypoints.web.rendering import HERE, LoginRequired, render, to_login
 
 
@@ -27,10 +28,11 @@ def error_page(request: Request, status_code: int, message: str, fields: list[di
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, queues, docs, admin, followup):
+    for module in (auth, queues, docs, admin, followup, reporter):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.error_page = error_page
+    mask_access_log()  # tracking links (/t/<token>) are keys: never in the access log in clear
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
