@@ -41,13 +41,16 @@ CONSOLE_PAGES = [
     "/admin/types",
     "/admin/calendar",
     "/admin/templates",
-    "/admin/templates/receipt",
+    "/admin/templates/receipt/zh",
+    "/admin/users/agent1",
     "/admin/synonyms",
+    "/report",
+    "/t/{tracking_token}",
     "/admin/outbox",
 ]
 # Pages that show the seeded text itself: there the payload must be seen, escaped, as text.
 SHOWS_TEXT = {"/faults/{number}", "/kb", "/kb?q=甲", "/kb/{article_id}", "/improvements?tab=all", "/releases"}
-SHOWS_TEMPLATE = {"/admin/templates", "/admin/templates/receipt"}
+SHOWS_TEMPLATE = {"/admin/templates/receipt/zh"}
 
 
 @dataclass(frozen=True)

@@ -24,3 +24,9 @@ def test_spans_read_in_days_hours_and_minutes() -> None:
     assert span(3600 + 300) == ("1 小时 5 分钟", "1 h 5 min")
     assert span(86400 * 2) == ("2 天", "2 d")
     assert span(30) == ("0 分钟", "0 min")
+
+
+def test_every_role_and_permission_has_its_words() -> None:
+    from faultdesk.domain.roles import PERMISSION_WORDS, ROLE_WORDS, Permission, Role
+
+    assert set(ROLE_WORDS) == set(Role) and set(PERMISSION_WORDS) == set(Permission)

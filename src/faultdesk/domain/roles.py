@@ -41,7 +41,8 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
     Permission.REGISTER_FAULT: ("登记故障", "register faults"),
     Permission.REVEAL_CONTACT: ("查看用户联系方式", "see reporters' contacts"),
     Permission.MANAGE_USERS: ("管理用户", "manage users"),
-    Permission.MANAGE_CATALOGUE: ("管理产品与故障类型", "manage products and fault types"),
+    Permission.MANAGE_CATALOGUE: ("管理产品目录", "manage the catalogue"),
+    Permission.MANAGE_PRODUCTS: ("管理产品、功能与故障类型", "manage products, functions and fault types"),
     Permission.MESSAGE_REPORTERS: ("向用户发送进度", "message reporters"),
     Permission.PAUSE_CLOCKS: ("暂停时效计时", "pause the clocks"),
 }
