@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import a_report
 from tests.integration.lifecycle_helpers import drive, new_fault, take
 from tests.integration.session_helpers import TEST_CSRF, log_in, with_cookie
 
-XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "{{7*7}}"]
+XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{7*7}}"]
 USERS = {"agent": "agent1", "pm": "pm1", "tech_lead": "tech_lead1", "developer": "developer1", "tester": "tester1"}
 HTMX = {"HX-Request": "true"}
 
@@ -89,7 +88,11 @@ def test_the_page_offers_exactly_the_actions_the_api_lists_for_each_role(client,
         for role in USERS:
             api = client.get(f"/api/v1/faults/{number}/actions", headers=staff[role]).json()
             assert offered(page(client, tokens[role], number)) == [a["action"] for a in api["actions"]], (state, role)
-    assert offered(page(client, tokens["developer"], number)) == ["acknowledge", "record_cause", "close_cannot_reproduce"]
+    assert offered(page(client, tokens["developer"], number)) == [
+        "acknowledge",
+        "record_cause",
+        "close_cannot_reproduce",
+    ]
 
 
 def test_start_analysis_grade_and_record_cause_through_the_forms(client, staff, tokens):
@@ -117,7 +120,9 @@ def test_start_analysis_grade_and_record_cause_through_the_forms(client, staff, 
     assert fault["status"] == "locating" and fault["severity"] == "P2"
     assert fault["owners"] == {"handling": 4, "verification": 5}
 
-    res = act(client, tokens["developer"], number, "record_cause", {"cause": "接口参数校验逻辑错误", "category": "code_logic"})
+    res = act(
+        client, tokens["developer"], number, "record_cause", {"cause": "接口参数校验逻辑错误", "category": "code_logic"}
+    )
     assert res.status_code == 303
     assert status(client, staff, number)["status"] == "planning"
     words = text_of(page(client, tokens["pm"], number))
@@ -231,17 +236,28 @@ def test_pausing_and_resuming_the_clocks_from_the_page(client, staff, tokens):
     headers = with_cookie(tokens["agent"])
     res = client.post(f"/faults/{number}/clocks/pause", data={"reason": " "}, headers=headers)
     assert res.status_code == 422 and "请说明暂停原因" in res.text
-    res = client.post(f"/faults/{number}/clocks/pause", data={"reason": "等待用户提供截图"}, headers=headers, follow_redirects=False)
+    res = client.post(
+        f"/faults/{number}/clocks/pause", data={"reason": "等待用户提供截图"}, headers=headers, follow_redirects=False
+    )
     assert res.status_code == 303
-    clocks = {c["kind"]: c["state"] for c in client.get(f"/api/v1/faults/{number}/clocks", headers=staff["admin"]).json()}
+    clocks = {
+        c["kind"]: c["state"] for c in client.get(f"/api/v1/faults/{number}/clocks", headers=staff["admin"]).json()
+    }
     assert clocks["grade"] == "paused" and clocks["first_reply"] == "running"
     words = text_of(page(client, tokens["agent"], number))
     assert "已暂停" in words and "恢复计时" in words and "agent1（客服专员）暂停计时：等待用户提供截图" in words
     res = client.post(f"/faults/{number}/clocks/resume", headers=headers, follow_redirects=False)
     assert res.status_code == 303
-    clocks = {c["kind"]: c["state"] for c in client.get(f"/api/v1/faults/{number}/clocks", headers=staff["admin"]).json()}
+    clocks = {
+        c["kind"]: c["state"] for c in client.get(f"/api/v1/faults/{number}/clocks", headers=staff["admin"]).json()
+    }
     assert clocks["grade"] == "running"
-    assert client.post(f"/faults/{number}/clocks/pause", data={"reason": "x"}, headers=with_cookie(tokens["developer"])).status_code == 403
+    assert (
+        client.post(
+            f"/faults/{number}/clocks/pause", data={"reason": "x"}, headers=with_cookie(tokens["developer"])
+        ).status_code
+        == 403
+    )
 
 
 def test_a_reply_starts_from_the_templates_and_says_when_nobody_can_be_reached(client, staff, tokens):
@@ -285,7 +301,10 @@ def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing(cli
     res = client.post(f"/faults/{number}/act/start_analysis", data=data, headers=cookie_only)
     assert res.status_code == 403 and "安全令牌" in res.text
     for path in ("clocks/pause", "clocks/resume", "updates"):
-        assert client.post(f"/faults/{number}/{path}", data={"reason": "x", "text": "x"}, headers=cookie_only).status_code == 403
+        assert (
+            client.post(f"/faults/{number}/{path}", data={"reason": "x", "text": "x"}, headers=cookie_only).status_code
+            == 403
+        )
     assert status(client, staff, number)["status"] == "registered"
 
 

@@ -13,12 +13,10 @@ from faultdesk.domain.sla import ClockKind, ClockState
 from faultdesk.entrypoints.common.commands import BODY_OF, fields_of
 from faultdesk.entrypoints.common.labels import FIELD, label, value_label
 
+ENUMS = (FaultStatus, Role, Severity, ClockKind, lc.Action, lc.Stage, lc.PlanKind, lc.CauseCategory, lc.Recurrence)
 
-@pytest.mark.parametrize(
-    "enum",
-    [FaultStatus, Role, Severity, ClockKind, lc.Action, lc.Stage, lc.PlanKind, lc.CauseCategory, lc.Recurrence]
-    + [lc.ActionStatus, Impact, ClockState, Channel, ContactKind],
-)
+
+@pytest.mark.parametrize("enum", [*ENUMS, lc.ActionStatus, Impact, ClockState, Channel, ContactKind])
 def test_every_code_has_a_word_in_both_languages(enum):
     for code in enum:
         zh, en = label(code, "zh"), label(code, "en")

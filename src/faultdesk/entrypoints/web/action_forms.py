@@ -138,17 +138,15 @@ def _value(name: str, schema: dict[str, Any], form: FormData) -> tuple[bool, Any
     if kind == "array":
         items, _ = _plain(s.get("items", {}))
         if items.get("type") == "object":
-            rows = [r for i in row_indexes(form, name) if (r := _object(f"{name}.{i}.", items, form))]
-            return bool(rows), rows
+            filled = [r for i in row_indexes(form, name) if (r := _object(f"{name}.{i}.", items, form))]
+            return bool(filled), filled
         if _is_user(items) or items.get("type") == "integer":
-            picked = [_scalar(items, v.strip()) for v in form.get(name, ()) if v.strip()]
-            return bool(picked), picked
+            chosen = [_scalar(items, v.strip()) for v in form.get(name, ()) if v.strip()]
+            return bool(chosen), chosen
         words = [w.strip() for v in form.get(name, ()) for w in _SPLIT.split(v) if w.strip()]
         return bool(words), words
     raw = _first(form, name)
-    if raw is None:
-        if kind == "boolean" and name in form:  # a checkbox's hidden "false" beside it
-            return False, None
+    if raw is None:  # an unticked checkbox too: the model's default (False) applies
         return False, None
     return True, _scalar(s, raw)
 

@@ -17,9 +17,9 @@ from jinja2.runtime import Context
 from pydantic import ValidationError
 
 from faultdesk.domain import lifecycle as lc
-from faultdesk.domain.reports import Channel
 from faultdesk.domain.errors import DomainError, NotFound, NotPermitted, RuleViolation, StaleVersion
-from faultdesk.domain.roles import Permission, may
+from faultdesk.domain.reports import Channel
+from faultdesk.domain.roles import Permission, Role, may
 from faultdesk.entrypoints.common.commands import BODY_OF, command_of, fields_of
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
@@ -40,7 +40,7 @@ FormData = dict[str, list[str]]
 async def posted(request: Request) -> FormData:
     """The posted form, every name with all its values (check_csrf has read it already)."""
     form = await request.form()
-    return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
+    return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
 
 
 PostedDep = Annotated[FormData, Depends(posted)]
@@ -76,7 +76,8 @@ def _people(desk: Desk, actor: Actor) -> tuple[tl.People, list[Any]]:
     users = staff.list_users(desk, actor=actor)
     by_name = {u.username: tl.Person(u.display_name, u.role) for u in users}
     by_id = {u.id: tl.Person(u.display_name, u.role) for u in users}
-    active = sorted((u for u in users if u.active), key=lambda u: (list(type(u.role)).index(u.role), u.display_name))
+    order = list(Role)
+    active = sorted((u for u in users if u.active), key=lambda u: (order.index(u.role), u.display_name))
     return tl.People(by_name, by_id), active
 
 
@@ -235,7 +236,8 @@ def _side_form(
         problems = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
     else:
         problems = {"": exc.message_zh if lang == "zh" else exc.message}
-    context = _page(request, desk, actor, number, **{key: problems})
+    extra: dict[str, Any] = {key: problems}
+    context = _page(request, desk, actor, number, **extra)
     return render(request, "fault.html", context, desk=desk, actor=actor, status_code=status)
 
 

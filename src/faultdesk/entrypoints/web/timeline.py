@@ -142,7 +142,9 @@ def step_text(action: str, data: Mapping[str, Any], people: People, zone: str, l
             if d.get("owners"):
                 parts.append(lb.field_label("owners", lang) + c + _owners(d["owners"], people, lang))
             if d.get("team_lead"):
-                members = ("、" if lang == "zh" else ", ").join(_user(people, m, lang) for m in d.get("team_members", []))
+                members = ("、" if lang == "zh" else ", ").join(
+                    _user(people, m, lang) for m in d.get("team_members", [])
+                )
                 parts.append(
                     _t(lang, "专项小组：负责人 ", "special team: lead ")
                     + _user(people, d["team_lead"], lang)
@@ -151,7 +153,9 @@ def step_text(action: str, data: Mapping[str, Any], people: People, zone: str, l
             return sep.join(parts), ""
         case "regrade":
             sev = lb.value_label("severity", d.get("severity"), lang)
-            return _t(lang, f"将级别调整为 {sev}", f"changed the severity to {sev}") + c + _clip(d.get("reason", "")), ""
+            return _t(lang, f"将级别调整为 {sev}", f"changed the severity to {sev}") + c + _clip(
+                d.get("reason", "")
+            ), ""
         case "assign":
             return _t(lang, "指定负责人", "assigned owners") + c + _owners(d.get("owners", {}), people, lang), ""
         case "acknowledge":
@@ -185,18 +189,26 @@ def step_text(action: str, data: Mapping[str, Any], people: People, zone: str, l
             failed = [str(r.get("key")) for r in results if not r.get("passed")]
             if not failed:
                 return _t(
-                    lang, f"记录验证结果：全部 {len(results)} 个用例通过", f"recorded the verification: all {len(results)} passed"
+                    lang,
+                    f"记录验证结果：全部 {len(results)} 个用例通过",
+                    f"recorded the verification: all {len(results)} passed",
                 ), "good"
             names = "、".join(failed) if lang == "zh" else ", ".join(failed)
             return _t(
-                lang, f"记录验证结果：{names} 未通过，故障重新打开", f"recorded the verification: {names} failed; reopened"
+                lang,
+                f"记录验证结果：{names} 未通过，故障重新打开",
+                f"recorded the verification: {names} failed; reopened",
             ), "bad"
         case "confirm":
             if d.get("recovered"):
                 text, tone = _t(lang, "确认用户反馈：已恢复", "confirmed with the reporter: recovered"), "good"
             else:
                 text, tone = (
-                    _t(lang, "确认用户反馈：仍有问题，故障重新打开", "confirmed with the reporter: still broken; reopened"),
+                    _t(
+                        lang,
+                        "确认用户反馈：仍有问题，故障重新打开",
+                        "confirmed with the reporter: still broken; reopened",
+                    ),
                     "bad",
                 )
             return text + (c + _clip(d["comment"]) if d.get("comment") else ""), tone
@@ -240,14 +252,18 @@ def audit_text(event: AuditEvent, people: People, lang: str) -> tuple[str, str] 
         case "registered":
             n, users = len(a.get("report_ids", [])), a.get("affected_users", 0)
             return _t(
-                lang, f"登记故障单（{n} 条反馈，影响 {users} 位用户）", f"registered the fault ({n} report(s), {users} user(s))"
+                lang,
+                f"登记故障单（{n} 条反馈，影响 {users} 位用户）",
+                f"registered the fault ({n} report(s), {users} user(s))",
             ), ""
         case "linked":
             return _t(lang, f"将反馈 #{event.entity_id} 关联到本故障单", f"linked report #{event.entity_id}"), ""
         case "reports_linked":
             ids = "、".join(f"#{i}" for i in a.get("report_ids", []))
             return _t(
-                lang, f"关联反馈 {ids}，影响用户 {a.get('affected_users')}", f"linked reports {ids}; {a.get('affected_users')} users"
+                lang,
+                f"关联反馈 {ids}，影响用户 {a.get('affected_users')}",
+                f"linked reports {ids}; {a.get('affected_users')} users",
             ), ""
         case "report_unlinked":
             return _t(lang, f"移除反馈 #{a.get('report_id')}", f"unlinked report #{a.get('report_id')}"), ""
@@ -272,14 +288,20 @@ def audit_text(event: AuditEvent, people: People, lang: str) -> tuple[str, str] 
         case "clocks_resumed":
             return _t(lang, "恢复计时", "resumed the clocks"), ""
         case "first_reply" | "update_posted":
-            what = _t(lang, "首次反馈", "the first reply") if event.action == "first_reply" else _t(
-                lang, "进度同步", "a progress update"
+            what = (
+                _t(lang, "首次反馈", "the first reply")
+                if event.action == "first_reply"
+                else _t(lang, "进度同步", "a progress update")
             )
             n = a.get("recipients", 0)
             sent = (
                 _t(lang, f"向 {n} 位反馈人发送{what}", f"sent {what} to {n} reporter(s)")
                 if n
-                else _t(lang, f"记录了{what}（无可联系的反馈人，未发送）", f"recorded {what} (no reporter reachable: none sent)")
+                else _t(
+                    lang,
+                    f"记录了{what}（无可联系的反馈人，未发送）",
+                    f"recorded {what} (no reporter reachable: none sent)",
+                )
             )
             return sent + (c + _clip(a["text"]) if a.get("text") else ""), "" if n else "bad"
         case "severity_raised":
@@ -287,7 +309,9 @@ def audit_text(event: AuditEvent, people: People, lang: str) -> tuple[str, str] 
             after = lb.value_label("severity", a.get("severity"), lang)
             users = a.get("affected_users")
             return _t(
-                lang, f"因影响用户达到 {users}，将级别由 {before} 升为 {after}", f"raised the severity {before} → {after}: {users} users"
+                lang,
+                f"因影响用户达到 {users}，将级别由 {before} 升为 {after}",
+                f"raised the severity {before} → {after}: {users} users",
             ), "bad"
         case "status_changed":
             return _t(lang, "更新了改进措施状态", "updated an improvement action"), ""
