@@ -307,6 +307,13 @@ def _value_label(ctx: Context, field_name: str, value: Any) -> str:
     return value_label(field_name, value, ctx.get("lang", "zh"))
 
 
+def bare_name(name: str) -> str:
+    """A display name without the role some carry in brackets ("张伟 (技术负责人)"): the page adds
+    the role in words beside it, once."""
+    return tl.bare(name)
+
+
+templates.env.filters["bare_name"] = bare_name
 templates.env.globals.update(
     field_words=field_words,
     value_label=_value_label,

@@ -62,8 +62,12 @@ def _clip(text: Any) -> str:
     return s if len(s) <= _CLIP else s[: _CLIP - 1] + "…"
 
 
+def bare(name: str) -> str:
+    return _OWN_ROLE.sub("", name) or name
+
+
 def _person(p: Person, lang: str) -> str:
-    name = _OWN_ROLE.sub("", p.name) or p.name
+    name = bare(p.name)
     if p.role is None:
         return name
     role = lb.label(p.role, lang)
