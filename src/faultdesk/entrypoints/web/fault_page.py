@@ -202,7 +202,8 @@ def take_action(
         events = faults.fault_timeline(desk, number, actor=actor)
         seen = _int(data.get("seen")) or 0
         form.conflict = tl.changes_since(events, seen, people, desk.timezone, lang)
-        form.notice = exc.message_zh if lang == "zh" else exc.message
+        if not form.conflict:  # a change no audit event tells (none today): the service's own words
+            form.notice = exc.message_zh if lang == "zh" else exc.message
         status = 412
     except NotPermitted as exc:
         form.notice, status = (exc.message_zh if lang == "zh" else exc.message), 403
