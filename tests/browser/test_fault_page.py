@@ -63,7 +63,9 @@ def test_a_pm_records_the_recurrence_check_and_the_lead_grades_p0_from_the_sugge
     page.click("#act-grade button[type=submit]")
     page.wait_for_selector("text=定级为 P0 紧急")
     assert page.inner_text(".fault-head .sev") == "P0 紧急"
-    assert "专项小组：负责人 张伟（技术负责人），成员 刘洋（研发工程师）、陈静（测试工程师）" in page.inner_text(".timeline")
+    assert "专项小组：负责人 张伟（技术负责人），成员 刘洋（研发工程师）、陈静（测试工程师）" in page.inner_text(
+        ".timeline"
+    )
     shot(page, "fault-graded-p0")
     assert_no_raw_codes(page)
     lead.close()
@@ -112,7 +114,9 @@ def test_the_fault_page_at_390_px_and_in_english(demo_console, browser):
     page.goto(f"{base}/faults/{number}")
     shot(page, "fault-phone-390")
     for part in ("facts-h", "reports-h", "timeline-h", "clocks-h", "actions-h"):  # each readable on its own
-        page.locator(f"section[aria-labelledby={part}]").screenshot(path=str(ARTIFACTS / f"fault-phone-390-{part[:-2]}.png"))
+        page.locator(f"section[aria-labelledby={part}]").screenshot(
+            path=str(ARTIFACTS / f"fault-phone-390-{part[:-2]}.png")
+        )
     assert_no_sideways_scroll(page)
     assert_no_raw_codes(page)
     words = page.inner_text("main")
