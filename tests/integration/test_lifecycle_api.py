@@ -175,12 +175,15 @@ def test_side_exits_need_a_reason(client, staff):
     assert ok(take(client, staff["developer"], other, "close_cannot_reproduce"))["status"] == "cannot_reproduce"
 
 
-def test_an_illegal_transition_is_409_naming_state_and_allowed_actions(client, staff):
+def test_an_illegal_transition_is_409_naming_state_and_the_callers_own_actions_in_words(client, staff):
     number = new_fault(client, staff["agent"])
-    res = take(client, staff["developer"], number, "mark_fix_ready")
+    res = take(client, staff["pm"], number, "mark_fix_ready")
     assert res.status_code == 409
     err = res.json()["error"]
     assert err["state"] == "registered" and "start_analysis" in err["allowed"]
+    assert "grade" not in err["allowed"]  # the tech lead's, not the caller's
+    res = take(client, staff["developer"], number, "mark_fix_ready")
+    assert res.json()["error"]["allowed"] == []
 
 
 def test_actions_lists_what_the_caller_may_do_now_with_fields(client, staff):

@@ -115,11 +115,16 @@ def test_plans_are_written_by_the_pm_for_p0_p1_and_by_the_developer_for_p2(sever
             lc.decide(state, command, author)
 
 
-def test_an_illegal_transition_names_the_state_and_what_is_allowed():
+def test_an_illegal_transition_names_the_state_and_in_words_only_what_the_caller_may_do():
     with pytest.raises(InvalidTransition) as caught:
-        lc.decide(life(S.REGISTERED, None), lc.MarkFixReady("1.0"), DEV)
+        lc.decide(life(S.REGISTERED, None), lc.MarkFixReady("1.0"), lc.Party(Role.PM))
     assert caught.value.data["state"] == "registered"
-    assert "start_analysis" in caught.value.data["allowed"]
+    assert caught.value.data["allowed"] == ["start_analysis", "assign", "merge", "close_not_a_fault"]
+    assert "记录复发判断与影响" in caught.value.message_zh and "start_analysis" not in caught.value.message_zh
+    assert "mark_fix_ready" not in caught.value.message and "record the recurrence check" in caught.value.message
+    with pytest.raises(InvalidTransition) as refused:
+        lc.decide(life(S.REGISTERED, None), lc.MarkFixReady("1.0"), DEV)
+    assert refused.value.data["allowed"] == [] and "暂无可执行的操作" in refused.value.message_zh
 
 
 def test_verification_needs_a_result_for_every_case():

@@ -44,6 +44,30 @@ class Action(StrEnum):
     CLOSE_CANNOT_REPRODUCE = "close_cannot_reproduce"  # developer / tech lead
 
 
+# Each action in words (zh, en): the pages' labels and the 409's list read from this one table.
+ACTION_WORDS: dict[Action, tuple[str, str]] = {
+    Action.START_ANALYSIS: ("记录复发判断与影响", "record the recurrence check and impact"),
+    Action.GRADE: ("定级", "grade"),
+    Action.REGRADE: ("调整级别", "change the severity"),
+    Action.ASSIGN: ("指定负责人", "assign owners"),
+    Action.ACKNOWLEDGE: ("确认响应", "acknowledge"),
+    Action.RECORD_CAUSE: ("记录问题原因", "record the cause"),
+    Action.PROPOSE_PLAN: ("提交解决方案", "propose the fix plan"),
+    Action.REVIEW_PLAN: ("评审方案", "review the plan"),
+    Action.ATTACH_CASES: ("添加验证用例", "attach test cases"),
+    Action.MARK_FIX_READY: ("修复完成，提交验证", "mark the fix ready"),
+    Action.RECORD_VERIFICATION: ("记录验证结果", "record the verification"),
+    Action.CONFIRM: ("记录用户确认", "record the reporter's answer"),
+    Action.RECORD_GRAY_STEP: ("记录灰度发布", "record a gray release step"),
+    Action.RELEASE_FULL: ("全量发布", "release to everyone"),
+    Action.ARCHIVE: ("归档", "archive"),
+    Action.RETROSPECT: ("复盘", "write the retrospective"),
+    Action.MERGE: ("合并到其他故障单", "merge into another fault"),
+    Action.CLOSE_NOT_A_FAULT: ("关闭：非故障", "close: not a fault"),
+    Action.CLOSE_CANNOT_REPRODUCE: ("关闭：无法复现", "close: cannot reproduce"),
+}
+
+
 OPEN_STATES = frozenset(
     {
         S.REGISTERED,
@@ -429,12 +453,15 @@ def decide(life: FaultLife, command: Command, actor: Party) -> Decision:
     """Check state, role and preconditions; return the new lifecycle state, the record and events."""
     action = ACTION_OF[type(command)]
     if life.status not in FROM[action]:
-        possible = [a.value for a in Action if life.status in FROM[a]]
+        # Only what this caller may take now, in words: a list of others' actions helps nobody.
+        possible = available(life, actor)
+        zh, en = ACTION_WORDS[action]
         raise InvalidTransition(
-            f"fault {life.number} is {life.status.value}: cannot {action.value}; allowed now: {', '.join(possible) or 'none'}",
-            f"故障单 {life.number} 当前状态为 {life.status.value}，不能执行 {action.value}；当前可执行：{'、'.join(possible) or '无'}",
+            f"fault {life.number} is {life.status.value}: cannot {en} now; you may: "
+            f"{'; '.join(ACTION_WORDS[a][1] for a in possible) or 'nothing at this stage'}",
+            f"故障单 {life.number} 当前状态下不能{zh}；您现在可以：{'、'.join(ACTION_WORDS[a][0] for a in possible) or '暂无可执行的操作'}",
             state=life.status.value,
-            allowed=possible,
+            allowed=[a.value for a in possible],
         )
     if not may_act(action, life.severity, actor):
         who = "the reporter" if actor.is_reporter else (actor.role.value if actor.role else "nobody")

@@ -29,7 +29,8 @@ from faultdesk.entrypoints.common.fields import (
 )
 
 SeverityName = Literal["P0", "P1", "P2"]
-UserId = Id
+# A staff user's id: marked in the schema so a form draws a user picker, never a number box.
+UserId = Annotated[Id, Field(json_schema_extra={"format": "user-id"})]
 
 
 class CommandBody(BaseModel):

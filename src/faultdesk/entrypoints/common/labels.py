@@ -4,14 +4,14 @@ see their own plain status words, and messages keep theirs in services/message_t
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
+from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
-from faultdesk.domain.lifecycle import ActionStatus
-from faultdesk.domain.reports import Channel, Network
+from faultdesk.domain.reports import Channel, ContactKind, Network
 from faultdesk.domain.roles import ROLE_WORDS, Role
-from faultdesk.domain.sla import ClockKind
+from faultdesk.domain.severity import Impact
+from faultdesk.domain.sla import ClockKind, ClockState
 
 Language = str  # "zh" or "en"
 
@@ -52,7 +52,194 @@ CLOCK: dict[ClockKind, tuple[str, str]] = {
     ClockKind.IMPROVEMENT: ("改进措施", "improvement action"),
 }
 
-# ---- administration (the admin pages) ----------------------------------------------------------
+# ---- the fault page: actions, their fields and the values they take ------------------------
+
+ACTION: dict[lc.Action, tuple[str, str]] = dict(lc.ACTION_WORDS)  # one table, read by the 409 too
+
+STAGE: dict[lc.Stage, tuple[str, str]] = {
+    lc.Stage.INTAKE: ("故障接收与初步登记", "intake and registration"),
+    lc.Stage.ANALYSIS: ("故障分析与分级", "analysis and grading"),
+    lc.Stage.HANDLING: ("跨部门协同处理", "handling"),
+    lc.Stage.COMMUNICATION: ("用户沟通与进度同步", "reporter updates"),
+    lc.Stage.VERIFICATION: ("故障解决与验证", "verification and release"),
+    lc.Stage.ARCHIVE: ("闭环归档与复盘", "archive and retrospective"),
+}
+
+PLAN_KIND: dict[lc.PlanKind, tuple[str, str]] = {
+    lc.PlanKind.EMERGENCY_PATCH: ("紧急修复上线", "emergency patch"),
+    lc.PlanKind.WORKAROUND: ("临时规避方案", "workaround"),
+    lc.PlanKind.NEXT_ITERATION: ("纳入下个迭代", "next iteration"),
+}
+
+CAUSE: dict[lc.CauseCategory, tuple[str, str]] = {
+    lc.CauseCategory.CODE_LOGIC: ("代码逻辑错误", "code logic error"),
+    lc.CauseCategory.INTERFACE_TIMEOUT: ("接口超时", "interface timeout"),
+    lc.CauseCategory.THIRD_PARTY: ("第三方服务异常", "third-party service failure"),
+    lc.CauseCategory.CONFIGURATION: ("配置错误", "configuration error"),
+    lc.CauseCategory.DATA: ("数据问题", "data problem"),
+    lc.CauseCategory.REQUIREMENT_GAP: ("需求遗漏", "requirement gap"),
+    lc.CauseCategory.OTHER: ("其他", "other"),
+}
+
+RECURRENCE: dict[lc.Recurrence, tuple[str, str]] = {
+    lc.Recurrence.NEW: ("新发问题", "new"),
+    lc.Recurrence.RECURRENCE: ("复发性问题", "recurring"),
+    lc.Recurrence.KNOWN_ISSUE: ("已知问题", "known issue"),
+}
+
+IMPACT: dict[Impact, tuple[str, str]] = {
+    Impact.OUTAGE: ("功能完全不可用", "fully unavailable"),
+    Impact.PARTIAL: ("功能部分异常", "partly broken"),
+    Impact.COSMETIC: ("轻微异常", "slightly wrong"),
+}
+
+IMPROVEMENT_STATUS: dict[lc.ActionStatus, tuple[str, str]] = {
+    lc.ActionStatus.OPEN: ("进行中", "open"),
+    lc.ActionStatus.DONE: ("已完成", "done"),
+    lc.ActionStatus.DROPPED: ("已放弃", "dropped"),
+}
+
+CLOCK_STATE: dict[ClockState, tuple[str, str]] = {
+    ClockState.RUNNING: ("计时中", "running"),
+    ClockState.PAUSED: ("已暂停", "paused"),
+    ClockState.MET: ("已达成", "met"),
+    ClockState.BREACHED: ("已超时", "breached"),
+}
+
+REPORT_CHANNEL: dict[Channel, tuple[str, str]] = {
+    Channel.APP: ("应用内（App）", "app"),
+    Channel.WEB: ("网站", "website"),
+    Channel.MINI_PROGRAM: ("小程序", "mini-program"),
+    Channel.HOTLINE: ("客服热线", "hotline"),
+    Channel.OFFLINE: ("线下反馈", "in person"),
+}
+
+CONTACT_KIND: dict[ContactKind, tuple[str, str]] = {
+    ContactKind.PHONE: ("手机号", "phone"),
+    ContactKind.EMAIL: ("邮箱", "e-mail"),
+}
+
+# The confirm action's outcomes (the reporter's 恢复了 / 仍有问题).
+OUTCOME: dict[str, tuple[str, str]] = {
+    "recovered": ("已恢复", "recovered"),
+    "still_broken": ("仍有问题", "still broken"),
+}
+
+# Where a message went (the outbox's channels) and how far it got.
+DELIVERY_CHANNEL: dict[str, tuple[str, str]] = {
+    "email": ("邮件", "e-mail"),
+    "sms": ("短信", "SMS"),
+    "dingtalk": ("钉钉群", "DingTalk group"),
+    "feishu": ("飞书群", "Feishu group"),
+    "wecom": ("企业微信群", "WeCom group"),
+    "webhook": ("Webhook", "webhook"),
+}
+DELIVERY_STATE: dict[str, tuple[str, str]] = {
+    "pending": ("待发送", "waiting to be sent"),
+    "sending": ("发送中", "being sent"),
+    "sent": ("已送达", "delivered"),
+    "dead": ("发送失败", "failed"),
+}
+MESSAGE_KIND: dict[str, tuple[str, str]] = {
+    "receipt": ("受理回执", "receipt"),
+    "first_reply": ("首次反馈", "first reply"),
+    "progress": ("进度同步", "progress update"),
+    "progress_auto": ("自动进度同步", "automatic progress update"),
+    "closing": ("闭环沟通", "closing message"),
+    "closed": ("关闭通知", "closing notice"),
+    "registered": ("新故障通知", "new-fault notice"),
+    "p0_opened": ("P0 紧急通知", "P0 alert"),
+    "severity_raised": ("级别调整通知", "severity notice"),
+    "release_announced": ("上线公告", "release announcement"),
+    "fix_released": ("修复上线通知", "fix released notice"),
+    "clock_warning": ("即将超时提醒", "due-soon warning"),
+    "clock_breach": ("超时升级通知", "breach escalation"),
+    "update_reminder": ("进度同步提醒", "update reminder"),
+}
+
+# Every field of every action body, as a form labels it.
+FIELD: dict[str, tuple[str, str]] = {
+    "recurrence": ("复发判断", "recurrence"),
+    "impact": ("影响程度", "impact"),
+    "revenue_impact": ("影响业务收入", "revenue affected"),
+    "related_fault": ("原故障单编号", "earlier fault number"),
+    "known_issue": ("已知问题编号/版本说明", "known issue reference"),
+    "notes": ("备注", "notes"),
+    "severity": ("故障级别", "severity"),
+    "reason": ("理由", "reason"),
+    "owners": ("各阶段负责人", "owners per stage"),
+    "team_lead": ("专项小组负责人", "special team lead"),
+    "team_members": ("专项小组成员", "special team members"),
+    "note": ("说明", "note"),
+    "cause": ("问题原因", "cause"),
+    "category": ("原因类别", "cause category"),
+    "kind": ("解决方案类型", "plan kind"),
+    "description": ("方案说明", "description"),
+    "deadline": ("完成时限", "deadline"),
+    "approved": ("评审结论", "verdict"),
+    "comments": ("评审意见", "comments"),
+    "reviewers": ("评审人", "reviewers"),
+    "cases": ("验证用例", "test cases"),
+    "key": ("用例编号", "case key"),
+    "title": ("标题", "title"),
+    "expected": ("预期结果", "expected result"),
+    "fix_version": ("修复版本", "fix version"),
+    "results": ("验证结果", "results"),
+    "passed": ("通过", "passed"),
+    "outcome": ("用户反馈结果", "reporter's answer"),
+    "comment": ("说明", "comment"),
+    "percentage": ("灰度比例（%）", "gray share (%)"),
+    "at": ("时间", "time"),
+    "version": ("版本号", "version"),
+    "announcement": ("上线公告", "announcement"),
+    "solution": ("解决方案", "solution"),
+    "reporter_feedback": ("用户反馈", "reporter's feedback"),
+    "satisfaction": ("满意度（1–5）", "satisfaction (1–5)"),
+    "analysis": ("复盘分析", "analysis"),
+    "actions": ("改进措施", "improvement actions"),
+    "owner_id": ("负责人", "owner"),
+    "due": ("截止日期", "due date"),
+    "article": ("知识库文章", "knowledge-base article"),
+    "symptoms": ("故障现象", "symptoms"),
+    "fix": ("修复方法", "fix"),
+    "workaround": ("临时规避方法", "workaround"),
+    "tags": ("标签（逗号分隔）", "tags (comma-separated)"),
+    "into": ("合并到故障单编号", "merge into fault number"),
+    "text": ("内容", "text"),
+    "first_reply": ("首次反馈", "first reply"),
+    "version_conflict": ("版本", "version"),
+}
+
+# The words of an enum field's values, by the field's name (a form's select shows these).
+VALUES_OF_FIELD: dict[str, dict[Any, tuple[str, str]]] = {
+    "recurrence": RECURRENCE,
+    "impact": IMPACT,
+    "category": CAUSE,
+    "kind": PLAN_KIND,
+    "outcome": OUTCOME,
+    "severity": {s.name: SEVERITY[s] for s in Severity},
+    "owners": STAGE,
+}
+
+
+def words(table: dict[Any, tuple[str, str]], code: Any, lang: Language = "zh") -> str:
+    """A code's word from ``table``; a code the table lacks shows as itself (never an error page)."""
+    pair = table.get(code)
+    if pair is None:
+        return str(code)
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def field_label(name: str, lang: Language = "zh") -> str:
+    return words(FIELD, name, lang)
+
+
+def value_label(field_name: str, value: Any, lang: Language = "zh") -> str:
+    """The word for one value of an enum field (a StrEnum's value and the enum member alike)."""
+    return words(VALUES_OF_FIELD.get(field_name, {}), value, lang)
+
+
+# ---- administration and the reporter's form ----
 
 CRITICALITY: dict[Criticality, tuple[str, str]] = {
     Criticality.CORE: ("核心功能", "core function"),
@@ -83,39 +270,6 @@ TEMPLATE_KEY: dict[str, tuple[str, str]] = {
     "update_reminder": ("进度同步提醒（致员工）", "update reminder (to staff)"),
 }
 
-NOTIFY_CHANNEL: dict[str, tuple[str, str]] = {  # where a message goes (not a report's channel)
-    "email": ("电子邮件", "e-mail"),
-    "sms": ("短信", "text message"),
-    "webhook": ("网络回调", "webhook"),
-    "dingtalk": ("钉钉群机器人", "DingTalk robot"),
-    "feishu": ("飞书群机器人", "Feishu robot"),
-    "wecom": ("企业微信群机器人", "WeCom robot"),
-}
-
-MESSAGE_STATE: dict[str, tuple[str, str]] = {
-    "pending": ("待发送", "pending"),
-    "sending": ("发送中", "sending"),
-    "sent": ("已发送", "sent"),
-    "dead": ("发送失败（死信）", "failed (dead letter)"),
-}
-
-LANGUAGE: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
-
-
-def word(table: dict[str, tuple[str, str]], code: str, lang: Language = "zh") -> str:
-    """The word for a text code in one of the tables above; an unknown code shows as itself."""
-    found = table.get(code)
-    if found is None:
-        return code
-    return found[0] if lang == "zh" else found[1]
-
-
-IMPROVEMENT_STATUS: dict[ActionStatus, tuple[str, str]] = {
-    ActionStatus.OPEN: ("进行中", "open"),
-    ActionStatus.DONE: ("已完成", "done"),
-    ActionStatus.DROPPED: ("已放弃", "dropped"),
-}
-
 NETWORK: dict[Network, tuple[str, str]] = {
     Network.WIFI: ("WiFi", "Wi-Fi"),
     Network.CELLULAR_5G: ("5G", "5G"),
@@ -126,27 +280,30 @@ NETWORK: dict[Network, tuple[str, str]] = {
     Network.UNKNOWN: ("不清楚", "not sure"),
 }
 
-CHANNEL: dict[Channel, tuple[str, str]] = {
-    Channel.APP: ("App 内反馈", "in the app"),
-    Channel.WEB: ("网页", "web"),
-    Channel.MINI_PROGRAM: ("小程序", "mini program"),
-    Channel.HOTLINE: ("客服热线", "hotline"),
-    Channel.OFFLINE: ("线下", "in person"),
-}
+LANGUAGE: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+
 
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
     Severity: SEVERITY,
     ClockKind: CLOCK,
+    lc.Action: ACTION,
+    lc.Stage: STAGE,
+    lc.PlanKind: PLAN_KIND,
+    lc.CauseCategory: CAUSE,
+    lc.Recurrence: RECURRENCE,
+    lc.ActionStatus: IMPROVEMENT_STATUS,
+    Impact: IMPACT,
+    ClockState: CLOCK_STATE,
+    Channel: REPORT_CHANNEL,
+    ContactKind: CONTACT_KIND,
     Criticality: CRITICALITY,
-    ActionStatus: IMPROVEMENT_STATUS,
     Network: NETWORK,
-    Channel: CHANNEL,
 }
 
 
-def label(code: Enum | None, lang: Language = "zh") -> str:
+def label(code: Any, lang: Language = "zh") -> str:
     """The word for a code in ``lang``; ``None`` is a fault not graded yet."""
     if code is None:
         return "未分级" if lang == "zh" else "not graded"

@@ -122,11 +122,11 @@ def _page(
 def _words(lang: str) -> dict[str, Any]:
     """Word look-ups for the text codes these pages show (labels.py's tables)."""
     return {
-        "day_word": lambda code: labels.word(labels.CALENDAR_DAY, code, lang),
-        "template_word": lambda code: labels.word(labels.TEMPLATE_KEY, code, lang),
-        "channel_word": lambda code: labels.word(labels.NOTIFY_CHANNEL, code, lang),
-        "state_word": lambda code: labels.word(labels.MESSAGE_STATE, code, lang),
-        "lang_word": lambda code: labels.word(labels.LANGUAGE, code, lang),
+        "day_word": lambda code: labels.words(labels.CALENDAR_DAY, code, lang),
+        "template_word": lambda code: labels.words(labels.TEMPLATE_KEY, code, lang),
+        "channel_word": lambda code: labels.words(labels.DELIVERY_CHANNEL, code, lang),
+        "state_word": lambda code: labels.words(labels.DELIVERY_STATE, code, lang),
+        "lang_word": lambda code: labels.words(labels.LANGUAGE, code, lang),
         "recipient_word": lambda ref: _recipient(ref, lang),
     }
 
@@ -139,7 +139,7 @@ def _recipient(ref: str, lang: str) -> str:
     if kind == "user":
         return f"员工 #{rest}" if lang == "zh" else f"staff member #{rest}"
     if kind == "robot":
-        return labels.word(labels.NOTIFY_CHANNEL, rest, lang)
+        return labels.words(labels.DELIVERY_CHANNEL, rest, lang)
     return ref
 
 

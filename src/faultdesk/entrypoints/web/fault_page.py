@@ -1,0 +1,324 @@
+"""The fault page (``/faults/{number}``): header, reports, clocks, one timeline, and exactly the
+actions the caller may take now — each a form drawn from its command's body, validated by the
+same model as the API and taken through the same service, with the fault's version as If-Match.
+
+Every form works as a plain post (303 back to the page) and, with htmx, swaps only itself: a 422
+shows its reasons beside the fields, a stale version shows who changed what meanwhile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from pydantic import ValidationError
+
+from faultdesk.domain import lifecycle as lc
+from faultdesk.domain.errors import DomainError, NotFound, NotPermitted, RuleViolation, StaleVersion
+from faultdesk.domain.reports import Channel
+from faultdesk.domain.roles import Permission, Role, may
+from faultdesk.entrypoints.common.commands import BODY_OF, command_of, fields_of
+from faultdesk.entrypoints.common.context import DeskDep
+from faultdesk.entrypoints.common.csrf import check_csrf
+from faultdesk.entrypoints.common.i18n import reason_zh
+from faultdesk.entrypoints.common.labels import DELIVERY_CHANNEL, REPORT_CHANNEL, field_label, value_label, words
+from faultdesk.entrypoints.web import action_forms as af
+from faultdesk.entrypoints.web import timeline as tl
+from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render, templates
+from faultdesk.services import catalogue, clocks, delivery, faults, impact, lifecycle, replies, staff
+from faultdesk.services.desk import Desk
+from faultdesk.services.records import Actor
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+FormData = dict[str, list[str]]
+
+
+async def posted(request: Request) -> FormData:
+    """The posted form, every name with all its values (check_csrf has read it already)."""
+    form = await request.form()
+    return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+
+
+PostedDep = Annotated[FormData, Depends(posted)]
+
+
+@dataclass
+class ActionForm:
+    """One action's form as drawn: its widgets, the values to show, the reasons beside the fields,
+    and what to say at its top (a refusal, or the conflict's story)."""
+
+    action: lc.Action
+    widgets: list[af.Widget]
+    values: FormData = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    notice: str | None = None
+    conflict: list[tl.Entry] | None = None
+    open: bool = False
+    hint: dict[str, Any] = field(default_factory=dict)  # grading: the suggestion
+    orphan: bool = False  # an action the caller may not take now: only its refusal is shown
+
+    def first(self, name: str) -> str:
+        values = self.values.get(name) or []
+        return values[0] if values else ""
+
+    def has(self, name: str, value: Any) -> bool:
+        return str(value) in (self.values.get(name) or [])
+
+    def rows(self, name: str) -> int:
+        return af.rows_to_draw(self.values, name)
+
+
+def _people(desk: Desk, actor: Actor) -> tuple[tl.People, list[Any]]:
+    users = staff.list_users(desk, actor=actor)
+    by_name = {u.username: tl.Person(u.display_name, u.role) for u in users}
+    by_id = {u.id: tl.Person(u.display_name, u.role) for u in users}
+    order = list(Role)
+    active = sorted((u for u in users if u.active), key=lambda u: (order.index(u.role), u.display_name))
+    return tl.People(by_name, by_id), active
+
+
+def _form(action: lc.Action, view: Any, suggestion: Any) -> ActionForm:
+    fields = fields_of(action)
+    form = ActionForm(action, af.widgets(fields.properties, fields.required))
+    if action is lc.Action.GRADE and suggestion is not None:
+        form.values = {"severity": [suggestion.severity.name]}
+        form.hint = {"suggested": suggestion.severity.name, "reasons": suggestion.reasons}
+    if action is lc.Action.RECORD_VERIFICATION:
+        form.values = {f"results.{i}.key": [c.key] for i, c in enumerate(view.cases)}
+    return form
+
+
+def _page(
+    request: Request, desk: Desk, actor: Actor, number: str, *, redo: ActionForm | None = None, **extra: Any
+) -> dict[str, Any]:
+    lang = language_of(request, actor)
+    view, reports = faults.get_fault(desk, number, actor=actor)
+    _, allowed = lifecycle.available_actions(desk, number, actor=actor)
+    people, active = _people(desk, actor)
+    events = faults.fault_timeline(desk, number, actor=actor)
+    entries = tl.build(
+        records=lifecycle.stage_records(desk, number, actor=actor),
+        events=events,
+        messages=delivery.list_messages(desk, actor=actor, state=None, fault=number, limit=200),
+        people=people,
+        zone=desk.timezone,
+        lang=lang,
+    )
+    suggestion = lifecycle.severity_suggestion(desk, number, actor=actor) if lc.Action.GRADE in allowed else None
+    forms = []
+    if redo is not None and redo.action not in allowed:
+        redo.orphan = True  # said at the top; no form for what cannot be done now
+        forms.append(redo)
+    for action in allowed:
+        if redo is not None and redo.action is action:
+            redo.hint = _form(action, view, suggestion).hint
+            forms.append(redo)
+        else:
+            forms.append(_form(action, view, suggestion))
+    role = actor.role
+    can_message = role is not None and may(role, Permission.MESSAGE_REPORTERS)
+    types = {t.code: t for t in catalogue.list_fault_types(desk)}
+    return {
+        "fault": view,
+        "reports": reports,
+        "reach": {r.report_id: r for r in replies.reach(desk, reports)},
+        "impact": impact.breakdown(desk, number, actor=actor),
+        "clocks": [row for row, _ in clocks.fault_clocks(desk, number, actor=actor)],
+        "entries": entries,
+        "severity_history": lifecycle.severity_history(desk, number, actor=actor),
+        "forms": forms,
+        "people": people,
+        "staff": active,
+        "fault_type": types.get(view.type_code),
+        "seen": max((e.id or 0 for e in events), default=0),
+        "can_reveal": role is not None and may(role, Permission.REVEAL_CONTACT),
+        "can_pause": role is not None and may(role, Permission.PAUSE_CLOCKS),
+        "can_message": can_message,
+        "drafts": replies.drafts(desk, view, actor=actor) if can_message else [],
+        "revealed": {},
+        "update_error": None,
+        "pause_error": None,
+        **extra,
+    }
+
+
+@router.get("/faults/{number}", response_class=HTMLResponse)
+def fault_page(request: Request, number: str, desk: DeskDep, actor: StaffDep) -> Response:
+    return render(request, "fault.html", _page(request, desk, actor, number), desk=desk, actor=actor)
+
+
+def _back(request: Request, number: str) -> Response:
+    target = f"/faults/{number}"
+    if request.headers.get("hx-request") == "true":  # the whole page again: every part may have moved
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _int(values: list[str] | None) -> int | None:
+    try:
+        return int(values[0]) if values else None
+    except ValueError:
+        return None
+
+
+def _reasons(exc: ValidationError, lang: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in exc.errors():
+        path = af.error_path([p for p in e["loc"] if p != "action"])
+        text = reason_zh(e["type"], e.get("ctx"), e["msg"]) if lang == "zh" else e["msg"]
+        out.setdefault(path, text)
+    return out
+
+
+@router.post("/faults/{number}/act/{action}", response_class=HTMLResponse)
+def take_action(
+    request: Request, number: str, action: str, data: PostedDep, desk: DeskDep, actor: StaffDep
+) -> Response:
+    lang = language_of(request, actor)
+    try:
+        chosen = lc.Action(action)
+    except ValueError:
+        raise NotFound(f"no action {action}", "没有这个操作") from None
+    fields = fields_of(chosen)
+    form = ActionForm(chosen, af.widgets(fields.properties, fields.required), values=data, open=True)
+    body = af.body_of(chosen.value, fields.properties, data)
+    status = 200
+    try:
+        model = BODY_OF[chosen].model_validate(body)
+        command = command_of(model, desk.timezone, desk.clock.now())
+        lifecycle.act(desk, number, command, actor=actor, if_match=_int(data.get("version")))
+        return _back(request, number)
+    except ValidationError as exc:
+        form.errors, status = _reasons(exc, lang), 422
+    except RuleViolation as exc:
+        form.errors = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
+        status = 422
+    except StaleVersion as exc:
+        people, _ = _people(desk, actor)
+        events = faults.fault_timeline(desk, number, actor=actor)
+        seen = _int(data.get("seen")) or 0
+        form.conflict = tl.changes_since(events, seen, people, desk.timezone, lang)
+        if not form.conflict:  # a change no audit event tells (none today): the service's own words
+            form.notice = exc.message_zh if lang == "zh" else exc.message
+        status = 412
+    except NotPermitted as exc:
+        form.notice, status = (exc.message_zh if lang == "zh" else exc.message), 403
+    except DomainError as exc:  # InvalidTransition, Conflict: said at the top of the form
+        form.notice, status = (exc.message_zh if lang == "zh" else exc.message), 409
+    context = _page(request, desk, actor, number, redo=form)
+    if form.conflict is not None:
+        # Nothing of theirs was written; the form keeps what they typed, on the version they saw.
+        context["fault_version_seen"] = _int(data.get("version"))
+    template = "fragments/fault_action.html" if request.headers.get("hx-request") == "true" else "fault.html"
+    return render(request, template, {**context, "form": form}, desk=desk, actor=actor, status_code=status)
+
+
+@router.post("/faults/{number}/reports/{report_id}/contact", response_class=HTMLResponse)
+def reveal(request: Request, number: str, report_id: int, desk: DeskDep, actor: StaffDep) -> Response:
+    """The reporter's contact in clear for those who reply to them (audited by the service)."""
+    contact = faults.reveal_contact(desk, report_id, actor=actor)
+    if request.headers.get("hx-request") == "true":
+        return render(
+            request, "fragments/fault_contact.html", {"contact": contact, "number": number}, desk=desk, actor=actor
+        )
+    context = _page(request, desk, actor, number, revealed={report_id: contact})
+    return render(request, "fault.html", context, desk=desk, actor=actor)
+
+
+def _side_form(
+    request: Request, desk: Desk, actor: Actor, number: str, key: str, exc: DomainError, status: int
+) -> Response:
+    lang = language_of(request, actor)
+    if isinstance(exc, RuleViolation):
+        problems = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
+    else:
+        problems = {"": exc.message_zh if lang == "zh" else exc.message}
+    extra: dict[str, Any] = {key: problems}
+    context = _page(request, desk, actor, number, **extra)
+    return render(request, "fault.html", context, desk=desk, actor=actor, status_code=status)
+
+
+@router.post("/faults/{number}/clocks/pause", response_class=HTMLResponse)
+def pause(request: Request, number: str, data: PostedDep, desk: DeskDep, actor: StaffDep) -> Response:
+    reason = (data.get("reason") or [""])[0].strip()
+    if len(reason) > 200:
+        exc = RuleViolation.one("reason", "at most 200 characters", "长度不能超过 200 个字符")
+        return _side_form(request, desk, actor, number, "pause_error", exc, 422)
+    try:
+        clocks.pause_clocks(desk, number, actor=actor, reason=reason)
+    except RuleViolation as exc:
+        return _side_form(request, desk, actor, number, "pause_error", exc, 422)
+    return _back(request, number)
+
+
+@router.post("/faults/{number}/clocks/resume", response_class=HTMLResponse)
+def resume(request: Request, number: str, desk: DeskDep, actor: StaffDep) -> Response:
+    clocks.pause_clocks(desk, number, actor=actor, reason="", resume=True)
+    return _back(request, number)
+
+
+@router.post("/faults/{number}/updates", response_class=HTMLResponse)
+def post_update(request: Request, number: str, data: PostedDep, desk: DeskDep, actor: StaffDep) -> Response:
+    text = (data.get("text") or [""])[0].strip() or None
+    first_reply = (data.get("first_reply") or [""])[0] == "true"
+    if text is not None and len(text) > 5000:
+        exc = RuleViolation.one("text", "at most 5000 characters", "长度不能超过 5000 个字符")
+        return _side_form(request, desk, actor, number, "update_error", exc, 422)
+    try:
+        clocks.post_update(desk, number, text, actor=actor, first_reply=first_reply)
+    except RuleViolation as exc:
+        return _side_form(request, desk, actor, number, "update_error", exc, 422)
+    return _back(request, number)
+
+
+@pass_context
+def field_words(ctx: Context, name: str) -> str:
+    """A form field's label by the last word of its path (``cases.0.key`` → 用例编号; a row's
+    number is skipped: ``cases.0`` → 验证用例)."""
+    words = [part for part in name.split(".") if not part.isdigit()]
+    return field_label(words[-1], ctx.get("lang", "zh")) if words else ""
+
+
+DRAFT_WORDS = {
+    "first_reply": ("首次反馈", "first reply"),
+    "closing": ("闭环沟通：已修复，请协助验证", "closing: fixed, please check"),
+    "located": ("进度：已定位，正在修复", "progress: found, fixing"),
+    "next_release": ("进度：计划下个版本修复", "progress: fixed in the next release"),
+}
+
+
+def _worded(table: dict[Any, tuple[str, str]], convert: Any = None) -> Any:
+    @pass_context
+    def word(ctx: Context, code: Any) -> str:
+        try:
+            key = convert(code) if convert else code
+        except ValueError:
+            key = code
+        return words(table, key, ctx.get("lang", "zh"))
+
+    return word
+
+
+@pass_context
+def _value_label(ctx: Context, field_name: str, value: Any) -> str:
+    return value_label(field_name, value, ctx.get("lang", "zh"))
+
+
+def bare_name(name: str) -> str:
+    """A display name without the role some carry in brackets ("张伟 (技术负责人)"): the page adds
+    the role in words beside it, once."""
+    return tl.bare(name)
+
+
+templates.env.filters["bare_name"] = bare_name
+templates.env.globals.update(
+    field_words=field_words,
+    value_label=_value_label,
+    channel_word=_worded(REPORT_CHANNEL, Channel),
+    channel_word_delivery=_worded(DELIVERY_CHANNEL),
+    draft_word=_worded(DRAFT_WORDS),
+)
