@@ -7,7 +7,7 @@ from faultdesk.domain.faults import DEFAULT_FAULT_TYPES, Criticality, FaultType
 from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
-from faultdesk.services.records import Actor, AuditEvent
+from faultdesk.services.records import Actor, AuditEvent, ProductListing
 
 
 def ensure_default_fault_types(desk: Desk) -> int:
@@ -24,6 +24,13 @@ def ensure_default_fault_types(desk: Desk) -> int:
 def list_fault_types(desk: Desk) -> list[FaultType]:
     with desk.uow() as uow:
         return uow.catalogue.fault_types()
+
+
+def list_products(desk: Desk, *, actor: Actor) -> list[ProductListing]:
+    """The products and their functions, for a form's pickers."""
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return uow.catalogue.products()
 
 
 def add_product(

@@ -62,6 +62,15 @@ class ProductFunctionRecord:
     criticality: Criticality
 
 
+@dataclass(frozen=True)
+class ProductListing:
+    """A product with its functions, for the pickers of a form (the hotline entry form)."""
+
+    code: str
+    name: str
+    functions: tuple[ProductFunctionRecord, ...] = ()
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReportView(ReportDetails):
     """A stored report as staff see it (the contact masked), for intake's answer and every read."""
@@ -278,6 +287,7 @@ class ReportFilter:
     linked: bool | None = None  # True: has a fault; False: still waiting for registration
     received_from: datetime | None = None
     received_to: datetime | None = None
+    text: str | None = None  # every word in the symptom, scenario or description (substring: works for Chinese)
     sort: str = "-received_at"
     page: int = 1
     page_size: int = 20

@@ -8,6 +8,7 @@ from faultdesk.adapters.db import tables as t
 from faultdesk.domain.faults import Criticality, FaultType
 from faultdesk.services.records import (
     ProductFunctionRecord,
+    ProductListing,
 )
 
 
@@ -57,3 +58,20 @@ class SqlCatalogue:
     def add_function(self, product_id: int, code: str, name: str, criticality: str) -> int:
         stmt = insert(t.product_functions).values(product_id=product_id, code=code, name=name, criticality=criticality)
         return int(self.conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+
+    def products(self) -> list[ProductListing]:
+        """Every product with its functions, by code (a catalogue is tens of rows: one query)."""
+        f, p = t.product_functions, t.products
+        rows = self.conn.execute(
+            select(p.c.id.label("pid"), p.c.code.label("pcode"), p.c.name.label("pname"), f)
+            .outerjoin(f, f.c.product_id == p.c.id)
+            .order_by(p.c.code, f.c.code)
+        )
+        listed: dict[str, tuple[str, list[ProductFunctionRecord]]] = {}
+        for row in rows:
+            _, functions = listed.setdefault(row.pcode, (row.pname, []))
+            if row.id is not None:
+                functions.append(
+                    ProductFunctionRecord(row.id, row.pid, row.pcode, row.code, row.name, Criticality(row.criticality))
+                )
+        return [ProductListing(code, name, tuple(fns)) for code, (name, fns) in listed.items()]
