@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.matching.documents import DocumentKind, MatchField
+from faultdesk.domain.reports import Channel, ContactKind, Network
 from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.sla import ClockKind
 
@@ -49,15 +51,74 @@ CLOCK: dict[ClockKind, tuple[str, str]] = {
     ClockKind.IMPROVEMENT: ("改进措施", "improvement action"),
 }
 
+# Stage 1's words: where a report came from and what it says of the reporter's device.
+CHANNEL: dict[Channel, tuple[str, str]] = {
+    Channel.APP: ("App 客户端", "app"),
+    Channel.WEB: ("官网", "website"),
+    Channel.MINI_PROGRAM: ("小程序", "mini-program"),
+    Channel.HOTLINE: ("客服热线", "support hotline"),
+    Channel.OFFLINE: ("线下反馈", "in person"),
+}
+
+NETWORK: dict[Network, tuple[str, str]] = {
+    Network.WIFI: ("WiFi 连接", "Wi-Fi"),
+    Network.CELLULAR_5G: ("5G 移动网络", "5G mobile"),
+    Network.CELLULAR_4G: ("4G 移动网络", "4G mobile"),
+    Network.CELLULAR_3G: ("3G 移动网络", "3G mobile"),
+    Network.WIRED: ("有线网络", "wired"),
+    Network.OFFLINE: ("无网络", "offline"),
+    Network.UNKNOWN: ("不清楚", "unknown"),
+}
+
+CONTACT_KIND: dict[ContactKind, tuple[str, str]] = {
+    ContactKind.PHONE: ("电话", "phone"),
+    ContactKind.EMAIL: ("电子邮箱", "e-mail"),
+}
+
+# Known-issue candidates: what kind of earlier record matched, and in which of its fields.
+MATCH_KIND: dict[DocumentKind, tuple[str, str]] = {
+    DocumentKind.FAULT: ("故障单", "fault"),
+    DocumentKind.REPORT: ("反馈", "report"),
+    DocumentKind.KB: ("知识库文章", "knowledge-base article"),
+    DocumentKind.RELEASE: ("版本更新日志", "release notes"),
+}
+
+MATCH_FIELD: dict[MatchField, tuple[str, str]] = {
+    MatchField.TITLE: ("现象", "symptom"),
+    MatchField.SCENARIO: ("场景", "scenario"),
+    MatchField.BODY: ("描述", "description"),
+    MatchField.LOG: ("日志", "log"),
+    MatchField.DEVICE: ("设备", "device"),
+    MatchField.VERSION: ("版本", "version"),
+    MatchField.PRODUCT: ("产品功能", "product"),
+}
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
     Severity: SEVERITY,
     ClockKind: CLOCK,
+    Channel: CHANNEL,
+    Network: NETWORK,
+    ContactKind: CONTACT_KIND,
+    DocumentKind: MATCH_KIND,
+    MatchField: MATCH_FIELD,
 }
 
 
-def label(code: FaultStatus | Role | Severity | ClockKind | None, lang: Language = "zh") -> str:
+def label(
+    code: FaultStatus
+    | Role
+    | Severity
+    | ClockKind
+    | Channel
+    | Network
+    | ContactKind
+    | DocumentKind
+    | MatchField
+    | None,
+    lang: Language = "zh",
+) -> str:
     """The word for a code in ``lang``; ``None`` is a fault not graded yet."""
     if code is None:
         return "未分级" if lang == "zh" else "not graded"

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from faultdesk.entrypoints.web import auth, docs, queues
+from faultdesk.entrypoints.web import auth, docs, queues, registration
 from faultdesk.entrypoints.web.rendering import HERE, LoginRequired, render, to_login
 
 
@@ -27,7 +27,7 @@ def error_page(request: Request, status_code: int, message: str, fields: list[di
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, queues, docs):
+    for module in (auth, queues, docs, registration):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.error_page = error_page
