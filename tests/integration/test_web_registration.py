@@ -315,3 +315,17 @@ def test_a_report_page_asked_for_without_a_session_goes_to_the_login(client, sta
     assert res.status_code == 303 and res.headers["location"] == f"/login?next=/reports/{rid}"
     missing = client.get("/reports/999999", headers={**with_cookie(log_in(client)), "Accept": "text/html"})
     assert missing.status_code == 404 and "反馈 999999 不存在" in missing.text
+
+
+def test_the_pages_speak_english_to_who_chose_it(client, staff):
+    rid = report(client, channel="mini_program", network="5g")
+    session = log_in(client, "pm1")
+    client.post("/language", data={"lang": "en", "csrf_token": "test-csrf-token"}, headers=with_cookie(session))
+    english = with_cookie(session)
+    waiting = client.get("/reports", headers=english).text
+    assert "Reports waiting for registration" in waiting and "mini-program" in waiting and "待登记反馈" not in waiting
+    page = client.get(f"/reports/{rid}", headers=english).text
+    assert "Known-issue candidates" in page and "5G mobile" in page and "Register a new fault" in page
+    assert "Functional fault" in page
+    form_page = client.get("/reports/new", headers=english).text
+    assert "Take a report by phone or in person" in form_page and "support hotline" in form_page
