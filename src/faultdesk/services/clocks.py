@@ -302,6 +302,15 @@ def fault_clocks(desk: Desk, number: str, *, actor: Actor) -> list[tuple[ClockRo
         return [(r, fault.number) for r in uow.clocks.of_fault(fault.id)]
 
 
+def register_clocks(desk: Desk, report_ids: list[int], *, actor: Actor) -> dict[int, sla.SlaClock]:
+    """The registration clock (0.5 h) of each of these reports that has one: the clock a waiting
+    report's row shows."""
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        rows = uow.clocks.of_reports(report_ids)
+    return {r.report_id: r.clock for r in rows if r.report_id is not None and r.clock.kind is ClockKind.REGISTER}
+
+
 def _with_numbers(uow: UnitOfWork, rows: list[ClockRow]) -> list[tuple[ClockRow, str | None]]:
     faults = {f.id: f.number for f in uow.faults.briefs(sorted({r.fault_id for r in rows if r.fault_id}))}
     return [(r, faults.get(r.fault_id) if r.fault_id else None) for r in rows]

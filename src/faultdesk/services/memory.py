@@ -404,6 +404,11 @@ class MemorySessions(_Store):
         return len(old)
 
 
+def _text_of(view: ReportView) -> str:
+    """What a text search of reports reads, as the SQL store's LIKE does."""
+    return "\n".join(part for part in (view.symptom, view.scenario, view.description) if part).lower()
+
+
 class MemoryCatalogue(_Store):
     def fault_type(self, code: str) -> FaultType | None:
         return self.t.fault_types.get(code)
@@ -528,8 +533,10 @@ class MemoryReports(_Store):
                 and (not flt.type_code or (fault is not None and fault.type_code in flt.type_code))
                 and (flt.received_from is None or view.received_at >= flt.received_from)
                 and (flt.received_to is None or view.received_at < flt.received_to)
+                and all(word in _text_of(view) for word in words)
             )
 
+        words = (flt.text or "").lower().split()
         found = [v for v in map(self._view, self._rows()) if wanted(v)]
         return _page(found, flt.sort, REPORT_SORTS, flt.page, flt.page_size)
 
@@ -993,6 +1000,10 @@ class MemoryClocks(_Store):
 
     def of_report(self, report_id: int) -> list[ClockRow]:
         return [r for r in self._rows() if r.report_id == report_id]
+
+    def of_reports(self, report_ids: list[int]) -> list[ClockRow]:
+        wanted = set(report_ids)
+        return [r for r in self._rows() if r.report_id in wanted]
 
     def of_improvement(self, improvement_id: int) -> list[ClockRow]:
         return [r for r in self._rows() if r.improvement_id == improvement_id]

@@ -286,6 +286,7 @@ class ReportFilter:
     linked: bool | None = None  # True: has a fault; False: still waiting for registration
     received_from: datetime | None = None
     received_to: datetime | None = None
+    text: str | None = None  # every word in the symptom, scenario or description (substring: works for Chinese)
     sort: str = "-received_at"
     page: int = 1
     page_size: int = 20

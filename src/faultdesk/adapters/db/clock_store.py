@@ -153,6 +153,11 @@ class SqlClocks:
     def of_report(self, report_id: int) -> list[ClockRow]:
         return [_clock(r) for r in self.conn.execute(_CLOCK_SELECT.where(_c.c.report_id == report_id))]
 
+    def of_reports(self, report_ids: list[int]) -> list[ClockRow]:
+        if not report_ids:
+            return []
+        return [_clock(r) for r in self.conn.execute(_CLOCK_SELECT.where(among(self.conn, _c.c.report_id, report_ids)))]
+
     def of_improvement(self, improvement_id: int) -> list[ClockRow]:
         return [_clock(r) for r in self.conn.execute(_CLOCK_SELECT.where(_c.c.improvement_id == improvement_id))]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, RowMapping, Select, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, RowMapping, Select, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -48,6 +48,7 @@ def _report_select() -> Select[Any]:
 
 
 _INSERT_REPORT = insert(_r)
+_TEXT_COLUMNS = (_r.c.symptom, _r.c.scenario, _r.c.description)  # what a text search of reports reads
 _REPORT_BY_ID = _report_select().where(_r.c.id == bindparam("report_id"))
 
 
@@ -150,6 +151,8 @@ class SqlReports:
             conds.append(_r.c.received_at >= flt.received_from)
         if flt.received_to:
             conds.append(_r.c.received_at < flt.received_to)
+        for word in (flt.text or "").lower().split():
+            conds.append(or_(*(func.lower(column).contains(word, autoescape=True) for column in _TEXT_COLUMNS)))
         where = and_(True, *conds)
         total = self.conn.execute(
             select(func.count())

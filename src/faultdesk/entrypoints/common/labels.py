@@ -8,6 +8,7 @@ from typing import Any
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
+from faultdesk.domain.matching.documents import DocumentKind, MatchField
 from faultdesk.domain.reports import Channel, ContactKind, Network
 from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.severity import Impact
@@ -283,6 +284,25 @@ NETWORK: dict[Network, tuple[str, str]] = {
 LANGUAGE: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
 
 
+# Known-issue candidates: what kind of earlier record matched, and in which of its fields.
+MATCH_KIND: dict[DocumentKind, tuple[str, str]] = {
+    DocumentKind.FAULT: ("故障单", "fault"),
+    DocumentKind.REPORT: ("反馈", "report"),
+    DocumentKind.KB: ("知识库文章", "knowledge-base article"),
+    DocumentKind.RELEASE: ("版本更新日志", "release notes"),
+}
+
+MATCH_FIELD: dict[MatchField, tuple[str, str]] = {
+    MatchField.TITLE: ("现象", "symptom"),
+    MatchField.SCENARIO: ("场景", "scenario"),
+    MatchField.BODY: ("描述", "description"),
+    MatchField.LOG: ("日志", "log"),
+    MatchField.DEVICE: ("设备", "device"),
+    MatchField.VERSION: ("版本", "version"),
+    MatchField.PRODUCT: ("产品功能", "product"),
+}
+
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
     Role: ROLE,
@@ -300,6 +320,8 @@ _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     ContactKind: CONTACT_KIND,
     Criticality: CRITICALITY,
     Network: NETWORK,
+    DocumentKind: MATCH_KIND,
+    MatchField: MATCH_FIELD,
 }
 
 
