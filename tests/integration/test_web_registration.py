@@ -116,7 +116,7 @@ def test_a_report_shows_every_template_field_with_the_contact_masked(client, age
         "5.2.1",
     ):
         assert shown in text
-    assert "WiFi 连接" in text and "App 客户端" in text and "2026-11-25 09:40" in text and "三次重试都一样" in text
+    assert "WiFi 连接" in text and "应用内（App）" in text and "2026-11-25 09:40" in text and "三次重试都一样" in text
     assert "138****1234" in text and "13812341234" not in text  # masked, never in clear
     assert "u-1001" in text
 
@@ -328,4 +328,4 @@ def test_the_pages_speak_english_to_who_chose_it(client, staff):
     assert "Known-issue candidates" in page and "5G mobile" in page and "Register a new fault" in page
     assert "Functional fault" in page
     form_page = client.get("/reports/new", headers=english).text
-    assert "Take a report by phone or in person" in form_page and "support hotline" in form_page
+    assert "Take a report by phone or in person" in form_page and "hotline" in form_page

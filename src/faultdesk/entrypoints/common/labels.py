@@ -156,6 +156,7 @@ MESSAGE_KIND: dict[str, tuple[str, str]] = {
     "clock_warning": ("即将超时提醒", "due-soon warning"),
     "clock_breach": ("超时升级通知", "breach escalation"),
     "update_reminder": ("进度同步提醒", "update reminder"),
+    "reporter_added": ("用户补充信息", "reporter added information"),
 }
 
 # Every field of every action body, as a form labels it.
@@ -269,16 +270,17 @@ TEMPLATE_KEY: dict[str, tuple[str, str]] = {
     "clock_warning": ("时限预警（致员工）", "clock warning (to staff)"),
     "clock_breach": ("时限超时（致员工）", "clock breached (to staff)"),
     "update_reminder": ("进度同步提醒（致员工）", "update reminder (to staff)"),
+    "reporter_added": ("用户补充信息（致员工）", "reporter added information (to staff)"),
 }
 
 NETWORK: dict[Network, tuple[str, str]] = {
-    Network.WIFI: ("WiFi", "Wi-Fi"),
-    Network.CELLULAR_5G: ("5G", "5G"),
-    Network.CELLULAR_4G: ("4G", "4G"),
-    Network.CELLULAR_3G: ("3G", "3G"),
+    Network.WIFI: ("WiFi 连接", "Wi-Fi"),
+    Network.CELLULAR_5G: ("5G 移动网络", "5G mobile"),
+    Network.CELLULAR_4G: ("4G 移动网络", "4G mobile"),
+    Network.CELLULAR_3G: ("3G 移动网络", "3G mobile"),
     Network.WIRED: ("有线网络", "wired"),
-    Network.OFFLINE: ("无网络", "no connection"),
-    Network.UNKNOWN: ("不清楚", "not sure"),
+    Network.OFFLINE: ("无网络", "offline"),
+    Network.UNKNOWN: ("不清楚", "unknown"),
 }
 
 LANGUAGE: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
