@@ -189,3 +189,11 @@ class SqlClocks:
         if due_before is not None:
             stmt = stmt.where(_c.c.due_at <= due_before)
         return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
+
+    def not_met_of_faults(self, fault_ids: list[int]) -> list[ClockRow]:
+        """The clocks not met yet (running, paused, breached) of a page of faults, soonest due first."""
+        if not fault_ids:
+            return []
+        states = [ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value]
+        stmt = _CLOCK_SELECT.where(among(self.conn, _c.c.fault_id, fault_ids), _c.c.state.in_(states))
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sla import ClockKind
 
@@ -56,15 +57,24 @@ CLOCK: dict[ClockKind, tuple[str, str]] = {
     ClockKind.IMPROVEMENT: ("改进措施", "improvement action"),
 }
 
+CHANNEL: dict[Channel, tuple[str, str]] = {
+    Channel.APP: ("App", "app"),
+    Channel.WEB: ("网站", "website"),
+    Channel.MINI_PROGRAM: ("小程序", "mini-program"),
+    Channel.HOTLINE: ("客服热线", "support hotline"),
+    Channel.OFFLINE: ("线下", "in person"),
+}
+
 _BY_TYPE: dict[type, dict[Any, tuple[str, str]]] = {
     FaultStatus: STATUS,
+    Channel: CHANNEL,
     Role: ROLE,
     Severity: SEVERITY,
     ClockKind: CLOCK,
 }
 
 
-def label(code: FaultStatus | Role | Severity | ClockKind | None, lang: Language = "zh") -> str:
+def label(code: FaultStatus | Role | Severity | ClockKind | Channel | None, lang: Language = "zh") -> str:
     """The word for a code in ``lang``; ``None`` is a fault not graded yet."""
     if code is None:
         return "未分级" if lang == "zh" else "not graded"
