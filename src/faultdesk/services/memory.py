@@ -685,6 +685,9 @@ class MemoryFaults(_Store):
     def count(self, flt: FaultFilter) -> int:
         return sum(1 for row in self._rows() if self._wanted(row, flt))
 
+    def count_with_clocks(self, window: ClockWindow) -> int:
+        return len(_clock_faults(self.t.clocks.values(), window) & set(self.t.faults))
+
     def tally(self) -> dict[tuple[FaultStatus, Severity | None], int]:
         counts: dict[tuple[FaultStatus, Severity | None], int] = {}
         for row in self.t.faults.values():

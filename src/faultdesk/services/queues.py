@@ -256,5 +256,7 @@ def _counts(uow: UnitOfWork, actor: Actor, now: datetime) -> dict[Queue, int]:
         counts[tab] = sum(n for (status, s), n in tally.items() if s is sev and status in OPEN_STATES)
     counts[Queue.MINE] = uow.faults.count(queue_filter(Queue.MINE, actor, now))
     for tab in (Queue.STAGE4, *CLOCK_QUEUES):
-        counts[tab] = uow.faults.count(queue_filter(tab, actor, now))
+        window = queue_filter(tab, actor, now).clocks
+        assert window is not None
+        counts[tab] = uow.faults.count_with_clocks(window)
     return counts

@@ -6,7 +6,21 @@ from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, exists, false, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -152,6 +166,11 @@ class SqlFaults:
     def count(self, flt: FaultFilter) -> int:
         """How many faults the filter finds (its page and sort aside): a queue tab's count."""
         return int(self.conn.execute(select(func.count()).select_from(_f).where(_where(flt))).scalar_one())
+
+    def count_with_clocks(self, window: ClockWindow) -> int:
+        """How many faults have a clock of this queue: counted on the clocks' index alone."""
+        fault_ids = _clock_faults(window).subquery()
+        return int(self.conn.execute(select(func.count(func.distinct(fault_ids.c.fault_id)))).scalar_one())
 
     def tally(self) -> dict[tuple[FaultStatus, Severity | None], int]:
         """Faults per state and severity, read from their index: the stage and severity tabs."""
@@ -312,16 +331,20 @@ def _owned_by(user_id: int) -> ColumnElement[bool]:
 
 
 def _work(w: WorkOf) -> ColumnElement[bool]:
-    mine = and_(
-        or_(_owned_by(w.user_id), _f.c.registered_by == w.user_id), _f.c.status.in_([s.value for s in w.unfinished])
-    )
-    turns = [
-        _f.c.status == status.value
-        if severities is None
-        else and_(_f.c.status == status.value, _f.c.severity.in_([int(s) for s in severities]))
-        for status, severities in w.turns
+    """My work as one set of ids, each part read from its own index (owners by person, faults by
+    registrar, by state and severity): an OR across the faults table would scan all of it."""
+    unfinished = [s.value for s in w.unfinished]
+    owned = _f.alias("owned")
+    parts: list[Select[Any]] = [
+        select(_fo.c.fault_id)
+        .join(owned, owned.c.id == _fo.c.fault_id)
+        .where(_fo.c.user_id == w.user_id, owned.c.status.in_(unfinished)),
+        select(_f.c.id).where(_f.c.registered_by == w.user_id, _f.c.status.in_(unfinished)),
     ]
-    return or_(mine, *turns)
+    for status, severities in w.turns:
+        turn = select(_f.c.id).where(_f.c.status == status.value)
+        parts.append(turn if severities is None else turn.where(_f.c.severity.in_([int(s) for s in severities])))
+    return _f.c.id.in_(union(*parts))
 
 
 def _where(flt: FaultFilter) -> ColumnElement[bool]:
@@ -361,7 +384,7 @@ def _where(flt: FaultFilter) -> ColumnElement[bool]:
     return and_(True, *conds)
 
 
-# The earliest due time among a fault's clocks not met (from the (fault, state, due) index).
+# The earliest due time among a fault's clocks not met.
 _due = (
     select(func.min(_c.c.due_at))
     .where(_c.c.fault_id == _f.c.id, _c.c.state.in_(_OPEN_CLOCKS))

@@ -1,5 +1,5 @@
 """the queues: who works on each fault as rows (fault_owners), faults by state and severity and
-by registrar, each fault's clocks by state and due time
+by registrar, the clocks by state and due time with their fault (read from the index alone)
 
 Revision ID: 0010
 Revises: 0009
@@ -46,7 +46,7 @@ def upgrade() -> None:
     op.create_index("ix_fault_owners_fault_id", "fault_owners", ["fault_id"])
     op.create_index("ix_faults_status_severity", "faults", ["status", "severity"])
     op.create_index("ix_faults_registered_by", "faults", ["registered_by"])
-    op.create_index("ix_clocks_fault_id_state_due_at", "clocks", ["fault_id", "state", "due_at"])
+    op.create_index("ix_clocks_state_due_at_fault_id", "clocks", ["state", "due_at", "fault_id", "kind"])
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, owners, team FROM faults WHERE owners IS NOT NULL OR team IS NOT NULL"))
     pairs = [{"user_id": u, "fault_id": fault_id} for fault_id, owners, team in rows for u in _people(owners, team)]
@@ -55,7 +55,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_clocks_fault_id_state_due_at", table_name="clocks")
+    op.drop_index("ix_clocks_state_due_at_fault_id", table_name="clocks")
     op.drop_index("ix_faults_registered_by", table_name="faults")
     op.drop_index("ix_faults_status_severity", table_name="faults")
     op.drop_index("ix_fault_owners_fault_id", table_name="fault_owners")
