@@ -188,7 +188,8 @@ class SqlClocks:
             stmt = stmt.where(_c.c.state.in_([s.value for s in states]))
         if due_before is not None:
             stmt = stmt.where(_c.c.due_at <= due_before)
-        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
+        # Ties in the order the clocks started: the (state, due, fault, kind) index would give kind order.
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id).limit(limit))]
 
     def not_met_of_faults(self, fault_ids: list[int]) -> list[ClockRow]:
         """The clocks not met yet (running, paused, breached) of a page of faults, soonest due first."""
