@@ -169,7 +169,7 @@ class SqlClocks:
     def due_soon(self, now: datetime, limit: int) -> list[ClockRow]:
         """Running clocks past their warning share and not yet due."""
         stmt = _CLOCK_SELECT.where(_c.c.state == ClockState.RUNNING.value, _c.c.warn_at <= now, _c.c.due_at > now)
-        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id).limit(limit))]
 
     def latest_due(self, state: ClockState, mode: Mode) -> datetime | None:
         """The latest due time among the clocks in this state and mode (read from the index)."""
