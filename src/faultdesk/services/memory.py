@@ -34,7 +34,7 @@ from faultdesk.domain.reports import Report, details_of
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sessions import StaffSession
 from faultdesk.domain.severity import Impact
-from faultdesk.domain.sla import ClockState, Mode, SlaClock
+from faultdesk.domain.sla import ClockKind, ClockState, Mode, SlaClock
 from faultdesk.services.intake import DuplicateSubmission
 from faultdesk.services.ports import (
     DeliveryFailed,
@@ -46,12 +46,14 @@ from faultdesk.services.ports import (
     UnitOfWork,
 )
 from faultdesk.services.records import (
-    FAULT_SORTS,
     KEEP,
+    QUEUE_SORTS,
     REPORT_SORTS,
     Actor,
     AuditEvent,
+    ClockQueue,
     ClockRow,
+    ClockWindow,
     FaultBrief,
     FaultChanges,
     FaultFilter,
@@ -730,20 +732,62 @@ class MemoryFaults(_Store):
         return self._view(row) if row else None
 
     def search(self, flt: FaultFilter) -> Page[FaultView]:
-        channels = [r.view for r in self.t.reports.values() if r.view.channel in flt.channel]
+        found = [self._view(row) for row in self._rows() if self._wanted(row, flt)]
+        name, descending = sort_order(flt.sort)
+        if name == "due_at":  # no clock running: last either way, as the SQL store's NULLS LAST
+            dues = _earliest_due(self.t.clocks.values())
+            with_due = [v for v in found if v.id in dues]
+            with_due.sort(key=lambda v: (dues[v.id], v.id), reverse=descending)
+            ordered = with_due + sorted((v for v in found if v.id not in dues), key=lambda v: v.id, reverse=descending)
+            offset, limit = page_bounds(flt.page, flt.page_size)
+            return Page(ordered[offset : offset + limit], len(ordered), flt.page, flt.page_size)
+        return _page(found, flt.sort, QUEUE_SORTS, flt.page, flt.page_size)
 
-        def wanted(v: FaultView) -> bool:
-            return (
-                (not flt.status or v.status in flt.status)
-                and (not flt.severity or v.severity in flt.severity)
-                and (not flt.type_code or v.type_code in flt.type_code)
-                and (not flt.channel or any(r.fault_id == v.id for r in channels))
-                and (flt.registered_from is None or v.registered_at >= flt.registered_from)
-                and (flt.registered_to is None or v.registered_at < flt.registered_to)
+    def count(self, flt: FaultFilter) -> int:
+        return sum(1 for row in self._rows() if self._wanted(row, flt))
+
+    def count_with_clocks(self, window: ClockWindow) -> int:
+        return len(_clock_faults(self.t.clocks.values(), window) & set(self.t.faults))
+
+    def tally(self) -> dict[tuple[FaultStatus, Severity | None], int]:
+        counts: dict[tuple[FaultStatus, Severity | None], int] = {}
+        for row in self.t.faults.values():
+            key = (row.view.status, row.view.severity)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def _wanted(self, row: _FaultRow, flt: FaultFilter) -> bool:
+        v = row.view
+        people = _people(v)
+        product = self.t.products.get(row.product_id) if row.product_id is not None else None
+        graded = (flt.severity and v.severity in flt.severity) or (flt.ungraded and v.severity is None)
+        return (
+            (not flt.status or v.status in flt.status)
+            and (not (flt.severity or flt.ungraded) or bool(graded))
+            and (not flt.type_code or v.type_code in flt.type_code)
+            and (
+                not flt.channel
+                or any(r.view.fault_id == v.id and r.view.channel in flt.channel for r in self.t.reports.values())
             )
-
-        found = [self._view(row) for row in self._rows() if wanted(row.view)]
-        return _page(found, flt.sort, FAULT_SORTS, flt.page, flt.page_size)
+            and (not flt.product or (product is not None and product.code in flt.product))
+            and (flt.registered_from is None or v.registered_at >= flt.registered_from)
+            and (flt.registered_to is None or v.registered_at < flt.registered_to)
+            and (flt.owner_id is None or flt.owner_id in people)
+            and (
+                flt.work_of is None
+                or (
+                    (flt.work_of.user_id in people or flt.work_of.user_id == v.registered_by_id)
+                    and v.status in flt.work_of.unfinished
+                )
+                or any(v.status is status and (sev is None or v.severity in sev) for status, sev in flt.work_of.turns)
+            )
+            and (flt.clocks is None or v.id in _clock_faults(self.t.clocks.values(), flt.clocks))
+            and (
+                flt.text is None
+                or bool(flt.text.number_prefix and v.number.startswith(flt.text.number_prefix))
+                or v.id in flt.text.fault_ids
+            )
+        )
 
     def _put(self, fault_id: int, **values: Any) -> None:
         row = self.t.faults[fault_id]
@@ -815,6 +859,41 @@ class MemoryFaults(_Store):
             for row in rows
             if row.fault_id == fault_id
         ]
+
+
+def _people(v: FaultView) -> set[int]:
+    owners, team = _json(v.owners) or {}, _json(v.team) or {}
+    ids = {int(u) for u in owners.values() if u is not None}
+    if team.get("lead") is not None:
+        ids.add(int(team["lead"]))
+    ids.update(int(m) for m in team.get("members") or [])
+    return ids
+
+
+_NOT_MET = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
+
+
+def _earliest_due(rows: Iterable[ClockRow]) -> dict[int, datetime]:
+    dues: dict[int, datetime] = {}
+    for r in rows:
+        if r.fault_id is not None and r.clock.state in _NOT_MET:
+            dues[r.fault_id] = min(dues.get(r.fault_id, r.clock.due_at), r.clock.due_at)
+    return dues
+
+
+def _clock_faults(rows: Iterable[ClockRow], w: ClockWindow) -> set[int]:
+    def hit(c: SlaClock) -> bool:
+        match w.queue:
+            case ClockQueue.BREACHING:
+                return c.state is ClockState.RUNNING and w.now < c.due_at <= w.now + timedelta(seconds=w.soon_s)
+            case ClockQueue.BREACHED:
+                return c.state is ClockState.BREACHED or (c.state is ClockState.RUNNING and c.due_at <= w.now)
+            case ClockQueue.PAUSED:
+                return c.state is ClockState.PAUSED
+            case ClockQueue.OWED_REPLY:
+                return c.state in _NOT_MET and c.kind in (ClockKind.FIRST_REPLY, ClockKind.UPDATE)
+
+    return {r.fault_id for r in rows if r.fault_id is not None and hit(r.clock)}
 
 
 class MemoryKnowledge(_Store):
@@ -1031,6 +1110,11 @@ class MemoryClocks(_Store):
             if (not states or r.clock.state in states) and (due_before is None or r.clock.due_at <= due_before)
         ]
         return sorted(rows, key=lambda r: r.clock.due_at)[:limit]
+
+    def not_met_of_faults(self, fault_ids: list[int]) -> list[ClockRow]:
+        wanted = set(fault_ids)
+        rows = [r for r in self._rows() if r.fault_id in wanted and r.clock.state in _NOT_MET]
+        return sorted(rows, key=lambda r: (r.clock.due_at, r.id))
 
     def latest_due(self, state: ClockState, mode: Mode) -> datetime | None:
         dues = [r.clock.due_at for r in self.t.clocks.values() if r.clock.state is state and r.clock.mode is mode]

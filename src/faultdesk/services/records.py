@@ -261,6 +261,44 @@ def sort_order(sort: str) -> tuple[str, bool]:
 
 # The fields a listing may be sorted by (the API offers each both ways).
 FAULT_SORTS = ("registered_at", "updated_at", "severity", "affected_users", "number")
+# The queues also sort by the due time of the clock that matters (the earliest one not met).
+QUEUE_SORTS = (*FAULT_SORTS, "due_at")
+
+
+@dataclass(frozen=True)
+class WorkOf:
+    """A person's work (domain/queues.py): faults they own or registered, not finished, or whose
+    next move their role makes (``turns``: status, and the severities it is theirs at; None: any)."""
+
+    user_id: int
+    unfinished: frozenset[FaultStatus]
+    turns: tuple[tuple[FaultStatus, frozenset[Severity] | None], ...] = ()
+
+
+class ClockQueue(Enum):
+    """The queues read from the clocks: one of the fault's clocks is …"""
+
+    BREACHING = "breaching"  # running and due within ``soon``
+    BREACHED = "breached"  # past its due time and not met
+    PAUSED = "paused"  # paused
+    OWED_REPLY = "owed_reply"  # a first-reply or progress-update clock not met (stage 4)
+
+
+@dataclass(frozen=True)
+class ClockWindow:
+    queue: ClockQueue
+    now: datetime
+    soon_s: int = 3600
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """A queue's text search: a number starting so, or one of the faults the text index found."""
+
+    number_prefix: str | None = None
+    fault_ids: tuple[int, ...] = ()
+
+
 REPORT_SORTS = ("received_at", "occurred_at", "id")
 
 
@@ -275,6 +313,12 @@ class FaultFilter:
     sort: str = "-registered_at"
     page: int = 1
     page_size: int = 20
+    ungraded: bool = False  # with ``severity``: also (or, alone: only) faults not graded yet
+    product: list[str] = field(default_factory=list)  # product codes
+    owner_id: int | None = None  # owns a stage of the fault or is on its P0 team
+    work_of: WorkOf | None = None
+    clocks: ClockWindow | None = None
+    text: TextMatch | None = None
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,7 @@ class SqlClocks:
     def due_soon(self, now: datetime, limit: int) -> list[ClockRow]:
         """Running clocks past their warning share and not yet due."""
         stmt = _CLOCK_SELECT.where(_c.c.state == ClockState.RUNNING.value, _c.c.warn_at <= now, _c.c.due_at > now)
-        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id).limit(limit))]
 
     def latest_due(self, state: ClockState, mode: Mode) -> datetime | None:
         """The latest due time among the clocks in this state and mode (read from the index)."""
@@ -193,4 +193,13 @@ class SqlClocks:
             stmt = stmt.where(_c.c.state.in_([s.value for s in states]))
         if due_before is not None:
             stmt = stmt.where(_c.c.due_at <= due_before)
-        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at).limit(limit))]
+        # Ties in the order the clocks started: the (state, due, fault, kind) index would give kind order.
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id).limit(limit))]
+
+    def not_met_of_faults(self, fault_ids: list[int]) -> list[ClockRow]:
+        """The clocks not met yet (running, paused, breached) of a page of faults, soonest due first."""
+        if not fault_ids:
+            return []
+        states = [ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value]
+        stmt = _CLOCK_SELECT.where(among(self.conn, _c.c.fault_id, fault_ids), _c.c.state.in_(states))
+        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id))]

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -15,10 +29,13 @@ from faultdesk.adapters.db.ids import among
 from faultdesk.adapters.db.queries import order_by_sort
 from faultdesk.domain.faults import Fault, FaultStatus, Severity
 from faultdesk.domain.lifecycle import Action
+from faultdesk.domain.sla import ClockKind, ClockState
 from faultdesk.services.records import (
-    FAULT_SORTS,
     KEEP,
+    QUEUE_SORTS,
     Actor,
+    ClockQueue,
+    ClockWindow,
     FaultBrief,
     FaultChanges,
     FaultFilter,
@@ -26,11 +43,13 @@ from faultdesk.services.records import (
     Page,
     SeverityChange,
     StageRecord,
+    WorkOf,
     counted_users,
     page_bounds,
+    sort_order,
 )
 
-_r, _f, _p, _pf = t.reports, t.faults, t.products, t.product_functions
+_r, _f, _p, _pf, _c, _fo = t.reports, t.faults, t.products, t.product_functions, t.clocks, t.fault_owners
 _registrar = t.users.alias("registrar")
 _fault_product = _p.alias("fault_product")
 _fault_function = _pf.alias("fault_function")
@@ -138,27 +157,25 @@ class SqlFaults:
         return _fault(row) if row else None
 
     def search(self, flt: FaultFilter) -> Page[FaultView]:
-        conds: list[ColumnElement[bool]] = []
-        if flt.status:
-            conds.append(_f.c.status.in_([s.value for s in flt.status]))
-        if flt.severity:
-            conds.append(_f.c.severity.in_([int(s) for s in flt.severity]))
-        if flt.type_code:
-            conds.append(_f.c.type_code.in_(flt.type_code))
-        if flt.channel:
-            conds.append(exists().where(_r.c.fault_id == _f.c.id, _r.c.channel.in_([c.value for c in flt.channel])))
-        if flt.registered_from:
-            conds.append(_f.c.registered_at >= flt.registered_from)
-        if flt.registered_to:
-            conds.append(_f.c.registered_at < flt.registered_to)
-        where = and_(True, *conds)
+        where = _where(flt)
         total = self.conn.execute(select(func.count()).select_from(_f).where(where)).scalar_one()
         offset, limit = page_bounds(flt.page, flt.page_size)
-        cols = {name: _f.c[name] for name in FAULT_SORTS}
-        rows = self.conn.execute(
-            _fault_select().where(where).order_by(*order_by_sort(flt.sort, cols, _f.c.id)).offset(offset).limit(limit)
-        )
+        rows = self.conn.execute(_fault_select().where(where).order_by(*_order(flt.sort)).offset(offset).limit(limit))
         return Page([_fault(r) for r in rows], int(total), flt.page, flt.page_size)
+
+    def count(self, flt: FaultFilter) -> int:
+        """How many faults the filter finds (its page and sort aside): a queue tab's count."""
+        return int(self.conn.execute(select(func.count()).select_from(_f).where(_where(flt))).scalar_one())
+
+    def count_with_clocks(self, window: ClockWindow) -> int:
+        """How many faults have a clock of this queue: counted on the clocks' index alone."""
+        fault_ids = _clock_faults(window).subquery()
+        return int(self.conn.execute(select(func.count(func.distinct(fault_ids.c.fault_id)))).scalar_one())
+
+    def tally(self) -> dict[tuple[FaultStatus, Severity | None], int]:
+        """Faults per state and severity, read from their index: the stage and severity tabs."""
+        rows = self.conn.execute(select(_f.c.status, _f.c.severity, func.count()).group_by(_f.c.status, _f.c.severity))
+        return {(status, severity): int(n) for status, severity, n in rows}
 
     def set_affected_users(self, fault_id: int, count: int, at: datetime, *, bump_version: bool = True) -> None:
         version = _f.c.version + 1 if bump_version else _f.c.version
@@ -208,7 +225,18 @@ class SqlFaults:
             .where(_f.c.id == fault_id, _f.c.version == expected_version)
             .values(**_columns(changes), updated_at=at, version=expected_version + 1)
         )
-        return int(result.rowcount) == 1
+        changed = int(result.rowcount) == 1
+        if changed and (changes.owners is not KEEP or changes.team is not KEEP):
+            self._keep_owners(fault_id)
+        return changed
+
+    def _keep_owners(self, fault_id: int) -> None:
+        """The fault's people as rows (fault_owners), from the owners and team just written."""
+        owners, team = self.conn.execute(select(_f.c.owners, _f.c.team).where(_f.c.id == fault_id)).one()
+        people = people_of(owners, team)
+        self.conn.execute(delete(_fo).where(_fo.c.fault_id == fault_id))
+        if people:
+            self.conn.execute(insert(_fo), [{"user_id": u, "fault_id": fault_id} for u in sorted(people)])
 
     def set_estimate(self, fault_id: int, users: int | None, source: str | None, at: datetime) -> None:
         self.conn.execute(
@@ -266,6 +294,111 @@ class SqlFaults:
             )
             for x in rows
         ]
+
+
+def people_of(owners: dict[str, Any] | None, team: dict[str, Any] | None) -> set[int]:
+    """The user ids a fault names: the owner of each stage, the P0 team's lead and members."""
+    ids = {int(v) for v in (owners or {}).values() if v is not None}
+    if team:
+        if team.get("lead") is not None:
+            ids.add(int(team["lead"]))
+        ids.update(int(m) for m in team.get("members") or [])
+    return ids
+
+
+# The clocks a queue counts as not met; a breached clock keeps running until it is met.
+_OPEN_CLOCKS = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value)
+_REPLY_CLOCKS = (ClockKind.FIRST_REPLY.value, ClockKind.UPDATE.value)
+
+
+def _clock_faults(w: ClockWindow) -> Select[Any]:
+    """The faults with a clock of the window's queue, read from the clocks' (state, due) index."""
+    running, due = _c.c.state == ClockState.RUNNING.value, _c.c.due_at
+    match w.queue:
+        case ClockQueue.BREACHING:
+            cond = and_(running, due > w.now, due <= w.now + timedelta(seconds=w.soon_s))
+        case ClockQueue.BREACHED:
+            cond = or_(_c.c.state == ClockState.BREACHED.value, and_(running, due <= w.now))
+        case ClockQueue.PAUSED:
+            cond = _c.c.state == ClockState.PAUSED.value
+        case ClockQueue.OWED_REPLY:
+            cond = and_(_c.c.state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))
+    return select(_c.c.fault_id).where(cond, _c.c.fault_id.is_not(None))
+
+
+def _owned_by(user_id: int) -> ColumnElement[bool]:
+    return _f.c.id.in_(select(_fo.c.fault_id).where(_fo.c.user_id == user_id))
+
+
+def _work(w: WorkOf) -> ColumnElement[bool]:
+    """My work as one set of ids, each part read from its own index (owners by person, faults by
+    registrar, by state and severity): an OR across the faults table would scan all of it."""
+    unfinished = [s.value for s in w.unfinished]
+    owned = _f.alias("owned")
+    parts: list[Select[Any]] = [
+        select(_fo.c.fault_id)
+        .join(owned, owned.c.id == _fo.c.fault_id)
+        .where(_fo.c.user_id == w.user_id, owned.c.status.in_(unfinished)),
+        select(_f.c.id).where(_f.c.registered_by == w.user_id, _f.c.status.in_(unfinished)),
+    ]
+    for status, severities in w.turns:
+        turn = select(_f.c.id).where(_f.c.status == status.value)
+        parts.append(turn if severities is None else turn.where(_f.c.severity.in_([int(s) for s in severities])))
+    return _f.c.id.in_(union(*parts))
+
+
+def _where(flt: FaultFilter) -> ColumnElement[bool]:
+    conds: list[ColumnElement[bool]] = []
+    if flt.status:
+        conds.append(_f.c.status.in_([s.value for s in flt.status]))
+    if flt.severity and flt.ungraded:
+        conds.append(or_(_f.c.severity.in_([int(s) for s in flt.severity]), _f.c.severity.is_(None)))
+    elif flt.severity:
+        conds.append(_f.c.severity.in_([int(s) for s in flt.severity]))
+    elif flt.ungraded:
+        conds.append(_f.c.severity.is_(None))
+    if flt.type_code:
+        conds.append(_f.c.type_code.in_(flt.type_code))
+    if flt.channel:
+        conds.append(exists().where(_r.c.fault_id == _f.c.id, _r.c.channel.in_([c.value for c in flt.channel])))
+    if flt.product:
+        conds.append(_f.c.product_id.in_(select(_p.c.id).where(_p.c.code.in_(flt.product))))
+    if flt.registered_from:
+        conds.append(_f.c.registered_at >= flt.registered_from)
+    if flt.registered_to:
+        conds.append(_f.c.registered_at < flt.registered_to)
+    if flt.owner_id is not None:
+        conds.append(_owned_by(flt.owner_id))
+    if flt.work_of is not None:
+        conds.append(_work(flt.work_of))
+    if flt.clocks is not None:
+        conds.append(_f.c.id.in_(_clock_faults(flt.clocks)))
+    if flt.text is not None:
+        found: list[ColumnElement[bool]] = []
+        if flt.text.number_prefix:
+            prefix = flt.text.number_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            found.append(_f.c.number.like(f"{prefix}%", escape="\\"))
+        if flt.text.fault_ids:
+            found.append(_f.c.id.in_(flt.text.fault_ids))
+        conds.append(or_(*found) if found else false())
+    return and_(True, *conds)
+
+
+# The earliest due time among a fault's clocks not met.
+_due = (
+    select(func.min(_c.c.due_at))
+    .where(_c.c.fault_id == _f.c.id, _c.c.state.in_(_OPEN_CLOCKS))
+    .correlate(_f)
+    .scalar_subquery()
+)
+_SORT_COLUMNS: dict[str, Any] = {name: _f.c[name] for name in QUEUE_SORTS if name != "due_at"} | {"due_at": _due}
+
+
+def _order(sort: str) -> list[Any]:
+    name, desc = sort_order(sort)
+    if name == "due_at":  # a fault without a clock running has no due time: it comes last either way
+        return [(_due.desc() if desc else _due.asc()).nulls_last(), _f.c.id.desc() if desc else _f.c.id.asc()]
+    return order_by_sort(sort, _SORT_COLUMNS, _f.c.id)
 
 
 def _columns(c: FaultChanges) -> dict[str, object]:

@@ -149,6 +149,19 @@ faults = Table(
     Column("merged_into_id", ForeignKey("faults.id")),
 )
 
+# Who works on a fault, one row a person: the owners of its stages and its P0 special team, as
+# the faults row holds them in JSON. Written by the fault store with every change of owners or
+# team, so "my work" is an index lookup, not a JSON scan of every fault.
+fault_owners = Table(
+    "fault_owners",
+    metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("fault_id", ForeignKey("faults.id"), primary_key=True, index=True),
+)
+# The queue tabs count faults per state and severity, and "my work" reads states at severities.
+Index("ix_faults_status_severity", faults.c.status, faults.c.severity)
+Index("ix_faults_registered_by", faults.c.registered_by)  # my work: the faults I registered
+
 reports = Table(
     "reports",
     metadata,
@@ -307,6 +320,9 @@ Index("ix_clocks_next_fire_at", clocks.c.next_fire_at)
 Index("ix_clocks_fault_id_kind", clocks.c.fault_id, clocks.c.kind)
 Index("ix_clocks_report_id", clocks.c.report_id)
 Index("ix_clocks_state_due_at", clocks.c.state, clocks.c.due_at)
+# The clocks' queues (breaching soon, breached, paused) read the faults of the clocks in a state
+# and due range (and stage 4's, by kind) from this index alone: their counts touch no clock row.
+Index("ix_clocks_state_due_at_fault_id", clocks.c.state, clocks.c.due_at, clocks.c.fault_id, clocks.c.kind)
 
 # The transactional outbox: written in the same commit as the change that causes a message.
 outbox = Table(

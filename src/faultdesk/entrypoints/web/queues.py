@@ -1,22 +1,160 @@
-"""The queues: the staff's home page."""
+"""The queues: the staff's home page ``/`` (UI.md), and its rows alone at ``/queue/rows`` for the
+page's own refresh every 15 s (htmx swaps the table body only, so the filters keep their values
+and focus). Every choice of the view is in the query string, so a view can be shared and reloaded.
+
+The query is read here, not by FastAPI's parameters: a bad value (an unknown state, page 0, a date
+in year 99999, a NUL) is shown beside its filter on the page itself, with status 422."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from faultdesk.domain.faults import DEFAULT_FAULT_TYPES
+from faultdesk.domain.errors import RuleViolation
+from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.reports import Channel
 from faultdesk.entrypoints.common.context import DeskDep
-from faultdesk.entrypoints.web.rendering import StaffDep, render
-from faultdesk.services import faults
-from faultdesk.services.records import FaultFilter
+from faultdesk.entrypoints.common.csrf import check_csrf
+from faultdesk.entrypoints.common.fields import Day
+from faultdesk.entrypoints.common.i18n import reason_zh
+from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
+from faultdesk.services import queues
+from faultdesk.services.desk import Desk
+from faultdesk.services.queues import Queue, QueueQuery
+from faultdesk.services.records import QUEUE_SORTS, Actor
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
-TYPE_ZH = {t.code: t.label_zh for t in DEFAULT_FAULT_TYPES}
+PAGE_SIZE = 25
+MAX_PAGE = 100_000  # as the API's page numbers
+SortName = Literal[tuple(s for name in QUEUE_SORTS for s in (name, f"-{name}"))]  # type: ignore[valid-type]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class QueueParams(BaseModel):
+    """The query string of a queue view; every name is the filter form's field name."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    queue: Queue = Queue.MINE
+    status: list[FaultStatus] = []
+    severity: list[Literal["P0", "P1", "P2", "none"]] = []
+    type: list[Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,2}$")]] = []
+    product: list[Word] = []
+    channel: list[Channel] = []
+    owner: Annotated[str, StringConstraints(max_length=64)] | None = None
+    registered_from: Day | None = Field(None, alias="from")
+    registered_to: Day | None = Field(None, alias="to")
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    sort: SortName = "-registered_at"  # type: ignore[valid-type]
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+
+
+LISTS = ("status", "severity", "type", "product", "channel")
+
+
+def _read(request: Request, lang: str) -> tuple[QueueParams, dict[str, str]]:
+    """The view the URL asks for, or the default view and each bad field's reason."""
+    raw: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key in set(request.query_params.keys()):
+        # (a NUL or other control character never gets here: common/text_guard.py refuses it first)
+        values = [v for v in request.query_params.getlist(key) if v.strip()]
+        if values:
+            raw[key] = values if key in LISTS else values[-1]
+    try:
+        params = QueueParams.model_validate({k: v for k, v in raw.items() if k not in errors})
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "query"
+            msg = str(err.get("msg", "invalid"))
+            errors.setdefault(name, msg if lang == "en" else reason_zh(str(err.get("type", "")), err.get("ctx"), msg))
+        params = QueueParams()
+    if not errors and params.registered_from and params.registered_to and params.registered_to < params.registered_from:
+        errors["to"] = "不能早于开始日期" if lang == "zh" else "is before the start day"
+    return params, errors
+
+
+def _start_of(day: date | None, zone: str) -> datetime | None:
+    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC) if day else None
+
+
+def _query(params: QueueParams, zone: str) -> QueueQuery:
+    severities = [Severity[s] for s in params.severity if s != "none"]
+    to = _start_of(params.registered_to + timedelta(days=1), zone) if params.registered_to else None
+    return QueueQuery(
+        queue=params.queue,
+        status=params.status,
+        severity=severities,
+        ungraded="none" in params.severity,
+        type_code=params.type,
+        product=params.product,
+        channel=params.channel,
+        owner=params.owner,
+        registered_from=_start_of(params.registered_from, zone),
+        registered_to=to,  # the whole of the last day
+        text=params.q,
+        sort=params.sort,
+        page=params.page,
+        page_size=PAGE_SIZE,
+    )
+
+
+def _link(params: QueueParams, **changes: Any) -> str:
+    """This view's query string with some choices changed (a tab, a page, a sort)."""
+    values = {"queue": params.queue} | params.model_dump(by_alias=True, exclude_defaults=True) | changes
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None or value == [] or (key == "page" and value == 1):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            pairs.append((key, v.isoformat() if isinstance(v, date) else str(getattr(v, "value", v))))
+    return "?" + urlencode(pairs) if pairs else "?"
+
+
+def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Response:
+    lang = language_of(request, actor)
+    params, errors = _read(request, lang)
+    result = None
+    if not errors:
+        try:
+            result = queues.open_queue(desk, _query(params, desk.timezone), actor=actor, counts=not fragment)
+        except RuleViolation as exc:
+            errors = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
+    if result is None:  # the bad view is shown with its problems; the queue's numbers are the default view's
+        result = queues.open_queue(desk, _query(QueueParams(), desk.timezone), actor=actor, counts=not fragment)
+        result = replace(result, rows=[], total=0, page=1, pages=1)
+    page_params = params.model_copy(update={"page": result.page})
+    context = {
+        "params": page_params,
+        "result": result,
+        "errors": errors,
+        "link": lambda **changes: _link(page_params, **changes),
+        "rows_url": "/queue/rows" + _link(page_params),
+        "type_names": {t.code: (t.label_zh if lang == "zh" else t.label_en) for t in result.types},
+        "statuses": list(FaultStatus),
+        "channels": list(Channel),
+        "sorts": QUEUE_SORTS,
+        "Queue": Queue,
+    }
+    status_code = 422 if errors else 200
+    template = "_queue_rows.html" if fragment else "queues.html"
+    return render(request, template, context, desk=desk, actor=actor, status_code=status_code)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, desk: DeskDep, actor: StaffDep, page: int = 1) -> Response:
-    result = faults.list_faults(desk, FaultFilter(page=max(page, 1), page_size=50), actor=actor)
-    return render(request, "home.html", {"page": result, "type_zh": TYPE_ZH}, desk=desk, actor=actor)
+def home(request: Request, desk: DeskDep, actor: StaffDep) -> Response:
+    return _view(request, desk, actor, fragment=False)
+
+
+@router.get("/queue/rows", response_class=HTMLResponse)
+def rows(request: Request, desk: DeskDep, actor: StaffDep) -> Response:
+    """The rows of a view alone: what the page's refresh swaps in (no tab counts: cheap)."""
+    return _view(request, desk, actor, fragment=True)

@@ -1,0 +1,262 @@
+"""The staff's queues (UI.md ``/``): my work, each stage, each severity and the clocks' queues,
+with their counts, filters, text search, sort and pages, each row with the clock that matters.
+
+Every count is one SQL count (the stage and severity tabs one GROUP BY over their index); a page
+reads its faults, then the clocks not met of those faults only, so a page costs the same with a
+hundred faults or a hundred thousand."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from faultdesk.domain import queues as q
+from faultdesk.domain.errors import RuleViolation
+from faultdesk.domain.faults import FaultStatus, FaultType, Severity
+from faultdesk.domain.lifecycle import OPEN_STATES, Stage
+from faultdesk.domain.matching.documents import DocumentKind, MatchDocument
+from faultdesk.domain.reports import Channel
+from faultdesk.domain.roles import Permission
+from faultdesk.services.access import require
+from faultdesk.services.desk import Desk
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import (
+    Actor,
+    ClockQueue,
+    ClockRow,
+    ClockWindow,
+    FaultFilter,
+    FaultView,
+    ReportFilter,
+    TextMatch,
+    UserRecord,
+    WorkOf,
+)
+
+SOON_S = 3600  # "breaching soon": a running clock due within the hour (UI.md: amber below 1 h)
+SEARCH_DEPTH = 200  # a text search finds at most this many faults: the index's best
+NUMBER_LIKE = re.compile(r"[0-9][0-9-]*")
+
+
+class Queue(StrEnum):
+    MINE = "mine"
+    ALL = "all"
+    STAGE1 = "stage1"
+    STAGE2 = "stage2"
+    STAGE3 = "stage3"
+    STAGE4 = "stage4"
+    STAGE5 = "stage5"
+    STAGE6 = "stage6"
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    UNGRADED = "ungraded"
+    BREACHING = "breaching"
+    BREACHED = "breached"
+    PAUSED = "paused"
+
+
+STAGE_QUEUES = {
+    Queue.STAGE1: q.QueueStage.INTAKE,
+    Queue.STAGE2: q.QueueStage.ANALYSIS,
+    Queue.STAGE3: q.QueueStage.HANDLING,
+    Queue.STAGE4: q.QueueStage.COMMUNICATION,
+    Queue.STAGE5: q.QueueStage.VERIFICATION,
+    Queue.STAGE6: q.QueueStage.ARCHIVE,
+}
+SEVERITY_QUEUES = {Queue.P0: Severity.P0, Queue.P1: Severity.P1, Queue.P2: Severity.P2, Queue.UNGRADED: None}
+CLOCK_QUEUES = {
+    Queue.BREACHING: ClockQueue.BREACHING,
+    Queue.BREACHED: ClockQueue.BREACHED,
+    Queue.PAUSED: ClockQueue.PAUSED,
+}
+
+# Whose name a row shows: the owner of the stage the fault is in.
+OWNER_STAGE: dict[FaultStatus, Stage] = {
+    FaultStatus.REGISTERED: Stage.INTAKE,
+    FaultStatus.TRIAGING: Stage.ANALYSIS,
+    FaultStatus.LOCATING: Stage.HANDLING,
+    FaultStatus.PLANNING: Stage.HANDLING,
+    FaultStatus.PLAN_REVIEW: Stage.HANDLING,
+    FaultStatus.FIXING: Stage.HANDLING,
+    FaultStatus.VERIFYING: Stage.VERIFICATION,
+    FaultStatus.AWAITING_CONFIRMATION: Stage.VERIFICATION,
+    FaultStatus.RELEASING: Stage.VERIFICATION,
+    FaultStatus.RESOLVED: Stage.ARCHIVE,
+    FaultStatus.ARCHIVED: Stage.ARCHIVE,
+}
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """One view of a queue, as its URL says it (the web page parses and bounds each value)."""
+
+    queue: Queue = Queue.MINE
+    status: list[FaultStatus] = field(default_factory=list)
+    severity: list[Severity] = field(default_factory=list)
+    ungraded: bool = False
+    type_code: list[str] = field(default_factory=list)
+    product: list[str] = field(default_factory=list)
+    channel: list[Channel] = field(default_factory=list)
+    owner: str | None = None  # a username
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+    text: str | None = None
+    sort: str = "-registered_at"
+    page: int = 1
+    page_size: int = 25
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    fault: FaultView
+    clock: ClockRow | None  # the clock that matters: the earliest not met
+    owner: str | None  # the display name of the current stage's owner
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int  # after clamping to the last page
+    pages: int
+    page_size: int
+    counts: dict[Queue, int]  # empty when not asked for (the rows fragment)
+    waiting_reports: int | None
+    users: list[UserRecord]
+    types: list[FaultType]
+
+
+def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor, counts: bool = True) -> QueuePage:
+    """A page of a queue: its rows, the clock that matters of each, and (``counts``) every tab's count."""
+    require(actor, Permission.VIEW)
+    now = desk.clock.now()
+    with desk.uow() as uow:
+        users = uow.users.all()
+        flt = _filter(desk, uow, query, users, actor, now)
+        page = uow.faults.search(flt)
+        pages = max(1, -(-page.total // query.page_size))
+        if query.page > pages:  # past the end (the queue shrank, or a hand-typed URL): the last page
+            page = uow.faults.search(replace(flt, page=pages))
+        clocks: dict[int, ClockRow] = {}
+        for row in uow.clocks.not_met_of_faults([f.id for f in page.items]):
+            if row.fault_id is not None:
+                clocks.setdefault(row.fault_id, row)  # soonest due first
+        names = {u.id: u.display_name for u in users}
+        rows = [QueueRow(f, clocks.get(f.id), _owner(f, names)) for f in page.items]
+        tab_counts = _counts(uow, actor, now) if counts else {}
+        waiting = uow.reports.search(ReportFilter(linked=False, page_size=1)).total if counts else None
+        types = uow.catalogue.fault_types()
+    return QueuePage(
+        rows, page.total, min(query.page, pages), pages, query.page_size, tab_counts, waiting, users, types
+    )
+
+
+def _owner(f: FaultView, names: dict[int, str]) -> str | None:
+    stage = OWNER_STAGE.get(f.status)
+    user_id = f.owners.get(stage.value) if stage else None
+    if user_id is None and f.team and f.status in OPEN_STATES:
+        user_id = f.team.get("lead")
+    return names.get(int(user_id)) if user_id is not None else None
+
+
+def work_of(actor: Actor) -> WorkOf:
+    assert actor.id is not None
+    turns = tuple((t.status, t.severities) for t in q.turns_of(actor.role))
+    return WorkOf(actor.id, q.UNFINISHED, turns)
+
+
+def queue_filter(queue: Queue, actor: Actor, now: datetime) -> FaultFilter:
+    """The faults of one tab, before the user's own filters."""
+    if queue is Queue.MINE:
+        return FaultFilter(work_of=work_of(actor))
+    if queue in STAGE_QUEUES:
+        stage = STAGE_QUEUES[queue]
+        if stage is q.QueueStage.COMMUNICATION:
+            return FaultFilter(clocks=ClockWindow(ClockQueue.OWED_REPLY, now))
+        return FaultFilter(status=sorted(q.STAGE_STATUSES[stage]))
+    if queue in SEVERITY_QUEUES:  # the faults still open at this severity
+        sev = SEVERITY_QUEUES[queue]
+        open_states = sorted(OPEN_STATES)
+        return FaultFilter(status=open_states, severity=[] if sev is None else [sev], ungraded=sev is None)
+    if queue in CLOCK_QUEUES:
+        return FaultFilter(clocks=ClockWindow(CLOCK_QUEUES[queue], now, SOON_S))
+    return FaultFilter()
+
+
+def _filter(
+    desk: Desk, uow: UnitOfWork, query: QueueQuery, users: list[UserRecord], actor: Actor, now: datetime
+) -> FaultFilter:
+    base = queue_filter(query.queue, actor, now)
+    status, nothing = query.status or base.status, False
+    if base.status and query.status:  # the tab's states narrowed by the chosen ones: both must hold
+        status = [s for s in query.status if s in base.status]
+        nothing = not status
+    owner_id = None
+    if query.owner:
+        found = next((u for u in users if u.username == query.owner), None)
+        if found is None:
+            raise RuleViolation.one("owner", "no such person", "没有这个人")
+        owner_id = found.id
+    severity, ungraded = base.severity, base.ungraded
+    if query.severity or query.ungraded:
+        if base.severity or base.ungraded:  # a severity tab and a severity filter: both must hold
+            severity = [s for s in query.severity if s in base.severity]
+            ungraded = query.ungraded and base.ungraded
+            nothing = nothing or not (severity or ungraded)
+        else:
+            severity, ungraded = query.severity, query.ungraded
+    text = _text_match(desk, uow, query.text) if query.text else None
+    flt = replace(
+        base,
+        status=status,
+        severity=severity,
+        ungraded=ungraded,
+        type_code=query.type_code,
+        product=query.product,
+        channel=query.channel,
+        owner_id=owner_id,
+        registered_from=query.registered_from,
+        registered_to=query.registered_to,
+        text=text,
+        sort=query.sort,
+        page=query.page,
+        page_size=query.page_size,
+    )
+    return replace(flt, text=TextMatch()) if nothing else flt  # an empty TextMatch matches nothing
+
+
+def _text_match(desk: Desk, uow: UnitOfWork, text: str) -> TextMatch:
+    """A number (or its start) is looked up by number; words in the known-issue index, which
+    segments Chinese and English alike and holds each fault and the reports linked to it."""
+    text = text.strip()
+    if NUMBER_LIKE.fullmatch(text):
+        return TextMatch(number_prefix=text)
+    index = desk.known_issues.catch_up(uow)
+    probe = MatchDocument(id="queue-search", kind=DocumentKind.REPORT, title=text, scenario=text)
+    hits = index.search(probe, now=desk.clock.now(), k=SEARCH_DEPTH, kinds=[DocumentKind.FAULT, DocumentKind.REPORT])
+    hits = [h for h in hits if h.score.matches]  # a shared word, not only a shared time or product
+    fault_ids = {int(h.id) for h in hits if h.kind is DocumentKind.FAULT}
+    report_ids = [int(h.id) for h in hits if h.kind is DocumentKind.REPORT]
+    fault_ids.update(uow.reports.faults_of(report_ids).values())
+    return TextMatch(fault_ids=tuple(sorted(fault_ids)))
+
+
+def _counts(uow: UnitOfWork, actor: Actor, now: datetime) -> dict[Queue, int]:
+    """Every tab's count: one count each for my work and the clocks' queues, one GROUP BY for
+    the stages and severities."""
+    tally = uow.faults.tally()
+    counts: dict[Queue, int] = {Queue.ALL: sum(tally.values())}
+    for tab, stage in STAGE_QUEUES.items():
+        if stage is not q.QueueStage.COMMUNICATION:
+            counts[tab] = sum(n for (status, _), n in tally.items() if status in q.STAGE_STATUSES[stage])
+    for tab, sev in SEVERITY_QUEUES.items():
+        counts[tab] = sum(n for (status, s), n in tally.items() if s is sev and status in OPEN_STATES)
+    counts[Queue.MINE] = uow.faults.count(queue_filter(Queue.MINE, actor, now))
+    for tab in (Queue.STAGE4, *CLOCK_QUEUES):
+        window = queue_filter(tab, actor, now).clocks
+        assert window is not None
+        counts[tab] = uow.faults.count_with_clocks(window)
+    return counts
