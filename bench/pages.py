@@ -5,7 +5,7 @@
 
 For each store: a database of its own (``fresh_store``: a temp SQLite file, or a fresh PostgreSQL
 database on 127.0.0.1 dropped at the end; with ``--cache`` one kept between runs, keyed by the
-corpus size: ``test-artifacts/bench/pages-<faults>-<reports>-v<N>.db`` and the PostgreSQL database
+corpus size: ``test-artifacts/bench/pages_<faults>_<reports>_v<N>.db`` and the PostgreSQL database
 ``fdpages_<faults>_<reports>_v<N>``, migrated to head on every run), seeded straight through the
 tables (COPY on PostgreSQL, ``executemany`` in one transaction a table on SQLite) with a year of
 faults and their reports. The rows are the demo's own: ``faultdesk.demo`` is loaded once into a
