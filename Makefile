@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint unit bench fuzz clean
+.PHONY: install run test lint unit bench bench-pages fuzz clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ unit: install
 
 bench: install
 	$(BIN)/python bench/intake.py
+
+# Each console page's server time beside its API call at 100,000 faults and 300,000 reports, on
+# PostgreSQL (127.0.0.1:5432) and SQLite; seeding takes minutes, CACHE=1 keeps the seeded databases.
+bench-pages: install
+	$(BIN)/python bench/pages.py $(if $(CACHE),--cache,)
 
 # schemathesis over /openapi.json on SQLite, and on PostgreSQL when FUZZ_POSTGRES_URL or
 # FAULTDESK_TEST_POSTGRES_URL names a server; fails on any server error.

@@ -24,30 +24,31 @@ All traffic goes to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from stores import PG_ADMIN_URL, fresh_store, stop_on_sigterm, store_names  # sibling module: run as `python bench/X.py`
+from stores import (  # sibling module: run as `python bench/X.py`
+    BIN,
+    HOST,
+    PG_ADMIN_URL,
+    faultdesk,
+    fresh_store,
+    serving,
+    stop_on_sigterm,
+    store_names,
+)
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.prefix) / "bin"  # the venv this script runs in: .venv/bin
-HOST = "127.0.0.1"  # the only address any traffic goes to
 ARTIFACTS = REPO / "test-artifacts" / "fuzz"
 ADMIN = "admin1"  # the demo's admin
 RATE_LIMIT = "10000000/minute"
-READY_TIMEOUT_S = 60.0
 RUN_TIMEOUT_S = 900.0  # one schemathesis run; with the defaults it takes one to two minutes
 REQUEST_TIMEOUT_S = 20.0
 RUNS = ("not_a_server_error", "all")
@@ -61,47 +62,6 @@ def say(text: str) -> None:
 
 def pg_server_url() -> str:
     return os.environ.get("FUZZ_POSTGRES_URL") or os.environ.get("FAULTDESK_TEST_POSTGRES_URL") or ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def faultdesk(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "faultdesk"), *args], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"faultdesk {' '.join(args)} exited {done.returncode}: {done.stderr.strip()[-2000:]}")
-    return done.stdout
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's own process group (it was started in a session of its own), then SIGKILL."""
-    for sig, grace in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        if proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=grace)
-
-
-def wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as res:
-                if res.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"server not ready after {READY_TIMEOUT_S:.0f}s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def server_errors(log: Path, start: int) -> tuple[Counter[str], int]:
@@ -180,18 +140,8 @@ def run_store(name: str, args: argparse.Namespace) -> dict[str, Any]:
         faultdesk(env, "db", "upgrade")
         faultdesk(env, "demo")
         token = faultdesk(env, "token", "create", ADMIN).strip().splitlines()[-1]
-        port = free_port()
         log = out / "server.log"
-        with log.open("wb") as log_out:
-            proc = subprocess.Popen(
-                [str(BIN / "faultdesk"), "serve", "--no-worker", "--host", HOST, "--port", str(port)],
-                env=env,
-                stdout=log_out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            wait_ready(proc, port, log)
+        with serving(env, log) as (port, _):
             runs = []
             offset = 0
             for checks in RUNS:
@@ -200,8 +150,6 @@ def run_store(name: str, args: argparse.Namespace) -> dict[str, Any]:
                 found, offset = server_errors(log, offset)
                 run["server_5xx"] = dict(found)
                 runs.append(run)
-        finally:
-            stop(proc)
     return {"store": name, "runs": runs, "artifacts": str(out.relative_to(REPO))}
 
 

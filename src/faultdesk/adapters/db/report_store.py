@@ -154,11 +154,11 @@ class SqlReports:
         for word in (flt.text or "").lower().split():
             conds.append(or_(*(func.lower(column).contains(word, autoescape=True) for column in _TEXT_COLUMNS)))
         where = and_(True, *conds)
-        total = self.conn.execute(
-            select(func.count())
-            .select_from(_r.outerjoin(_report_fault, _report_fault.c.id == _r.c.fault_id))
-            .where(where)
-        ).scalar_one()
+        # The count joins the report's fault only when a condition reads it: the outer join on its
+        # primary key adds no row, and counting 300,000 reports through it cost most of a request.
+        by_fault = bool(flt.fault_status or flt.severity or flt.type_code)
+        counted = _r.outerjoin(_report_fault, _report_fault.c.id == _r.c.fault_id) if by_fault else _r
+        total = self.conn.execute(select(func.count()).select_from(counted).where(where)).scalar_one()
         offset, limit = page_bounds(flt.page, flt.page_size)
         cols = {name: _r.c[name] for name in REPORT_SORTS}
         rows = self.conn.execute(

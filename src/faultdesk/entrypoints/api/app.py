@@ -22,6 +22,7 @@ from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifec
 from faultdesk.entrypoints.common.clients import trust_proxies
 from faultdesk.entrypoints.common.context import attach_desk
 from faultdesk.entrypoints.common.text_guard import refuse_control_characters
+from faultdesk.entrypoints.common.timing import ServerTiming
 from faultdesk.entrypoints.web.security import SecurityHeaders
 
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ServerTiming)  # outermost: its time covers the other middleware too
     return app
 
 
