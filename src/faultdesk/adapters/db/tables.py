@@ -299,12 +299,6 @@ Index("ix_faults_severity_id", faults.c.severity, faults.c.id)
 Index("ix_faults_affected_users_id", faults.c.affected_users, faults.c.id)
 Index("ix_reports_received_at_id", reports.c.received_at, reports.c.id)
 Index("ix_reports_occurred_at_id", reports.c.occurred_at, reports.c.id)
-Index(
-    "ix_improvement_actions_status_due_id",
-    improvement_actions.c.status,
-    improvement_actions.c.due,
-    improvement_actions.c.id,
-)
 Index("ix_audit_events_fault_id_id", audit_events.c.fault_id, audit_events.c.id)
 Index("ix_audit_events_entity", audit_events.c.entity, audit_events.c.entity_id)
 

@@ -6,7 +6,7 @@ last one by ``updated_at`` instead of reading them all. The single-column indexe
 ``registered_at``, ``severity`` and ``received_at`` are replaced by the same column with the id.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 03:00:00
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -28,7 +28,6 @@ ADDED = (
     ("faults", "ix_faults_updated_at_id", ["updated_at", "id"]),
     ("faults", "ix_faults_affected_users_id", ["affected_users", "id"]),
     ("reports", "ix_reports_occurred_at_id", ["occurred_at", "id"]),
-    ("improvement_actions", "ix_improvement_actions_status_due_id", ["status", "due", "id"]),
 )
 
 

@@ -1,7 +1,7 @@
 """indexes for the console's follow-up lists: overdue improvement actions, releases newest first
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-02 02:30:00
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0015"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
