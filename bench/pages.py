@@ -122,8 +122,10 @@ FAULT, REPORT = "/api/v1/faults/{fault}", "/api/v1/reports/{report}"
 PAGES = (
     Page("queue: my work", "/", (f"/api/v1/faults?page_size={QUEUE_SIZE}",)),
     Page("queue: breached", "/?queue=breached", (f"/api/v1/clocks?state=breached&limit={QUEUE_SIZE}",)),
-    Page("queue: search", "/?q={q}", (f"/api/v1/faults?q={{q}}&page_size={QUEUE_SIZE}",)),
-    Page("queue rows fragment", "/?fragment=rows", (f"/api/v1/faults?page_size={QUEUE_SIZE}",)),
+    Page("queue: all", "/?queue=all", (f"/api/v1/faults?page_size={QUEUE_SIZE}",)),
+    Page("queue: P1", "/?queue=P1", (f"/api/v1/faults?severity=P1&page_size={QUEUE_SIZE}",)),
+    Page("queue: search", "/?queue=all&q={q}", (f"/api/v1/faults?q={{q}}&page_size={QUEUE_SIZE}",)),
+    Page("queue rows fragment", "/queue/rows?queue=all", (f"/api/v1/faults?page_size={QUEUE_SIZE}",)),
     Page("fault page", "/faults/{fault}", (FAULT, f"{FAULT}/actions", f"{FAULT}/timeline")),
     Page("waiting reports", "/reports", (f"/api/v1/reports?linked=false&page_size={QUEUE_SIZE}",)),
     Page("report + candidates", "/reports/{report}", (REPORT, f"{REPORT}/candidates")),
