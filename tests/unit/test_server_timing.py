@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -29,7 +30,11 @@ def run(app: Any, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> list[dic
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(timing.ServerTiming(app)({"type": "http", "method": "GET", "path": "/"}, receive, send))
+    # In a thread of its own: a browser test on the same worker may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(
+            asyncio.run, timing.ServerTiming(app)({"type": "http", "method": "GET", "path": "/"}, receive, send)
+        ).result()
     return sent
 
 
