@@ -254,15 +254,15 @@ def test_one_fault_from_setup_to_retrospective(console, browser):
     checked(page, "story-07-cases")
     page = dev.act(number, "mark_fix_ready", {"fix_version": "5.2.2"}, "验证测试中")
     failed = {"results.0.key": "TC1", "results.0.passed": "true", "results.1.key": "TC2", "results.1.passed": "false"}
-    page = tester.act(number, "record_verification", failed)
-    expect(page.locator(".fault-head .state")).not_to_have_text("验证测试中")
-    reopened = page.inner_text(".fault-head .state")
-    assert reopened in ("修复中", "问题定位中"), reopened
+    # A failed case reopens the fault to 问题定位中 (the lifecycle's reopen), not straight to 修复中:
+    # the cause, the plan and its review are done again before the next fix.
+    page = tester.act(number, "record_verification", failed, "问题定位中")
+    assert "已重新打开 1 次" in page.inner_text("dl.facts")
+    expect(page.locator(".timeline")).to_contain_text("记录验证结果：TC2 未通过，故障重新打开")
     checked(page, "story-07-verification-failed")
-    if reopened == "问题定位中":  # back to locating: the cause and plan again
-        dev.act(number, "record_cause", {"cause": "连接泄漏未修复完全", "category": "code_logic"}, "制定解决方案")
-        pm.act(number, "propose_plan", plan, "方案评审中")
-        lead.act(number, "review_plan", {"approved": "true", "comments": "可行", "reviewers": "lead2"}, "修复中")
+    dev.act(number, "record_cause", {"cause": "连接泄漏未修复完全", "category": "code_logic"}, "制定解决方案")
+    pm.act(number, "propose_plan", plan, "方案评审中")
+    lead.act(number, "review_plan", {"approved": "true", "comments": "可行", "reviewers": "lead2"}, "修复中")
     dev.act(number, "mark_fix_ready", {"fix_version": "5.2.3"}, "验证测试中")
     passed = {"results.0.key": "TC1", "results.0.passed": "true", "results.1.key": "TC2", "results.1.passed": "true"}
     page = tester.act(number, "record_verification", passed, "待用户确认")
@@ -325,7 +325,9 @@ def test_one_fault_from_setup_to_retrospective(console, browser):
     checked(page, "story-10-kb-article")
     phone = Person(browser, base, "tester2", viewport=PHONE)
     phone.page.goto(f"{base}/improvements?tab=all")
-    expect(phone.page.locator("table.improvements", has_text="登录服务上线前做并发压测")).to_have_count(1)
+    row = phone.page.locator("table.improvements tbody tr", has_text="登录服务上线前做并发压测")
+    expect(row).to_have_count(1)
+    assert number in row.inner_text() and "2099-01-10" in row.inner_text()
     checked(phone.page, "story-10-improvements-390", phone=True)
     for person in (agent, pm, lead, dev, tester, phone):
         person.close()
