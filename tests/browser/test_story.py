@@ -280,6 +280,7 @@ def test_one_fault_from_setup_to_retrospective(console, browser):
     page = pm.act(
         number, "release_full", {"version": "5.2.3", "announcement": "登录问题已修复，请升级至 5.2.3"}, "已解决"
     )
+    expect(page.locator(".timeline")).to_contain_text("全量发布版本 5.2.3，上线公告")  # not the fault's row version
     checked(page, "story-09-released")
     page = pm.act(
         number,
