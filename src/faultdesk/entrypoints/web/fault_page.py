@@ -184,8 +184,11 @@ def take_action(
     except ValueError:
         raise NotFound(f"no action {action}", "没有这个操作") from None
     fields = fields_of(chosen)
-    form = ActionForm(chosen, af.widgets(fields.properties, fields.required), values=data, open=True)
-    body = af.body_of(chosen.value, fields.properties, data)
+    # The form's hidden ``version`` (the fault's, for If-Match) comes first; an action with its own
+    # ``version`` field (release_full's release version) reads only the values after it.
+    posted = {**data, "version": list(data.get("version") or [])[1:]} if "version" in fields.properties else data
+    form = ActionForm(chosen, af.widgets(fields.properties, fields.required), values=posted, open=True)
+    body = af.body_of(chosen.value, fields.properties, posted)
     status = 200
     try:
         model = BODY_OF[chosen].model_validate(body)
