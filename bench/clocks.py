@@ -76,7 +76,13 @@ from faultdesk.services.clocks import STAGE_OF, fire_due
 from faultdesk.services.delivery import deliver
 from faultdesk.services.message_texts import CLOCK_ZH
 from faultdesk.services.ports import Envelope
-from stores import Store, fresh_store, stop_on_sigterm, store_names  # sibling module: run as `python bench/X.py`
+from stores import (  # sibling module: run as `python bench/X.py`
+    NO_CHANNELS,
+    Store,
+    fresh_store,
+    stop_on_sigterm,
+    store_names,
+)
 
 HOST = "127.0.0.1"  # the only address any traffic goes to
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Shanghai: inside working hours
@@ -89,16 +95,6 @@ TARGET_DELIVERY_PER_S = 1000.0
 QUIET_BUSY = 0.25  # machine busy share that counts as quiet enough to start a measurement
 QUIET_WAIT_S = 20.0
 WORKER_TIMEOUT_S = 900.0
-# Every channel FaultDesk knows, switched off unless set here: a developer's FAULTDESK_* variables
-# must not add robots (and so outbox rows) to the tick.
-NO_CHANNELS: dict[str, Any] = {
-    "smtp_host": "",
-    "webhook_url": "",
-    "sms_webhook_url": "",
-    "dingtalk_url": "",
-    "feishu_url": "",
-    "wecom_url": "",
-}
 
 # Fault-bound kinds; the due ones leave out UPDATE (its breach sends the templated progress update to
 # the reporters and starts a new clock instead of telling the owner) and REGISTER (a report's clock).

@@ -68,6 +68,7 @@ from faultdesk.domain.clock import FixedClock
 from faultdesk.domain.numbering import NumberFormat, registration_day
 from stores import (  # sibling module: run as `python bench/X.py`
     HOST,
+    NO_CHANNELS,
     Store,
     fresh_store,
     kept_store,
@@ -92,14 +93,6 @@ TARGET_RATIO = 1.5
 QUEUE_SIZE = 50  # the rows a queue page shows (web/queues.py)
 FIRST_TIMEOUT_S = 1800.0
 REQUEST_TIMEOUT_S = 120.0
-NO_CHANNELS: dict[str, Any] = {
-    "smtp_host": "",
-    "webhook_url": "",
-    "sms_webhook_url": "",
-    "dingtalk_url": "",
-    "feishu_url": "",
-    "wecom_url": "",
-}
 # The staff the copies are handed to: a few hundred, by the demo's roles and its naming.
 STAFF = (("agent", "agent", 80), ("pm", "pm", 40), ("tech_lead", "lead", 20), ("developer", "dev", 100))
 STAFF += (("tester", "tester", 50), ("admin", "admin", 10))
