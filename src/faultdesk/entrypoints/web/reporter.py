@@ -8,6 +8,7 @@ short-lived cookie, never in a URL a log could keep."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -284,13 +285,27 @@ def _confirm(request: Request, token: str, outcome: str, comment: str) -> Respon
     if len(comment) > 5000:
         errors = {"comment": "at most 5000 characters" if lang == "en" else "长度不能超过 5000 个字符"}
         return _tracking(request, token, status_code=422, errors=errors)
+    return _answered(
+        request,
+        token,
+        lambda: lifecycle.confirm_by_reporter(
+            _desk(request), token, recovered=outcome == "recovered", comment=comment or None
+        ),
+    )
+
+
+def _answered(request: Request, token: str, answer: Callable[[], object]) -> Response:
+    """The reporter's answer taken by its service: back to the tracking page, or the page again with
+    the reasons beside the fields (422) or the refusal on top (409); an unknown token stays a 404."""
+    lang = language_of(request)
     try:
-        lifecycle.confirm_by_reporter(_desk(request), token, recovered=outcome == "recovered", comment=comment or None)
+        answer()
+    except RuleViolation as exc:
+        return _tracking(request, token, status_code=422, errors=_problems(exc.problems, lang))
     except NotFound:
         raise
     except DomainError as exc:
-        message = exc.message if lang == "en" else exc.message_zh
-        return _tracking(request, token, status_code=409, notice=message)
+        return _tracking(request, token, status_code=409, notice=exc.message if lang == "en" else exc.message_zh)
     return _back(request, token)
 
 
@@ -311,16 +326,9 @@ def _rate(request: Request, token: str, satisfaction: str, comment: str) -> Resp
         errors["rating_comment"] = "at most 5000 characters" if lang == "en" else "长度不能超过 5000 个字符"
     if errors:
         return _tracking(request, token, status_code=422, errors=errors)
-    try:
-        reporters.rate(_desk(request), token, satisfaction=score, comment=comment or None)
-    except RuleViolation as exc:
-        return _tracking(request, token, status_code=422, errors=_problems(exc.problems, lang))
-    except NotFound:
-        raise
-    except DomainError as exc:
-        message = exc.message if lang == "en" else exc.message_zh
-        return _tracking(request, token, status_code=409, notice=message)
-    return _back(request, token)
+    return _answered(
+        request, token, lambda: reporters.rate(_desk(request), token, satisfaction=score, comment=comment or None)
+    )
 
 
 @router.post("/t/{token}/rate", response_class=HTMLResponse)
