@@ -427,7 +427,7 @@ def _dead_letter(wiring, clock, subject: str) -> int:
 def test_a_dead_letter_is_shown_and_sent_again(client, staff, admin, wiring, clock):
     row = _dead_letter(wiring, clock, "新故障 <script>alert(1)</script>")
     html = get(client, admin, "/admin/outbox")
-    assert "SMTP 550 mailbox unavailable" in html and "邮件" in html and "新故障登记（致员工）" in html
+    assert "SMTP 550 mailbox unavailable" in html and "邮件" in html and "新故障通知（致员工）" in html
     assert "员工 #2" in html and "<script>alert(1)</script>" not in html
     assert "1 条待重发" in get(client, admin, "/admin")
     post(client, admin, f"/admin/outbox/{row}/retry")

@@ -249,28 +249,19 @@ CRITICALITY: dict[Criticality, tuple[str, str]] = {
     Criticality.MINOR: ("次要功能", "minor function"),
 }
 
-# Text codes (not enums) the admin pages show: look them up with ``word(TABLE, code, lang)``.
+# Text codes (not enums) the admin pages show: look them up with ``words(TABLE, code, lang)``.
 CALENDAR_DAY: dict[str, tuple[str, str]] = {
     "holiday": ("节假日（休息）", "holiday (day off)"),
     "workday": ("工作日（调休上班）", "working day (swapped weekend)"),
 }
 
+# The admin's template list names each message kind with whom it goes to (one table of words: MESSAGE_KIND).
+TO_REPORTER = frozenset({"receipt", "first_reply", "progress", "progress_auto", "closing", "closed", "fix_released"})
 TEMPLATE_KEY: dict[str, tuple[str, str]] = {
-    "receipt": ("受理回执（致用户）", "receipt (to the reporter)"),
-    "first_reply": ("首次反馈（致用户）", "first reply (to the reporter)"),
-    "progress": ("进度同步（致用户）", "progress update (to the reporter)"),
-    "progress_auto": ("自动进度同步（致用户）", "automatic progress update (to the reporter)"),
-    "closing": ("闭环沟通（致用户）", "closing message (to the reporter)"),
-    "closed": ("关闭说明（致用户）", "closed without a fix (to the reporter)"),
-    "registered": ("新故障登记（致员工）", "fault registered (to staff)"),
-    "p0_opened": ("P0 紧急响应（致员工）", "P0 opened (to staff)"),
-    "severity_raised": ("级别上调（致员工）", "severity raised (to staff)"),
-    "release_announced": ("发布公告（致员工）", "release announced (to staff)"),
-    "fix_released": ("修复已发布（致用户）", "fix released (to the reporter)"),
-    "clock_warning": ("时限预警（致员工）", "clock warning (to staff)"),
-    "clock_breach": ("时限超时（致员工）", "clock breached (to staff)"),
-    "update_reminder": ("进度同步提醒（致员工）", "update reminder (to staff)"),
-    "reporter_added": ("用户补充信息（致员工）", "reporter added information (to staff)"),
+    key: (f"{zh}（致用户）", f"{en} (to the reporter)")
+    if key in TO_REPORTER
+    else (f"{zh}（致员工）", f"{en} (to staff)")
+    for key, (zh, en) in MESSAGE_KIND.items()
 }
 
 NETWORK: dict[Network, tuple[str, str]] = {
