@@ -79,9 +79,17 @@ def test_a_page_that_does_not_exist_is_a_page_not_json(client, staff):
 
 def test_a_page_asked_for_without_a_session_goes_to_the_login_and_back(client, staff):
     res = client.get("/kb", follow_redirects=False)
-    assert res.status_code in (303, 404)
+    assert res.status_code == 303 and res.headers["location"] == "/login?next=/kb"
     home = client.get("/", follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/login"
+    back = client.post("/login", data=form(client, username="agent1", password="correct-horse", next="/kb"))
+    assert back.url.path == "/kb"  # and back where the user was going
+    away = client.post(
+        "/login",
+        data=form(client, username="agent1", password="correct-horse", next="//elsewhere.example/"),
+        follow_redirects=False,
+    )
+    assert away.headers["location"] == "/"  # never off this site
 
 
 def test_a_refusal_names_the_role_and_the_permission_in_words(client, staff):
