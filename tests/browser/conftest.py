@@ -5,10 +5,13 @@ pass: nothing scrolls sideways at 390 px, and no raw English code shows on a Chi
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,14 +49,35 @@ class Console:
         return cli(self.env, *args)
 
 
-def start_console(home: Path, *, demo: bool, **settings: str) -> Iterator[Console]:
-    """A real server on its own home and SQLite database (the browser tests' store)."""
+def _clean_env(home: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAULTDESK_")}
     env.update(FAULTDESK_HOME=str(home), FAULTDESK_RUN_WORKER="false", **settings)
-    cli(env, "init")
-    cli(env, "db", "upgrade")
-    if demo:
-        cli(env, "demo")
+    return env
+
+
+# A migrated home (empty, or with the demo loaded) is built once per test process and copied for
+# each server: init + upgrade + demo cost ~25 s a server on CI's two cores, a copy milliseconds.
+_PREPARED: dict[bool, Path] = {}
+
+
+def _prepared_home(demo: bool) -> Path:
+    if demo not in _PREPARED:
+        base = Path(tempfile.mkdtemp(prefix="fd-browser-template-"))
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
+        home = base / ("demo" if demo else "empty")
+        env = _clean_env(home)
+        cli(env, "init")
+        cli(env, "db", "upgrade")
+        if demo:
+            cli(env, "demo")
+        _PREPARED[demo] = home
+    return _PREPARED[demo]
+
+
+def start_console(home: Path, *, demo: bool, **settings: str) -> Iterator[Console]:
+    """A real server on its own home and SQLite database (the browser tests' store)."""
+    shutil.copytree(_prepared_home(demo), home, dirs_exist_ok=True)
+    env = _clean_env(home, **settings)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = home / "serve.log"
