@@ -56,6 +56,8 @@ def test_improvement_actions_by_tab_and_a_status_changed_in_place(demo_console, 
     page.goto(f"{demo_console.base}/improvements?tab=all")
     rows = page.locator("table.improvements tbody tr[id^=improvement-]")
     assert rows.count() >= 1, "the demo's retrospectives agreed improvement actions"
+    owners = page.locator("table.improvements tbody td[data-label='负责人']").all_inner_texts()
+    assert owners and not {"dev1", "tester1", "pm1"} & set(owners), owners  # people by name, not username
     checked(page, "improvements")
     row = rows.first
     row_id = row.get_attribute("id")
@@ -92,17 +94,17 @@ def test_a_release_is_recorded_after_a_bad_field_is_shown_beside_it(demo_console
     number = page.locator("a.fno").first.inner_text()
     page.goto(f"{demo_console.base}/releases")
     form = page.locator("form#record-release")
-    form.locator("input[name=product]").fill("no-such-product")
-    form.locator("input[name=version]").fill("9.9.1")
+    form.locator("select[name=product]").select_option("shop")  # the catalogue's products, by name
+    form.locator("input[name=version]").fill("   ")
     form.locator("textarea[name=notes]").fill("修复支付页面一直转圈")
     form.locator("textarea[name=known_issues]").fill(f"修复 {number}；iPad 横屏偶现错位")
     form.locator("button[type=submit]").click()
-    error = page.locator("#err-product")
-    assert "未知产品" in error.inner_text()
-    assert page.locator("input[name=product][aria-invalid=true]").count() == 1
+    assert page.locator("#err-version").inner_text().strip()
+    assert page.locator("input[name=version][aria-invalid=true]").count() == 1
     assert page.locator("textarea[name=notes]").input_value() == "修复支付页面一直转圈"  # nothing typed is lost
     shot(page, "releases-error")
-    page.locator("input[name=product]").fill("shop")
+    assert page.locator("select[name=product]").input_value() == "shop"
+    page.locator("input[name=version]").fill("9.9.1")
     page.locator("form#record-release button[type=submit]").click()
     page.wait_for_url("**/releases?recorded=*")
     release = page.locator(".release", has_text="9.9.1").first

@@ -81,6 +81,16 @@ def test_the_page_shows_header_reports_clocks_and_timeline_in_words(client, staf
     assert "无法联系" in words  # a phone number and no SMS channel: said, not "0 recipients"
 
 
+def test_the_product_and_function_show_by_their_catalogue_names(client, staff, tokens):
+    from faultdesk.services.catalogue import add_product
+    from faultdesk.services.records import Actor
+
+    add_product(client.app.state.desk, "mall", "优选商城", [("login", "账号登录", "core")], actor=Actor.system())
+    number = new_fault(client, staff["agent"], product="mall", function="login")
+    words = text_of(page(client, tokens["pm"], number))
+    assert "产品功能 优选商城 / 账号登录" in words and "mall" not in words
+
+
 def test_the_page_offers_exactly_the_actions_the_api_lists_for_each_role(client, staff, tokens):
     for state in ("registered", "triaging", "locating"):
         number = new_fault(client, staff["agent"])

@@ -109,7 +109,7 @@ def test_the_owner_marks_an_action_done_in_place_and_others_may_not(client, staf
 
 
 def test_a_release_is_recorded_with_its_notes_and_known_issues_and_listed_newest_first(client, staff):
-    add_product(client.app.state.desk, "app", "App", [], actor=Actor.system())
+    add_product(client.app.state.desk, "app", "优选商城 App", [], actor=Actor.system())
     number = new_fault(client, staff["admin"])
     pm = log_in(client, "pm1")
     fields = {
@@ -123,9 +123,11 @@ def test_a_release_is_recorded_with_its_notes_and_known_issues_and_listed_newest
     assert res.status_code == 303 and res.headers["location"].startswith("/releases")
     post(client, pm, "/releases", {**fields, "version": "5.2.3", "released_on": "2026-11-25", "known_issues": ""})
     page = client.get("/releases", headers=with_cookie(pm)).text
-    assert "app 5.2.2" in page and "2026-11-24" in page and "修复支付失败" in page and "iPad 横屏偶现错位" in page
+    shown = '优选商城 App <span class="mono">5.2.2</span>'  # the product by its name, not its code
+    assert shown in page and "2026-11-24" in page and "修复支付失败" in page and "iPad 横屏偶现错位" in page
+    assert '<option value="app">优选商城 App</option>' in page  # the form picks a product by name
     assert f'<a class="fno" href="/faults/{number}">{number}</a>' in page  # the fault it ships is a link
-    assert page.index("app 5.2.3") < page.index("app 5.2.2")  # newest first
+    assert page.index(">5.2.3<") < page.index(">5.2.2<")  # newest first
     again = post(client, pm, "/releases", fields)
     assert again.status_code == 409 and "该产品已有此版本" in again.text
     tester = log_in(client, "tester1")

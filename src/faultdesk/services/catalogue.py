@@ -83,6 +83,14 @@ def list_products(desk: Desk, *, actor: Actor) -> list[ProductRecord]:
         return uow.catalogue.products(MAX_PRODUCTS)
 
 
+def names_of(products: list[ProductRecord]) -> dict[str, str]:
+    """``shop`` -> 优选商城 App and ``shop/cart`` -> 购物车: reports and faults name catalogue codes,
+    pages show the names (``_words.html`` ``product``)."""
+    names = {p.code: p.name for p in products}
+    names.update({f"{p.code}/{f.code}": f.name for p in products for f in p.functions})
+    return names
+
+
 def get_product(desk: Desk, product_id: int, *, actor: Actor) -> ProductRecord:
     require(actor, Permission.VIEW)
     with desk.uow() as uow:

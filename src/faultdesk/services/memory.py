@@ -905,9 +905,17 @@ class MemoryKnowledge(_Store):
 
     def _improvement(self, improvement_id: int, row: _ImprovementRow) -> ImprovementRecord:
         number = self.t.faults[row.fault_id].view.number
-        owner = self.t.users[row.owner_id].username
+        owner = self.t.users[row.owner_id]
         return ImprovementRecord(
-            improvement_id, number, row.title, owner, row.due, row.status, row.created_at, row.updated_at
+            improvement_id,
+            number,
+            row.title,
+            owner.username,
+            row.due,
+            row.status,
+            row.created_at,
+            row.updated_at,
+            owner.display_name,
         )
 
     def improvements(

@@ -204,11 +204,12 @@ class ImprovementRecord:
     id: int
     fault_number: str
     title: str
-    owner: str
+    owner: str  # the username
     due: date
     status: ActionStatus
     created_at: datetime
     updated_at: datetime
+    owner_name: str = ""  # their display name, for pages
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class SqlKnowledge:
 
     def _improvements(self) -> Select[Any]:
         return (
-            select(_ia, _f.c.number, _owner.c.username)
+            select(_ia, _f.c.number, _owner.c.username, _owner.c.display_name)
             .join(_f, _f.c.id == _ia.c.fault_id)
             .join(_owner, _owner.c.id == _ia.c.owner_id)
         )
@@ -55,7 +55,15 @@ class SqlKnowledge:
     @staticmethod
     def _improvement(x: Any) -> ImprovementRecord:
         return ImprovementRecord(
-            x.id, x.number, x.title, x.username, x.due, ActionStatus(x.status), x.created_at, x.updated_at
+            x.id,
+            x.number,
+            x.title,
+            x.username,
+            x.due,
+            ActionStatus(x.status),
+            x.created_at,
+            x.updated_at,
+            x.display_name,
         )
 
     def improvements(

@@ -134,6 +134,7 @@ def _page(
         "people": people,
         "staff": active,
         "fault_type": types.get(view.type_code),
+        "names": catalogue.names_of(catalogue.list_products(desk, actor=actor)) if view.product_code else {},
         "seen": max((e.id or 0 for e in events), default=0),
         "can_reveal": role is not None and may(role, Permission.REVEAL_CONTACT),
         "can_pause": role is not None and may(role, Permission.PAUSE_CLOCKS),

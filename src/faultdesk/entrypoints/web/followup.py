@@ -24,7 +24,7 @@ from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.fields import IdPath
 from faultdesk.entrypoints.common.i18n import reason_zh
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
-from faultdesk.services import followup, known_issues, lifecycle
+from faultdesk.services import catalogue, followup, known_issues, lifecycle
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor, ImprovementRecord
 
@@ -189,9 +189,12 @@ def _releases_page(
     status_code: int = 200,
 ) -> Response:
     result = followup.release_page(desk, actor=actor, page=page, page_size=RELEASES_PER_PAGE)
+    products = catalogue.list_products(desk, actor=actor)
     context = {
         "nav": "releases",
         "result": result,
+        "products": products,
+        "names": catalogue.names_of(products),
         "pieces": pieces,
         "may_record": actor.role is not None and may(actor.role, Permission.MANAGE_CATALOGUE),
         "values": values or {},

@@ -57,7 +57,7 @@ from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, clocks, faults, intake, known_issues, lifecycle
 from faultdesk.services.desk import Desk
 from faultdesk.services.known_issues import Candidate
-from faultdesk.services.records import Actor, FaultView, ProductRecord, ReportFilter, ReportView
+from faultdesk.services.records import Actor, FaultView, ReportFilter, ReportView
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -120,13 +120,6 @@ def _status_of(exc: DomainError) -> int:
 
 def _message(exc: DomainError, lang: str) -> str:
     return exc.message_zh if lang == "zh" else exc.message
-
-
-def _product_names(products: list[ProductRecord]) -> dict[str, str]:
-    """``shop`` -> 优选商城 App and ``shop/cart`` -> 购物车: reports name catalogue codes."""
-    names = {p.code: p.name for p in products}
-    names.update({f"{p.code}/{f.code}": f.name for p in products for f in p.functions})
-    return names
 
 
 # ---- the waiting list ---------------------------------------------------------------------------
@@ -198,7 +191,7 @@ def waiting_reports(
             "pages": pages,
             "page_url": page_url,
             "clocks": register,
-            "names": _product_names(catalogue.list_products(desk, actor=actor)),
+            "names": catalogue.names_of(catalogue.list_products(desk, actor=actor)),
             "channels": list(Channel),
             "chosen": {c.value for c in channels},
             "filters": {"received_from": received_from or "", "received_to": received_to or "", "q": text or ""},
@@ -443,7 +436,7 @@ def _report_page(
             "dropped": dropped,
             "clock": register,
             "types": types,
-            "names": _product_names(products),
+            "names": catalogue.names_of(products),
             "values": {"title": report.symptom[:TITLE_MAX], "type_code": types[0].code if types else ""}
             | (values or {}),
             "errors": errors or {},
