@@ -88,6 +88,8 @@ def test_a_new_fault_appears_without_a_reload_and_the_filter_keeps_what_was_type
     log_in(page, demo_console.base, "agent1")
     page.goto(f"{demo_console.base}/?queue=all")
     page.wait_for_selector(ROW)
+    everything = "#queue-tabs a[href^='/?queue=all'] .count"
+    before = int(page.inner_text(everything))
     page.evaluate("window.notReloaded = true")
     page.click("input[data-search]")
     page.keyboard.type("半句话")  # typed, not yet submitted
@@ -106,5 +108,6 @@ def test_a_new_fault_appears_without_a_reload_and_the_filter_keeps_what_was_type
     assert page.input_value("input[data-search]") == "半句话"
     assert page.evaluate("document.activeElement.name") == "q"
     assert "扫码支付后订单状态不更新" in page.inner_text(f"tr#fault-{number}")
+    assert int(page.inner_text(everything)) == before + 1  # the tabs' counts came with the rows
     shot(page, "queues-refreshed")
     context.close()

@@ -188,13 +188,20 @@ def test_clock_queues_follow_the_clocks(client, staff, clock, desk_of_four):
     assert 'data-state="paused">⏸ 已暂停' in row
 
 
-def test_the_rows_fragment_is_the_table_body_alone(client, desk_of_four):
+def test_the_rows_fragment_is_the_table_body_and_the_tabs_counts_out_of_band(client, desk_of_four):
     res = page(client, "pm1", "?queue=all&status=triaging", path="/queue/rows")
     assert res.status_code == 200
     assert res.text.lstrip().startswith("{#") is False
     assert "<tbody" in res.text and "<form" not in res.text and "<html" not in res.text
     assert numbers(res.text) == [desk_of_four["triaging"]]
     assert 'hx-trigger="every 15s"' in res.text
+    tabs = res.text[res.text.index('<nav aria-label="队列" class="queue-tabs" id="queue-tabs" hx-swap-oob="true">') :]
+    full = page(client, "pm1", "?queue=all&status=triaging").text
+    whole = full[full.index('id="queue-tabs"') :]
+    assert re.findall(r'<span class="count">(\d+)</span>', tabs) == re.findall(
+        r'<span class="count">(\d+)</span>', whole[: whole.index("</nav>")]
+    )
+    assert 'aria-current="page"' in tabs and "全部" in tabs
 
 
 @pytest.mark.parametrize(

@@ -123,14 +123,14 @@ class QueuePage:
     page: int  # after clamping to the last page
     pages: int
     page_size: int
-    counts: dict[Queue, int]  # empty when not asked for (the rows fragment)
-    waiting_reports: int | None
+    counts: dict[Queue, int]  # every tab's
+    waiting_reports: int
     users: list[UserRecord]
     types: list[FaultType]
 
 
-def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor, counts: bool = True) -> QueuePage:
-    """A page of a queue: its rows, the clock that matters of each, and (``counts``) every tab's count."""
+def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
+    """A page of a queue: its rows, the clock that matters of each, and every tab's count."""
     require(actor, Permission.VIEW)
     now = desk.clock.now()
     with desk.uow() as uow:
@@ -146,8 +146,8 @@ def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor, counts: bool = Tr
                 clocks.setdefault(row.fault_id, row)  # soonest due first
         names = {u.id: u.display_name for u in users}
         rows = [QueueRow(f, clocks.get(f.id), _owner(f, names)) for f in page.items]
-        tab_counts = _counts(uow, actor, now) if counts else {}
-        waiting = uow.reports.search(ReportFilter(linked=False, page_size=1)).total if counts else None
+        tab_counts = _counts(uow, actor, now)
+        waiting = uow.reports.search(ReportFilter(linked=False, page_size=1)).total
         types = uow.catalogue.fault_types()
     return QueuePage(
         rows, page.total, min(query.page, pages), pages, query.page_size, tab_counts, waiting, users, types

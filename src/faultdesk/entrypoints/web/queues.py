@@ -125,11 +125,11 @@ def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Resp
     result = None
     if not errors:
         try:
-            result = queues.open_queue(desk, _query(params, desk.timezone), actor=actor, counts=not fragment)
+            result = queues.open_queue(desk, _query(params, desk.timezone), actor=actor)
         except RuleViolation as exc:
             errors = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
     if result is None:  # the bad view is shown with its problems; the queue's numbers are the default view's
-        result = queues.open_queue(desk, _query(QueueParams(), desk.timezone), actor=actor, counts=not fragment)
+        result = queues.open_queue(desk, _query(QueueParams(), desk.timezone), actor=actor)
         result = replace(result, rows=[], total=0, page=1, pages=1)
     page_params = params.model_copy(update={"page": result.page})
     context = {
@@ -143,6 +143,7 @@ def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Resp
         "channels": list(Channel),
         "sorts": QUEUE_SORTS,
         "Queue": Queue,
+        "fragment": fragment,
     }
     status_code = 422 if errors else 200
     template = "_queue_rows.html" if fragment else "queues.html"
@@ -156,5 +157,5 @@ def home(request: Request, desk: DeskDep, actor: StaffDep) -> Response:
 
 @router.get("/queue/rows", response_class=HTMLResponse)
 def rows(request: Request, desk: DeskDep, actor: StaffDep) -> Response:
-    """The rows of a view alone: what the page's refresh swaps in (no tab counts: cheap)."""
+    """The rows of a view alone, and the tabs' counts out of band: what the page's refresh swaps in."""
     return _view(request, desk, actor, fragment=True)
