@@ -160,9 +160,9 @@ def test_merging_moves_the_reports_and_recounts(client, staff):
     survivor = ok(client.get(f"/api/v1/faults/{keep}", headers=h["agent"]))
     assert survivor["report_count"] == 4 and survivor["affected_users"] == 3  # u1 twice, u2, u3
     assert client.get(f"/api/v1/track/{token['tracking_token']}").json()["fault_number"] == keep
-    assert (
-        take(client, h["agent"], new_fault(client, h["agent"]), "merge", into=dup).status_code == 422
-    )  # closed target
+    closed = take(client, h["agent"], new_fault(client, h["agent"]), "merge", into=dup)
+    assert closed.status_code == 422  # a closed target, said in words (not "duplicate")
+    assert closed.json()["error"]["fields"] == [{"field": "into", "reason": "目标故障单已关闭（已合并）"}]
 
 
 def test_side_exits_need_a_reason(client, staff):

@@ -69,8 +69,9 @@ def test_a_reporter_who_is_still_broken_reopens_and_may_only_confirm():
     state = life(S.AWAITING_CONFIRMATION)
     assert lc.decide(state, lc.Confirm(False, by_reporter=True), reporter).after.status is S.LOCATING
     assert lc.available(state, reporter) == [Action.CONFIRM]
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted) as refused:
         lc.decide(life(S.RESOLVED), lc.Archive("c", "s"), reporter)
+    assert refused.value.message_zh == "反馈人无权归档"  # in words, not "reporter 无权执行 archive"
 
 
 def test_p0_and_p1_go_through_gray_then_full_release():

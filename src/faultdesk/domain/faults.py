@@ -40,6 +40,25 @@ class FaultStatus(StrEnum):
     CANNOT_REPRODUCE = "cannot_reproduce"
 
 
+# The staff's words for each state (the reporter's are simpler: entrypoints/web/reporter_words.py).
+STATUS_WORDS: dict[FaultStatus, tuple[str, str]] = {
+    FaultStatus.REGISTERED: ("已登记", "registered"),
+    FaultStatus.TRIAGING: ("分析分级中", "analysing and grading"),
+    FaultStatus.LOCATING: ("问题定位中", "locating the cause"),
+    FaultStatus.PLANNING: ("制定解决方案", "planning the fix"),
+    FaultStatus.PLAN_REVIEW: ("方案评审中", "plan under review"),
+    FaultStatus.FIXING: ("修复中", "fixing"),
+    FaultStatus.VERIFYING: ("验证测试中", "verifying"),
+    FaultStatus.AWAITING_CONFIRMATION: ("待用户确认", "awaiting the reporter"),  # the reporter's word is 待您确认
+    FaultStatus.RELEASING: ("发布中", "releasing"),
+    FaultStatus.RESOLVED: ("已解决", "resolved"),
+    FaultStatus.ARCHIVED: ("已归档", "archived"),
+    FaultStatus.DUPLICATE: ("已合并", "merged"),
+    FaultStatus.NOT_A_FAULT: ("非故障", "not a fault"),
+    FaultStatus.CANNOT_REPRODUCE: ("无法复现", "cannot reproduce"),
+}
+
+
 @dataclass(frozen=True)
 class FaultType:
     code: str  # two digits, the TT of the number

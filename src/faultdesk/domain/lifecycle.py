@@ -16,7 +16,7 @@ from typing import Any
 from faultdesk.domain import events as ev
 from faultdesk.domain.errors import InvalidTransition, NotPermitted, RuleViolation
 from faultdesk.domain.faults import FaultStatus, Severity
-from faultdesk.domain.roles import Role
+from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.severity import Impact
 
 S = FaultStatus
@@ -464,8 +464,12 @@ def decide(life: FaultLife, command: Command, actor: Party) -> Decision:
             allowed=[a.value for a in possible],
         )
     if not may_act(action, life.severity, actor):
-        who = "the reporter" if actor.is_reporter else (actor.role.value if actor.role else "nobody")
-        raise NotPermitted(f"{who} may not {action.value}", f"{who} 无权执行 {action.value}")
+        zh, en = ACTION_WORDS[action]
+        if actor.is_reporter:
+            who_zh, who_en = "反馈人", "the reporter"
+        else:
+            who_zh, who_en = ROLE_WORDS[actor.role] if actor.role else ("未登录者", "nobody")
+        raise NotPermitted(f"{who_en} may not {en}", f"{who_zh}无权{zh}")
     after, record, events = _apply(life, command)
     if after.status != life.status:
         events = (ev.StateChanged(life.status, after.status), *events)

@@ -9,6 +9,7 @@ from typing import Any
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import Conflict, FieldProblem, NotFound, NotPermitted, RuleViolation, StaleVersion
 from faultdesk.domain.events import Merged
+from faultdesk.domain.faults import STATUS_WORDS
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
@@ -169,8 +170,8 @@ def _resolve(
             if target.status in lc.CLOSED_STATES:
                 raise RuleViolation.one(
                     "into",
-                    f"fault {target.number} is closed ({target.status.value})",
-                    f"目标故障单已关闭（{target.status.value}）",
+                    f"fault {target.number} is closed ({STATUS_WORDS[target.status][1]})",
+                    f"目标故障单已关闭（{STATUS_WORDS[target.status][0]}）",
                 )
             changes = FaultChanges(merged_into_id=target.id)
         case _:

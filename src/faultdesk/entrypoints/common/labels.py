@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from faultdesk.domain import lifecycle as lc
-from faultdesk.domain.faults import Criticality, FaultStatus, Severity
+from faultdesk.domain.faults import STATUS_WORDS, Criticality, FaultStatus, Severity
 from faultdesk.domain.matching.documents import DocumentKind, MatchField
 from faultdesk.domain.reports import Channel, ContactKind, Network
 from faultdesk.domain.roles import ROLE_WORDS, Role
@@ -16,22 +16,7 @@ from faultdesk.domain.sla import ClockKind, ClockState
 
 Language = str  # "zh" or "en"
 
-STATUS: dict[FaultStatus, tuple[str, str]] = {
-    FaultStatus.REGISTERED: ("已登记", "registered"),
-    FaultStatus.TRIAGING: ("分析分级中", "analysing and grading"),
-    FaultStatus.LOCATING: ("问题定位中", "locating the cause"),
-    FaultStatus.PLANNING: ("制定解决方案", "planning the fix"),
-    FaultStatus.PLAN_REVIEW: ("方案评审中", "plan under review"),
-    FaultStatus.FIXING: ("修复中", "fixing"),
-    FaultStatus.VERIFYING: ("验证测试中", "verifying"),
-    FaultStatus.AWAITING_CONFIRMATION: ("待用户确认", "awaiting the reporter"),  # the reporter's word is 待您确认
-    FaultStatus.RELEASING: ("发布中", "releasing"),
-    FaultStatus.RESOLVED: ("已解决", "resolved"),
-    FaultStatus.ARCHIVED: ("已归档", "archived"),
-    FaultStatus.DUPLICATE: ("已合并", "merged"),
-    FaultStatus.NOT_A_FAULT: ("非故障", "not a fault"),
-    FaultStatus.CANNOT_REPRODUCE: ("无法复现", "cannot reproduce"),
-}
+STATUS: dict[FaultStatus, tuple[str, str]] = STATUS_WORDS  # the domain's, read by its messages too
 
 ROLE: dict[Role, tuple[str, str]] = ROLE_WORDS  # the domain keeps the template's words for its people
 
