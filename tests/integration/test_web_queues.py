@@ -261,3 +261,15 @@ def test_english_queue_words(client, staff, desk_of_four):
     client.post("/language", data={"lang": "en", "csrf_token": "test-csrf-token"}, headers=with_cookie(token))
     body = client.get("/?queue=all", headers=with_cookie(token)).text
     assert "My work" in body and "Breaching soon" in body and "analysing and grading" in body
+
+
+def test_an_overdue_improvement_action_does_not_put_its_archived_fault_in_the_breached_queue(client, staff, clock):
+    """The clock tabs hold faults waiting on someone; a retrospective's follow-up is overdue on
+    /improvements instead (at 100,000 faults it would also fill the tab with closed faults)."""
+    from tests.integration.test_web_followup import retrospected
+
+    number = retrospected(client, staff)
+    clock.advance(timedelta(days=60))  # the improvement action's due day is long past
+    assert "补充异常场景测试用例" in page(client, "pm1", "/improvements?tab=overdue", path="").text
+    body = page(client, "pm1", "?queue=breached").text
+    assert number not in numbers(body) and counts(body)["breached"] == 0

@@ -893,7 +893,8 @@ def _clock_faults(rows: Iterable[ClockRow], w: ClockWindow) -> set[int]:
             case ClockQueue.OWED_REPLY:
                 return c.state in _NOT_MET and c.kind in (ClockKind.FIRST_REPLY, ClockKind.UPDATE)
 
-    return {r.fault_id for r in rows if r.fault_id is not None and hit(r.clock)}
+    own = (r for r in rows if r.fault_id is not None and r.clock.kind is not ClockKind.IMPROVEMENT)
+    return {r.fault_id for r in own if r.fault_id is not None and hit(r.clock)}
 
 
 class MemoryKnowledge(_Store):

@@ -312,7 +312,10 @@ _REPLY_CLOCKS = (ClockKind.FIRST_REPLY.value, ClockKind.UPDATE.value)
 
 
 def _clock_faults(w: ClockWindow) -> Select[Any]:
-    """The faults with a clock of the window's queue, read from the clocks' (state, due) index."""
+    """The faults with a clock of the window's queue, read from the clocks' (state, due) index.
+
+    A fault's own clocks only: an improvement action's (due days after the archive) is the
+    retrospective's follow-up, listed on /improvements, not a fault waiting on someone."""
     running, due = _c.c.state == ClockState.RUNNING.value, _c.c.due_at
     match w.queue:
         case ClockQueue.BREACHING:
@@ -323,7 +326,7 @@ def _clock_faults(w: ClockWindow) -> Select[Any]:
             cond = _c.c.state == ClockState.PAUSED.value
         case ClockQueue.OWED_REPLY:
             cond = and_(_c.c.state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))
-    return select(_c.c.fault_id).where(cond, _c.c.fault_id.is_not(None))
+    return select(_c.c.fault_id).where(cond, _c.c.fault_id.is_not(None), _c.c.kind != ClockKind.IMPROVEMENT.value)
 
 
 def _owned_by(user_id: int) -> ColumnElement[bool]:
