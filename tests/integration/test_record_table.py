@@ -146,3 +146,29 @@ def test_export_then_import_into_an_empty_desk_gives_the_same_table(client, staf
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def test_export_this_view_carries_the_queue_filters_and_the_exports_page_polls(client, staff, wiring):
+    from tests.integration.session_helpers import log_in, with_cookie
+
+    a = new_fault(client, staff["agent"], symptom="闪退")
+    b = client.post(
+        "/api/v1/faults", json={"type_code": "03", "new_reports": [a_report()]}, headers=staff["agent"]
+    ).json()["fault"]["number"]
+    cookie = with_cookie(log_in(client, "pm1"))
+    queue = client.get("/?queue=all&type=03", headers=cookie)
+    assert queue.status_code == 200 and "导出此视图" in queue.text
+    assert "/queue/export?queue=all&amp;type=03&amp;format=csv" in queue.text
+    view = client.get("/queue/export?queue=all&type=03&format=csv", headers=cookie)
+    assert view.status_code == 200, view.text
+    assert [r[0] for r in read_csv(view.content)[1:]] == [b]
+    everything = read_csv(client.get("/queue/export?queue=all&format=csv&sort=number", headers=cookie).content)
+    assert [r[0] for r in everything[1:]] == sorted([a, b])
+    res = client.get("/api/v1/faults/export?format=xlsx&background=true", headers=staff["pm"])
+    page = client.get("/exports", headers=cookie)
+    assert 'hx-trigger="every 2s"' in page.text and "排队中" in page.text  # polls while a job waits
+    common_exports.run_next_export_job(wiring.desk)
+    done = client.get("/exports/rows", headers=cookie)
+    assert f'/exports/{res.json()["id"]}/file' in done.text and "hx-trigger" not in done.text
+    file = client.get(f'/exports/{res.json()["id"]}/file', headers=cookie)
+    assert file.status_code == 200 and len(read_xlsx(file.content)) == 3

@@ -131,9 +131,7 @@ def read_sheets(name: str, data: IO[bytes]) -> Iterator[tuple[str, Iterator[list
         book = openpyxl.load_workbook(data, read_only=True, data_only=False)
         try:
             for sheet in book.worksheets:
-                yield sheet.title, (
-                    [revive(_text(v)) for v in values] for values in sheet.iter_rows(values_only=True)
-                )
+                yield sheet.title, ([revive(_text(v)) for v in values] for values in sheet.iter_rows(values_only=True))
         finally:
             book.close()
         return

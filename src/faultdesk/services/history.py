@@ -100,7 +100,9 @@ def import_history(
     return ImportResult(len(records), found, commit and ok, [r.number for _, r in records] if ok else [])
 
 
-def _check(desk: Desk, uow: UnitOfWork, line: int, r: FaultRecord, seen: dict[str, int], found: list[RowProblem]) -> None:
+def _check(
+    desk: Desk, uow: UnitOfWork, line: int, r: FaultRecord, seen: dict[str, int], found: list[RowProblem]
+) -> None:
     def bad(column: str, zh: str, en: str) -> None:
         found.append(RowProblem(line, column, zh, en))
 
@@ -110,7 +112,11 @@ def _check(desk: Desk, uow: UnitOfWork, line: int, r: FaultRecord, seen: dict[st
             bad(column, f"超过 {limit} 个字符", f"longer than {limit} characters")
     read = desk.numbers.read(r.number)
     if read is None:
-        bad("number", f"不是本系统编号格式的故障编号：{r.number[:40]}", f"not a number of this desk's format: {r.number[:40]}")
+        bad(
+            "number",
+            f"不是本系统编号格式的故障编号：{r.number[:40]}",
+            f"not a number of this desk's format: {r.number[:40]}",
+        )
     elif read[1] is not None and r.type_code and read[1] != r.type_code:
         bad("type", "与故障编号中的类型不一致", "differs from the type in the fault number")
     if r.number in seen:

@@ -1254,7 +1254,20 @@ class MemoryExportJobs(_Store):
             raise IntegrityError("export job of an unknown user")
         job_id = self._new_id("export_jobs")
         self.t.export_jobs[job_id] = ExportJob(
-            job_id, requested_by, user.username, at, format, language, dict(filters), "queued", 0, 0, None, None, None, None
+            job_id,
+            requested_by,
+            user.username,
+            at,
+            format,
+            language,
+            dict(filters),
+            "queued",
+            0,
+            0,
+            None,
+            None,
+            None,
+            None,
         )
         return job_id
 
@@ -1332,9 +1345,7 @@ class MemoryRecordTable:
                 for i in uow.knowledge.improvements(fault_id=view.id, status=None, owner_id=None)
             ]
             ratings = [r.satisfaction for r in uow.reports.ratings_of_fault(view.id)]
-            imported = [
-                e.after for e in uow.audit.timeline(view.id) if e.entity == "fault" and e.action == IMPORTED
-            ]
+            imported = [e.after for e in uow.audit.timeline(view.id) if e.entity == "fault" and e.action == IMPORTED]
             yield assemble(
                 head,
                 [_report_head(r) for r in reports[:1]],

@@ -208,7 +208,9 @@ def assemble(
         for stage, user_id in sorted(head.owners.items(), key=lambda kv: list(Stage).index(Stage(kv[0])))
         if user_id is not None
     )
-    handling = int((resolved[-1].at - head.registered_at).total_seconds() // 60) if resolved else old.get("handling_min")
+    handling = (
+        int((resolved[-1].at - head.registered_at).total_seconds() // 60) if resolved else old.get("handling_min")
+    )
     return FaultRecord(
         number=head.number,
         registered_at=head.registered_at,
@@ -231,7 +233,8 @@ def assemble(
         network=first.network if first else None,
         owners=owners,
         owners_text=None if owners else old.get("owners"),
-        cause=(archive.data.get("cause") if archive else None) or (cause.data.get("cause") if cause else None)
+        cause=(archive.data.get("cause") if archive else None)
+        or (cause.data.get("cause") if cause else None)
         or old.get("cause"),
         solution=(archive.data.get("solution") if archive else None)
         or (plan.data.get("description") if plan else None)

@@ -287,4 +287,3 @@ class SqlExportJobs:
             .where(_j.c.id == job_id)
             .values(state=state, file_name=file_name, error=error[:500] if error else None, finished_at=at)
         )
-

@@ -4,16 +4,21 @@ console's "export this view" and the worker's export jobs all go through here.""
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
+
+from fastapi import BackgroundTasks, Response
+from fastapi.responses import FileResponse, StreamingResponse
 
 from faultdesk.adapters.record_files import csv_chunks, read_sheets, write_xlsx
 from faultdesk.entrypoints.common import record_table as rt
 from faultdesk.services import catalogue, exports, history
 from faultdesk.services.access import actor_of
 from faultdesk.services.desk import Desk
+from faultdesk.services.ports import ExportJob
 from faultdesk.services.records import Actor, FaultFilter
 
 log = logging.getLogger("faultdesk.exports")
@@ -73,6 +78,47 @@ class _Counter:
             if self.on_rows is not None and self.n % PROGRESS_EVERY == 0:
                 self.on_rows(self.n)
             yield row
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def direct_answer(
+    desk: Desk, actor: Actor, flt: FaultFilter, fmt: str, lang: str, *, background: bool = False
+) -> Response | ExportJob:
+    """The table answered at once (CSV streamed; an .xlsx of up to ``DIRECT_XLSX_ROWS`` rows written
+    and sent), or, for a larger .xlsx or ``background``, the job queued for the worker."""
+    name = rt.file_name(fmt, desk.clock.now(), desk.timezone)
+    filters = rt.filters_json(flt)
+    if fmt == "csv" and not background:
+        chunks = csv_stream(desk, flt, lang, actor=actor)  # the permission is checked here, before the 200
+        exports.note_direct_export(desk, filters, fmt, -1, actor=actor)
+        return StreamingResponse(chunks, media_type=MEDIA["csv"], headers=_attachment(name))
+    rows = exports.count_records(desk, flt, actor=actor)
+    if background or rows > rt.DIRECT_XLSX_ROWS:
+        return exports.request_export(desk, filters, fmt, lang, actor=actor)
+    tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - removed after sending
+    tmp.close()
+    path = Path(tmp.name)
+    try:
+        write_export(desk, flt, fmt, lang, path, actor=actor)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    exports.note_direct_export(desk, filters, fmt, rows, actor=actor)
+    tasks = BackgroundTasks()
+    tasks.add_task(path.unlink, missing_ok=True)
+    return FileResponse(path, media_type=XLSX, headers=_attachment(name), background=tasks)
+
+
+def job_file(desk: Desk, job_id: int, *, actor: Actor) -> Response:
+    job, path = exports.export_file(desk, job_id, actor=actor)
+    return FileResponse(path, media_type=MEDIA[job.format], headers=_attachment(path.name))
 
 
 def run_next_export_job(desk: Desk) -> bool:

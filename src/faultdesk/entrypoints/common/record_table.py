@@ -30,7 +30,7 @@ from faultdesk.entrypoints.common.labels import (
 from faultdesk.entrypoints.common.text_guard import IN_TEXT
 from faultdesk.services.history import RowProblem
 from faultdesk.services.record_table import FaultRecord
-from faultdesk.services.records import FaultFilter
+from faultdesk.services.records import ClockQueue, ClockWindow, FaultFilter, TextMatch, WorkOf
 
 COLUMNS = tuple(RECORD_COLUMN)
 WIDTHS: dict[str, int] = {
@@ -111,7 +111,9 @@ def cells(r: FaultRecord, lang: Language, zone: ZoneInfo, type_names: dict[str, 
         "versions": _versions(r.os_version, r.app_version),
         "network": words(NETWORK, r.network, lang) if r.network else None,
         "type": words(type_names, r.type_code, lang),
-        "severity": words(SEVERITY, r.severity, lang) if r.severity is not None else ("未分级" if lang == "zh" else "not graded"),
+        "severity": words(SEVERITY, r.severity, lang)
+        if r.severity is not None
+        else ("未分级" if lang == "zh" else "not graded"),
         "recurrence": words(RECURRENCE, r.recurrence, lang) if r.recurrence else None,
         "impact_users": r.impact_users,
         "status": words(STATUS, r.status, lang),
@@ -159,6 +161,22 @@ def filters_json(flt: FaultFilter) -> dict[str, Any]:
         "registered_from": flt.registered_from.isoformat() if flt.registered_from else None,
         "registered_to": flt.registered_to.isoformat() if flt.registered_to else None,
         "sort": flt.sort,
+        # A queue view's own parts (services/queues.py), so a job exports the view it was asked for.
+        "work_of": None
+        if flt.work_of is None
+        else {
+            "user_id": flt.work_of.user_id,
+            "unfinished": sorted(s.value for s in flt.work_of.unfinished),
+            "turns": [
+                [st.value, None if sev is None else sorted(x.name for x in sev)] for st, sev in flt.work_of.turns
+            ],
+        },
+        "clocks": None
+        if flt.clocks is None
+        else {"queue": flt.clocks.queue.value, "now": flt.clocks.now.isoformat(), "soon_s": flt.clocks.soon_s},
+        "text": None
+        if flt.text is None
+        else {"number_prefix": flt.text.number_prefix, "fault_ids": list(flt.text.fault_ids)},
     }
 
 
@@ -178,6 +196,23 @@ def filter_of(data: dict[str, Any]) -> FaultFilter:
         registered_from=instant("registered_from"),
         registered_to=instant("registered_to"),
         sort=data.get("sort", "-registered_at"),
+        work_of=_work_of(data.get("work_of")),
+        clocks=ClockWindow(ClockQueue(c["queue"]), datetime.fromisoformat(c["now"]), int(c["soon_s"]))
+        if (c := data.get("clocks"))
+        else None,
+        text=TextMatch(t["number_prefix"], tuple(t["fault_ids"])) if (t := data.get("text")) else None,
+    )
+
+
+def _work_of(data: dict[str, Any] | None) -> WorkOf | None:
+    if not data:
+        return None
+    return WorkOf(
+        user_id=int(data["user_id"]),
+        unfinished=frozenset(FaultStatus(s) for s in data["unfinished"]),
+        turns=tuple(
+            (FaultStatus(st), None if sev is None else frozenset(Severity[x] for x in sev)) for st, sev in data["turns"]
+        ),
     )
 
 
@@ -232,7 +267,9 @@ class _Row:
         try:
             local = datetime.strptime(value, TIME_FORMAT)  # noqa: DTZ007 - local time, given its zone next
         except ValueError:
-            self.bad(key, f"时间格式应为 年-月-日 时:分:秒：{value[:40]}", f"a time reads YYYY-MM-DD HH:MM:SS: {value[:40]}")
+            self.bad(
+                key, f"时间格式应为 年-月-日 时:分:秒：{value[:40]}", f"a time reads YYYY-MM-DD HH:MM:SS: {value[:40]}"
+            )
             return None
         return local.replace(tzinfo=self.zone).astimezone(ZoneInfo("UTC"))
 
@@ -273,7 +310,9 @@ def type_names(types: Iterable[Any]) -> dict[str, tuple[str, str]]:
     return {ft.code: (ft.label_zh, ft.label_en) for ft in types}
 
 
-def parse_table(sheets: Iterable[tuple[str, Iterable[list[str]]]], zone: str, type_codes: dict[str, str]) -> ParsedTable:
+def parse_table(
+    sheets: Iterable[tuple[str, Iterable[list[str]]]], zone: str, type_codes: dict[str, str]
+) -> ParsedTable:
     """Every sheet whose first row names the table's columns (Chinese or English headers), row by
     row: the records that read, and a problem for each cell that did not. ``type_codes`` maps a
     fault type's code and both its labels to the code."""
@@ -322,7 +361,9 @@ def _record(row: _Row, type_codes: dict[str, str]) -> FaultRecord | None:
     if handling is not None:
         m = _HANDLING.fullmatch(handling)
         if m is None:
-            row.bad("handling", f"处理时长应如“5 小时 07 分”：{handling[:40]}", f"reads like '5 h 07 min': {handling[:40]}")
+            row.bad(
+                "handling", f"处理时长应如“5 小时 07 分”：{handling[:40]}", f"reads like '5 h 07 min': {handling[:40]}"
+            )
         else:
             handling_min = int(m[1]) * 60 + int(m[2])
     clocks_text = row.text("clocks")
@@ -330,7 +371,9 @@ def _record(row: _Row, type_codes: dict[str, str]) -> FaultRecord | None:
     if clocks_text is not None:
         m = _CLOCKS.fullmatch(clocks_text)
         if m is None or int(m[1]) > int(m[2]):
-            row.bad("clocks", f"时效达成应如“5/6 达成”：{clocks_text[:40]}", f"reads like '5/6 met': {clocks_text[:40]}")
+            row.bad(
+                "clocks", f"时效达成应如“5/6 达成”：{clocks_text[:40]}", f"reads like '5/6 met': {clocks_text[:40]}"
+            )
         else:
             clocks_on_time, clocks_total = int(m[1]), int(m[2])
     versions = row.text("versions")
@@ -378,4 +421,3 @@ def _record(row: _Row, type_codes: dict[str, str]) -> FaultRecord | None:
         archived_at=row.time("archived_at"),
     )
     return record if len(row.problems) == before else None
-
