@@ -9,7 +9,8 @@ from functools import partial
 from sqlalchemy import Engine
 
 from faultdesk.adapters.crypto import Vault
-from faultdesk.adapters.db.engine import make_engine
+from faultdesk.adapters.db.engine import make_engine, reader_engine
+from faultdesk.adapters.db.record_table_store import SqlRecordTable
 from faultdesk.adapters.db.uow import SqlUnitOfWork
 from faultdesk.adapters.holidays_cn import official_calendar
 from faultdesk.adapters.notify import DingTalkNotifier, FeishuNotifier, SmtpNotifier, WebhookNotifier, WeComNotifier
@@ -101,6 +102,8 @@ def bootstrap(
         sessions=settings.session_policy,
         login_limits=LoginLimits(rate_of(settings.login_account_limit), rate_of(settings.login_address_limit)),
         public_url=settings.public_url,
+        record_table=partial(SqlRecordTable, reader_engine(engine)),
+        exports_dir=settings.home / "exports",
     )
     return Wiring(settings, engine, desk, notifiers)
 

@@ -68,6 +68,44 @@ class NumberFormat:
             raise ValueError("serials start at 1")
         return self.template.format(date=local_day, type=type_code, serial=serial)
 
+    def read(self, number: str) -> tuple[date, str | None, int] | None:
+        """A number this format renders, read back as (day, type, serial); None if it cannot be one.
+        An imported number must be read so that later registrations continue after its serial."""
+        pattern, date_spec = _pattern(self.template)
+        match = pattern.fullmatch(number)
+        if match is None:
+            return None
+        try:
+            day = datetime.strptime(match["date"], date_spec).date()  # noqa: DTZ007 - a local date, no instant
+        except ValueError:
+            return None
+        serial = int(match["serial"])
+        if serial < 1 or self.render(day, match.groupdict().get("type") or "", serial) != number:
+            return None  # e.g. 0001 where the format pads to 3: not a number this format issues
+        return day, match.groupdict().get("type"), serial
+
+
+_DATE_PARTS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{2}", "%d": r"\d{2}", "%j": r"\d{3}"}
+
+
+def _pattern(template: str) -> tuple[re.Pattern[str], str]:
+    parts: list[str] = []
+    date_spec = ""
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name == "date":
+            date_spec = spec or "%Y-%m-%d"
+            parts.append("(?P<date>" + "".join(_date_part(p) for p in re.split(r"(%.)", date_spec) if p) + ")")
+        elif name == "type":
+            parts.append(r"(?P<type>\d{2})")
+        elif name == "serial":
+            parts.append(r"(?P<serial>\d+)")
+    return re.compile("".join(parts)), date_spec
+
+
+def _date_part(part: str) -> str:
+    return _DATE_PARTS.get(part, ".+?" if part.startswith("%") else re.escape(part))
+
 
 def registration_day(at: datetime, zone: str) -> date:
     """The organisation's local date of an instant: a number's date is local, not UTC."""

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     MESSAGE_REPORTERS = "message_reporters"  # stage 4: post progress updates to reporters
     PAUSE_CLOCKS = "pause_clocks"  # stop a fault's clocks while waiting for the reporter
     MANAGE_PRODUCTS = "manage_products"  # products, their functions' criticality, fault types
+    IMPORT_HISTORY = "import_history"  # load an older record table's faults, numbers kept
 
 
 # The template's words for its people and what they may do (zh, en): the pages and the errors
@@ -45,6 +46,7 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
     Permission.MANAGE_PRODUCTS: ("管理产品、功能与故障类型", "manage products, functions and fault types"),
     Permission.MESSAGE_REPORTERS: ("向用户发送进度", "message reporters"),
     Permission.PAUSE_CLOCKS: ("暂停时效计时", "pause the clocks"),
+    Permission.IMPORT_HISTORY: ("导入历史记录", "import history"),
 }
 
 ALL_STAFF = frozenset(Role)
@@ -62,6 +64,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_CATALOGUE: frozenset({Role.ADMIN, Role.PM}),
     # A function's criticality moves every later severity suggestion: the administrator's call (issue 11.5).
     Permission.MANAGE_PRODUCTS: frozenset({Role.ADMIN}),
+    # Imported faults keep their numbers and move the serials on: the administrator's call.
+    Permission.IMPORT_HISTORY: frozenset({Role.ADMIN}),
 }
 
 

@@ -8,7 +8,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -18,10 +20,14 @@ from faultdesk.adapters.crypto import new_secret_key
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import SECRET_FILE, Settings
 from faultdesk.domain.errors import DomainError
-from faultdesk.domain.faults import Criticality
+from faultdesk.domain.faults import Criticality, FaultStatus, Severity
+from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Role
-from faultdesk.services import catalogue, staff
-from faultdesk.services.records import Actor, ProductRecord
+from faultdesk.entrypoints.common.exports import import_file, write_export
+from faultdesk.entrypoints.common.fields import in_zone
+from faultdesk.entrypoints.common.record_table import column_words, filters_json
+from faultdesk.services import access, catalogue, exports, staff
+from faultdesk.services.records import FAULT_SORTS, Actor, FaultFilter, ProductRecord
 
 app = typer.Typer(help="FaultDesk 故障快响: product-fault-feedback management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -340,6 +346,82 @@ def calendar_announce(year: int) -> None:
 def _admin_actor() -> Actor:
     """The CLI runs on the server with the operator's authority."""
     return Actor(None, "system", Role.ADMIN)
+
+
+def _staff_actor(wiring: Wiring, username: str | None) -> Actor:
+    """The named staff account, else the first active administrator: imported faults are
+    registered by someone, and exports audited as someone's."""
+    users = [u for u in staff.list_users(wiring.desk, actor=_admin_actor()) if u.active]
+    chosen = [u for u in users if u.username == username] if username else [u for u in users if u.role is Role.ADMIN]
+    if not chosen:
+        raise RuntimeError(f"no active user {username}" if username else "no active administrator: create one first")
+    return access.actor_of(chosen[0])
+
+
+AsUser = Annotated[str | None, typer.Option("--as", help="the staff account it runs as (default: the first admin)")]
+
+
+@app.command("export")
+@friendly
+def export_records(
+    out: Annotated[Path, typer.Option("--out", help="the file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    lang: Annotated[str, typer.Option("--lang", help="zh (default) or en headers and words")] = "zh",
+    status: Annotated[list[FaultStatus] | None, typer.Option(help="a state; repeat for more")] = None,
+    severity: Annotated[list[str] | None, typer.Option(help="P0, P1 or P2; repeat for more")] = None,
+    type_code: Annotated[list[str] | None, typer.Option("--type", help="a fault type code; repeat")] = None,
+    channel: Annotated[list[Channel] | None, typer.Option(help="a report channel; repeat")] = None,
+    registered_from: Annotated[datetime | None, typer.Option(help="local time unless a zone is given")] = None,
+    registered_to: Annotated[datetime | None, typer.Option(help="local time unless a zone is given")] = None,
+    sort: Annotated[str, typer.Option(help="as the list API: -registered_at, number, …")] = "-registered_at",
+    as_user: AsUser = None,
+) -> None:
+    """The record table 故障反馈处理记录表 (every fault the filters find, no row cap) to a file."""
+    if fmt not in ("csv", "xlsx") or lang not in ("zh", "en"):
+        raise RuntimeError("--format is csv or xlsx, --lang zh or en")
+    bad = [s for s in severity or [] if s not in Severity.__members__]
+    if bad or sort.lstrip("-") not in FAULT_SORTS:
+        raise RuntimeError(f"unknown severity {bad} or sort {sort!r}")
+    with _wired() as wiring:
+        zone = wiring.desk.timezone
+        flt = FaultFilter(
+            status=status or [],
+            severity=[Severity[s] for s in severity or []],
+            type_code=type_code or [],
+            channel=channel or [],
+            registered_from=in_zone(registered_from, zone),
+            registered_to=in_zone(registered_to, zone),
+            sort=sort,
+        )
+        actor = _staff_actor(wiring, as_user)
+        rows = write_export(wiring.desk, flt, fmt, lang, out, actor=actor)
+        exports.note_direct_export(wiring.desk, filters_json(flt), fmt, rows, actor=actor)
+    typer.echo(f"{rows} faults written to {out}")
+
+
+@app.command("import")
+@friendly
+def import_records(
+    file: Annotated[Path, typer.Argument(help="a record table, .xlsx or .csv, as `faultdesk export` writes it")],
+    commit: Annotated[bool, typer.Option("--commit", help="write it (default: a dry run that writes nothing)")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """Import history from a record table: a dry run lists each row's problems; --commit writes
+    every row in one transaction, or none if any row has a problem. Numbers are kept."""
+    if not file.is_file():
+        raise RuntimeError(f"no file {file}")
+    with _wired() as wiring, file.open("rb") as data:
+        result = import_file(wiring.desk, file.name, data, commit=commit, actor=_staff_actor(wiring, as_user))
+    for p in result.problems:
+        typer.echo(f"row {p.row}, {column_words(p.column)}: {p.reason_zh} / {p.reason_en}", err=True)
+    if result.problems:
+        _fail(
+            f"{len(result.problems)} problem(s) in {result.rows} row(s); nothing was written / 有问题，未写入任何记录"
+        )
+    if result.committed:
+        typer.echo(f"imported {result.rows} faults / 已导入 {result.rows} 条故障")
+    else:
+        typer.echo(f"dry run: {result.rows} faults would be imported; run again with --commit / 试运行通过")
 
 
 @app.command()

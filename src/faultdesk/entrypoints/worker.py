@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Mapping
 
+from faultdesk.entrypoints.common.exports import run_next_export_job
 from faultdesk.services import access, clocks, delivery, intake, known_issues
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import Notifier
@@ -57,8 +58,24 @@ def _fire_due_clocks(desk: Desk) -> int:
             return fired
 
 
+def run_exports(desk: Desk, stop: threading.Event, interval_s: float) -> None:
+    """Export jobs (issue 13), one after another on a thread of their own: a million-row .xlsx
+    takes minutes, and the clocks must not wait for it."""
+    while not stop.is_set():
+        try:
+            while not stop.is_set() and run_next_export_job(desk):
+                pass
+        except Exception:
+            log.exception("export job failed")
+        stop.wait(interval_s)
+
+
 def run(desk: Desk, notifiers: Mapping[str, Notifier], stop: threading.Event, interval_s: float) -> None:
     log.info("worker started")
+    if desk.exports_dir is not None:
+        threading.Thread(
+            target=run_exports, args=(desk, stop, interval_s), name="faultdesk-exports", daemon=True
+        ).start()
     while not stop.is_set():
         try:
             done = tick(desk, notifiers)

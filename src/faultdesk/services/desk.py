@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from faultdesk.domain.calendars import BusinessCalendar
@@ -17,7 +18,7 @@ from faultdesk.domain.sessions import SessionPolicy
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.known_issue_index import KnownIssueLibrary
-from faultdesk.services.ports import PasswordHasher, Rate, RateCounters, Renderer, Secrets, UnitOfWork
+from faultdesk.services.ports import PasswordHasher, Rate, RateCounters, RecordTable, Renderer, Secrets, UnitOfWork
 
 T = TypeVar("T")
 
@@ -82,3 +83,6 @@ class Desk:
     sessions: SessionPolicy = field(default_factory=SessionPolicy)  # web sessions' idle timeout and cap
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     public_url: str = "http://127.0.0.1:8000"  # where staff reach FaultDesk: the links in their notices
+    # The record table read for exports (issue 13): on SQLite a reader of its own beside the one writer.
+    record_table: Callable[[], RecordTable] | None = None
+    exports_dir: Path | None = None  # FAULTDESK_HOME/exports: the worker's export files

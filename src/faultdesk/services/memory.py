@@ -16,7 +16,7 @@ import hmac
 import itertools
 import json
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -39,11 +39,23 @@ from faultdesk.services.intake import DuplicateSubmission
 from faultdesk.services.ports import (
     DeliveryFailed,
     Envelope,
+    ExportJob,
     KnownIssueSearch,
     Notifier,
     PasswordHasher,
     Secrets,
     UnitOfWork,
+)
+from faultdesk.services.record_table import (
+    IMPORTED,
+    TABLE_ACTIONS,
+    ClockFact,
+    FaultHead,
+    FaultRecord,
+    ImprovementLine,
+    ReportHead,
+    StepFact,
+    assemble,
 )
 from faultdesk.services.records import (
     KEEP,
@@ -208,6 +220,7 @@ class MemoryTables:
     calendar_years: dict[int, datetime] = field(default_factory=dict)
     templates: dict[tuple[str, str], _Template] = field(default_factory=dict)
     sessions: dict[str, StaffSession] = field(default_factory=dict)
+    export_jobs: dict[int, ExportJob] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         return MemoryTables(**{f.name: dict(getattr(self, f.name)) for f in fields(self)})
@@ -679,6 +692,9 @@ class MemoryFaults(_Store):
         serial = self.t.serials.get(scope, 0) + 1
         self.t.serials[scope] = serial
         return serial
+
+    def raise_serial(self, scope: str, at_least: int) -> None:
+        self.t.serials[scope] = max(self.t.serials.get(scope, 0), at_least)
 
     def add(self, fault: Fault, *, product_id: int | None, function_id: int | None, at: datetime) -> int:
         _unique(self.t.faults.values(), lambda f: f.view.number == fault.number, "fault number")
@@ -1240,6 +1256,125 @@ class MemorySettings(_Store):
 # ---- the unit of work ----------------------------------------------------------------------------
 
 
+class MemoryExportJobs(_Store):
+    def add(self, *, requested_by: int, at: datetime, format: str, language: str, filters: dict[str, Any]) -> int:
+        user = self._user(requested_by)
+        if user is None:
+            raise IntegrityError("export job of an unknown user")
+        job_id = self._new_id("export_jobs")
+        self.t.export_jobs[job_id] = ExportJob(
+            job_id,
+            requested_by,
+            user.username,
+            at,
+            format,
+            language,
+            dict(filters),
+            "queued",
+            0,
+            0,
+            None,
+            None,
+            None,
+            None,
+        )
+        return job_id
+
+    def get(self, job_id: int) -> ExportJob | None:
+        return self.t.export_jobs.get(job_id)
+
+    def of_user(self, user_id: int | None, limit: int) -> list[ExportJob]:
+        jobs = [j for j in self.t.export_jobs.values() if user_id is None or j.requested_by_id == user_id]
+        return sorted(jobs, key=lambda j: j.id, reverse=True)[:limit]
+
+    def claim_next(self, now: datetime) -> ExportJob | None:
+        queued = sorted((j for j in self.t.export_jobs.values() if j.state == "queued"), key=lambda j: j.id)
+        if not queued:
+            return None
+        job = replace(queued[0], state="running", started_at=now)
+        self.t.export_jobs[job.id] = job
+        return job
+
+    def progress(self, job_id: int, rows_done: int, rows_total: int) -> None:
+        self.t.export_jobs[job_id] = replace(self.t.export_jobs[job_id], rows_done=rows_done, rows_total=rows_total)
+
+    def finish(self, job_id: int, *, state: str, file_name: str | None, error: str | None, at: datetime) -> None:
+        job = self.t.export_jobs[job_id]
+        self.t.export_jobs[job_id] = replace(job, state=state, file_name=file_name, error=error, finished_at=at)
+
+
+class MemoryRecordTable:
+    """The record table read from a snapshot of the twins' tables, assembled as the SQL store does."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+        self._uow: MemoryUnitOfWork | None = None
+
+    def __enter__(self) -> MemoryRecordTable:
+        self._uow = MemoryUnitOfWork(self._db)
+        self._uow.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._uow is not None:
+            self._uow.__exit__(exc_type, exc, tb)
+        self._uow = None
+
+    def count(self, flt: FaultFilter) -> int:
+        assert self._uow is not None
+        return self._uow.faults.count(flt)
+
+    def stream(self, flt: FaultFilter, batch: int = 1000) -> Iterator[FaultRecord]:
+        uow = self._uow
+        assert uow is not None and uow._tables is not None
+        t = uow._tables
+        names = {u.id: u.username for u in t.users.values()}
+        total = uow.faults.count(flt)
+        views = uow.faults.search(replace(flt, page=1, page_size=max(total, 1))).items
+        for view in views:
+            reports = sorted(uow.reports.for_fault(view.id), key=lambda r: (r.received_at, r.id))
+            head = FaultHead(
+                view.id, view.number, view.type_code, view.title, view.status, view.severity, view.recurrence,
+                view.affected_users, view.estimated_users, dict(view.owners), view.fix_version, view.gray_steps,
+                view.registered_at,
+            )  # fmt: skip
+            steps = [
+                StepFact(r.action, dict(r.data), r.recorded_at)
+                for r in uow.faults.stage_records(view.id)
+                if r.action in TABLE_ACTIONS
+            ]
+            clocks = [
+                ClockFact(c.clock.kind.value, c.clock.state.value, c.clock.met_at, c.clock.breached_at)
+                for c in uow.clocks.of_fault(view.id)
+            ]
+            improvements = [
+                ImprovementLine(i.title, i.owner, i.due, i.status)
+                for i in uow.knowledge.improvements(fault_id=view.id, status=None, owner_id=None)
+            ]
+            ratings = [r.satisfaction for r in uow.reports.ratings_of_fault(view.id)]
+            imported = [e.after for e in uow.audit.timeline(view.id) if e.entity == "fault" and e.action == IMPORTED]
+            yield assemble(
+                head,
+                [_report_head(r) for r in reports[:1]],
+                len(reports),
+                steps,
+                clocks,
+                improvements,
+                ratings,
+                names,
+                dict(imported[-1] or {}) if imported else None,
+            )
+
+
+def _report_head(r: ReportView) -> ReportHead:
+    return ReportHead(
+        r.received_at, r.channel, r.contact_masked, r.reporter_id, r.occurred_at, r.scenario, r.symptom,
+        r.device_model, r.os_version, r.app_version, r.network,
+    )  # fmt: skip
+
+
 class MemoryUnitOfWork(UnitOfWork):
     """One transaction over a ``MemoryDatabase``: entering copies the committed tables, the stores
     work on the copy, ``commit()`` publishes what they changed, and leaving the block drops the
@@ -1266,6 +1401,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.clocks = MemoryClocks(tables, db)
         self.outbox = MemoryOutbox(tables, db)
         self.settings = MemorySettings(tables, db)
+        self.export_jobs = MemoryExportJobs(tables, db)
         return self
 
     def __exit__(

@@ -4,7 +4,7 @@ these; the in-memory twins in ``services/memory.py`` implement them for fast tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -18,6 +18,7 @@ from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sessions import StaffSession
 from faultdesk.domain.sla import ClockState, Mode, SlaClock
+from faultdesk.services.record_table import FaultRecord
 from faultdesk.services.records import (
     Actor,
     AuditEvent,
@@ -151,6 +152,10 @@ class Reports(Protocol):
 
 class Faults(Protocol):
     def next_serial(self, scope: str) -> int: ...
+    def raise_serial(self, scope: str, at_least: int) -> None:
+        """The scope's last serial is at least ``at_least`` (an imported number was issued)."""
+        ...
+
     def add(self, fault: Fault, *, product_id: int | None, function_id: int | None, at: datetime) -> int: ...
     def by_number(self, number: str) -> FaultView | None: ...
     def by_id(self, fault_id: int) -> FaultView | None: ...
@@ -260,6 +265,50 @@ class Settings(Protocol):
     def days(self, since: date, limit: int) -> list[tuple[date, str, str | None]]: ...  # (day, kind, note)
 
 
+@dataclass(frozen=True)
+class ExportJob:
+    """A record-table export the worker writes (issue 13): its filters, progress and file."""
+
+    id: int
+    requested_by_id: int
+    requested_by: str
+    requested_at: datetime
+    format: str  # csv / xlsx
+    language: str
+    filters: dict[str, Any]
+    state: str  # queued / running / done / failed
+    rows_total: int
+    rows_done: int
+    file_name: str | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ExportJobs(Protocol):
+    def add(self, *, requested_by: int, at: datetime, format: str, language: str, filters: dict[str, Any]) -> int: ...
+    def get(self, job_id: int) -> ExportJob | None: ...
+    def of_user(self, user_id: int | None, limit: int) -> list[ExportJob]: ...  # None: everyone's; newest first
+    def claim_next(self, now: datetime) -> ExportJob | None:
+        """The oldest queued job, now running (SKIP LOCKED on PostgreSQL: one worker takes it)."""
+        ...
+
+    def progress(self, job_id: int, rows_done: int, rows_total: int) -> None: ...
+    def finish(self, job_id: int, *, state: str, file_name: str | None, error: str | None, at: datetime) -> None: ...
+
+
+class RecordTable(Protocol):
+    """A read-only view of the record table, streamed: one snapshot, rows read in batches. On
+    SQLite it has a connection of its own, so a long export does not hold the one writer."""
+
+    def __enter__(self) -> RecordTable: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    def count(self, flt: FaultFilter) -> int: ...
+    def stream(self, flt: FaultFilter, batch: int = 1000) -> Iterator[FaultRecord]: ...
+
+
 class UnitOfWork(Protocol):
     users: Users
     sessions: Sessions
@@ -271,6 +320,7 @@ class UnitOfWork(Protocol):
     clocks: Clocks
     outbox: Outbox
     settings: Settings
+    export_jobs: ExportJobs
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

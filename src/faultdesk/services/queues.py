@@ -260,3 +260,11 @@ def _counts(uow: UnitOfWork, actor: Actor, now: datetime) -> dict[Queue, int]:
         assert window is not None
         counts[tab] = uow.faults.count_with_clocks(window)
     return counts
+
+
+def view_filter(desk: Desk, query: QueueQuery, *, actor: Actor) -> FaultFilter:
+    """The whole filter of a queue view (its tab, the user's choices, its text search): what
+    "export this view" exports, every page of it."""
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        return _filter(desk, uow, query, uow.users.all(), actor, desk.clock.now())

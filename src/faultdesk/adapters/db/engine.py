@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 SQLITE_POOL_TIMEOUT_S = 60.0  # waiting for the one writer connection of this process
 SQLITE_BUSY_TIMEOUT_S = 30.0  # waiting for another process's write lock
@@ -71,3 +71,29 @@ def _sqlite_engine(url: str, pool_timeout_s: float, busy_timeout_s: float) -> En
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """Where long reads (the record table's exports) run. PostgreSQL: the same pool (a read replica
+    could go here). SQLite: connections of their own, read-only and without ``BEGIN IMMEDIATE``, so
+    an export of a million rows reads its WAL snapshot while the one writer goes on writing."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    reader = create_engine(
+        engine.url,
+        poolclass=NullPool,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+    )
+
+    @event.listens_for(reader, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    @event.listens_for(reader, "begin")
+    def _begin_deferred(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")  # the snapshot starts at the first read
+
+    return reader

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    case,
     delete,
     exists,
     false,
@@ -128,6 +129,15 @@ class SqlFaults:
             .returning(s.c.last_serial)
         )
         return int(self.conn.execute(stmt).scalar_one())
+
+    def raise_serial(self, scope: str, at_least: int) -> None:
+        s = t.fault_serials
+        ins = (postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert)(s)
+        stmt = ins.values(scope=scope, last_serial=at_least).on_conflict_do_update(
+            index_elements=[s.c.scope],
+            set_={"last_serial": case((s.c.last_serial < at_least, at_least), else_=s.c.last_serial)},
+        )
+        self.conn.execute(stmt)
 
     def add(self, fault: Fault, *, product_id: int | None, function_id: int | None, at: datetime) -> int:
         stmt = insert(_f).values(

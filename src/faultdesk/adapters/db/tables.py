@@ -411,3 +411,26 @@ synonym_lists = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+
+# A record-table export too large to answer at once (issue 13): the worker claims the oldest
+# queued job, writes the file under FAULTDESK_HOME/exports/ and counts its rows as it goes.
+export_jobs = Table(
+    "export_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("requested_by", ForeignKey("users.id"), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("format", String(10), nullable=False),  # csv / xlsx
+    Column("language", String(5), nullable=False),  # the headers' and words' language
+    Column("filters", JSON, nullable=False),  # the list filters, as the API takes them
+    Column("state", String(10), nullable=False),  # queued / running / done / failed
+    Column("rows_total", Integer, nullable=False, default=0, server_default="0"),
+    Column("rows_done", Integer, nullable=False, default=0, server_default="0"),
+    Column("file_name", String(200)),  # under FAULTDESK_HOME/exports/
+    Column("error", String(500)),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+)
+Index("ix_export_jobs_state_id", export_jobs.c.state, export_jobs.c.id)
+Index("ix_export_jobs_requested_by", export_jobs.c.requested_by)

@@ -13,6 +13,7 @@ from faultdesk.adapters.db.clock_store import SqlClocks
 from faultdesk.adapters.db.fault_store import SqlFaults
 from faultdesk.adapters.db.knowledge_store import SqlKnowledge
 from faultdesk.adapters.db.outbox_store import SqlOutbox
+from faultdesk.adapters.db.record_table_store import SqlExportJobs
 from faultdesk.adapters.db.report_store import SqlReports
 from faultdesk.adapters.db.session_store import SqlSessions
 from faultdesk.adapters.db.settings_store import SqlSettings
@@ -21,6 +22,7 @@ from faultdesk.services.ports import (
     Audit,
     Catalogue,
     Clocks,
+    ExportJobs,
     Faults,
     Knowledge,
     Outbox,
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
     clocks: Clocks
     outbox: Outbox
     settings: Settings
+    export_jobs: ExportJobs
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -64,6 +67,7 @@ class SqlUnitOfWork:
         self._outbox = SqlOutbox(conn)
         self.outbox = self._outbox
         self.settings = SqlSettings(conn)
+        self.export_jobs = SqlExportJobs(conn)
         return self
 
     def __exit__(

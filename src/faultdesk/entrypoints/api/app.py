@@ -16,7 +16,7 @@ from faultdesk.adapters.rate_limits import rate_of
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
 from faultdesk.entrypoints import web, worker
-from faultdesk.entrypoints.api import errors, openapi
+from faultdesk.entrypoints.api import errors, exports, openapi
 from faultdesk.entrypoints.api.limits import BodyLimit, PublicLimits
 from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, products, public, users
 from faultdesk.entrypoints.common.clients import trust_proxies
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     openapi.document(app)
     app.include_router(public.router)
     app.include_router(faults.router)
+    app.include_router(exports.router)
     app.include_router(lifecycle.router)
     app.include_router(clocks.router)
     app.include_router(known_issues.router)

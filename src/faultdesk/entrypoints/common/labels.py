@@ -309,3 +309,60 @@ def label(code: Any, lang: Language = "zh") -> str:
         return "未分级" if lang == "zh" else "not graded"
     zh, en = _BY_TYPE[type(code)][code]
     return zh if lang == "zh" else en
+
+
+# ---- the record table 故障反馈处理记录表 (issue 13): its columns and the words of its cells ----
+
+# The template's fields in its order, then the ones its truncated table calls for (登记时间, 反馈数,
+# 故障标题): an import needs them to give the same table back.
+RECORD_COLUMN: dict[str, tuple[str, str]] = {
+    "number": ("故障编号", "Fault number"),
+    "received_at": ("反馈时间", "Reported at"),
+    "channel": ("反馈渠道", "Channel"),
+    "user_info": ("用户信息", "Reporter (masked)"),
+    "occurred_at": ("故障发生时间", "Occurred at"),
+    "scenario": ("故障场景", "Scenario"),
+    "symptom": ("故障现象", "Symptom"),
+    "device_model": ("设备型号", "Device model"),
+    "versions": ("系统/应用版本", "OS / app version"),
+    "network": ("网络环境", "Network"),
+    "type": ("故障类型", "Fault type"),
+    "severity": ("严重程度", "Severity"),
+    "recurrence": ("是否复发", "Recurrence"),
+    "impact_users": ("影响用户数", "Affected users"),
+    "status": ("当前状态", "Status"),
+    "owners": ("各阶段责任人", "Owners by stage"),
+    "cause": ("故障原因", "Cause"),
+    "solution": ("解决方案", "Solution"),
+    "fix_version": ("修复版本", "Fix version"),
+    "release": ("发布方式", "Release"),
+    "first_response_at": ("首次响应时间", "First response at"),
+    "resolved_at": ("解决时间", "Resolved at"),
+    "handling": ("处理时长", "Time to resolve"),
+    "clocks": ("时效达成", "Clocks met"),
+    "confirmed": ("用户确认", "Reporter confirmed"),
+    "satisfaction": ("用户满意度", "Satisfaction"),
+    "retrospective": ("复盘结论", "Retrospective"),
+    "improvements": ("改进措施", "Improvement actions"),
+    "archived_at": ("归档时间", "Archived at"),
+    "registered_at": ("登记时间", "Registered at"),
+    "report_count": ("反馈数", "Reports"),
+    "title": ("故障标题", "Title"),
+}
+
+RELEASE_METHOD: dict[str, tuple[str, str]] = {
+    "gray_then_full": ("灰度发布 → 全量发布", "gray, then full release"),
+    "full": ("全量发布", "full release"),
+    "with_fix": ("随修复上线", "shipped with the fix"),
+}
+
+CONFIRMATION: dict[bool, tuple[str, str]] = {True: ("已恢复", "recovered"), False: ("仍有问题", "still broken")}
+
+EXPORT_STATE: dict[str, tuple[str, str]] = {
+    "queued": ("排队中", "queued"),
+    "running": ("导出中", "running"),
+    "done": ("已完成", "done"),
+    "failed": ("失败", "failed"),
+}
+
+EXPORT_FORMAT: dict[str, tuple[str, str]] = {"csv": ("CSV", "CSV"), "xlsx": ("Excel (.xlsx)", "Excel (.xlsx)")}

@@ -119,6 +119,12 @@ def _link(params: QueueParams, **changes: Any) -> str:
     return "?" + urlencode(pairs) if pairs else "?"
 
 
+def queue_view(request: Request, lang: str, zone: str) -> QueueQuery | None:
+    """The query of the view the URL asks for, or None when the URL has a bad value."""
+    params, errors = _read(request, lang)
+    return None if errors else _query(params, zone)
+
+
 def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Response:
     lang = language_of(request, actor)
     params, errors = _read(request, lang)
@@ -138,6 +144,7 @@ def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Resp
         "errors": errors,
         "link": lambda **changes: _link(page_params, **changes),
         "rows_url": "/queue/rows" + _link(page_params),
+        "export_url": "/queue/export" + _link(page_params, page=1),
         "type_names": {t.code: (t.label_zh if lang == "zh" else t.label_en) for t in result.types},
         "statuses": list(FaultStatus),
         "channels": list(Channel),

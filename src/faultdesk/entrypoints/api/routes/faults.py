@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.reports import Channel
+from faultdesk.entrypoints.api.exports import XLSX, ExportJobOut, export_response
 from faultdesk.entrypoints.api.schemas import (
     AuditEventOut,
     ContactOut,
@@ -73,10 +75,8 @@ def register_fault(body: FaultIn, desk: DeskDep, actor: ActorDep) -> RegisteredF
     return RegisteredFaultOut(fault=detail, new_report_tokens=result.new_report_tokens)
 
 
-@router.get("/faults", response_model=FaultPage)
-def list_faults(
+def fault_filter(
     desk: DeskDep,
-    actor: ActorDep,
     status: Annotated[list[FaultStatus] | None, Query()] = None,
     severity: Annotated[list[SeverityName] | None, Query()] = None,
     type_code: Annotated[list[str] | None, Query(alias="type")] = None,
@@ -84,27 +84,52 @@ def list_faults(
     registered_from: Moment | None = None,
     registered_to: Moment | None = None,
     sort: FaultSort = "-registered_at",
-    page: PageNo = 1,
-    page_size: PageSize = 20,
-) -> FaultPage:
-    result = faults.list_faults(
-        desk,
-        FaultFilter(
-            status=status or [],
-            severity=[Severity[s] for s in severity or []],
-            type_code=type_code or [],
-            channel=channel or [],
-            registered_from=in_zone(registered_from, desk.timezone),
-            registered_to=in_zone(registered_to, desk.timezone),
-            sort=sort,
-            page=page,
-            page_size=page_size,
-        ),
-        actor=actor,
+) -> FaultFilter:
+    """The list's filters, the same for the list and its export."""
+    return FaultFilter(
+        status=status or [],
+        severity=[Severity[s] for s in severity or []],
+        type_code=type_code or [],
+        channel=channel or [],
+        registered_from=in_zone(registered_from, desk.timezone),
+        registered_to=in_zone(registered_to, desk.timezone),
+        sort=sort,
     )
+
+
+FilterDep = Annotated[FaultFilter, Depends(fault_filter)]
+
+
+@router.get("/faults", response_model=FaultPage)
+def list_faults(
+    desk: DeskDep, actor: ActorDep, flt: FilterDep, page: PageNo = 1, page_size: PageSize = 20
+) -> FaultPage:
+    result = faults.list_faults(desk, replace(flt, page=page, page_size=page_size), actor=actor)
     return FaultPage(
         items=[FaultOut.model_validate(f) for f in result.items], total=result.total, page=page, page_size=page_size
     )
+
+
+@router.get(
+    "/faults/export",
+    responses={
+        200: {"content": {"text/csv": {}, XLSX: {}}, "description": "the record table"},
+        202: {"model": ExportJobOut, "description": "a large .xlsx: queued for the worker"},
+    },
+)
+def export_faults(
+    desk: DeskDep,
+    actor: ActorDep,
+    flt: FilterDep,
+    format: Literal["csv", "xlsx"] = "csv",
+    lang: Literal["zh", "en"] = "zh",
+    background: Annotated[bool, Query(description="queue even a small .xlsx for the worker")] = False,
+) -> Response:
+    """The record table 故障反馈处理记录表 of the faults the list's filters find, in the list's
+    order, every row (no cap). CSV streams at once. An .xlsx of up to 20,000 rows is answered at
+    once; a larger one (or ``background=true``) is queued for the worker: 202 with the job, whose
+    ``Location`` shows its progress and, when done, its file."""
+    return export_response(desk, actor, flt, format, lang, background=background)
 
 
 @router.get("/faults/{number}", response_model=FaultDetailOut)

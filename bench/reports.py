@@ -1,0 +1,262 @@
+"""Benchmark of the record table's export (issue 13 item 6): seed N faults with their reports and
+clocks on PostgreSQL and SQLite (bulk inserts; COPY on PostgreSQL), then export the table as CSV
+and as .xlsx and compare each with the bare writer library writing the same rows from a list.
+
+    .venv/bin/python bench/reports.py [--faults N] [--stores postgresql,sqlite] [--cache DIR] [--json]
+
+Peak memory is the peak RSS (``ru_maxrss``) of a child process that does nothing but the export
+(it includes the interpreter and FaultDesk's imports, about 90 MB). The bare writer's rows are the
+export's own first ``--bare-rows`` rows (default 100,000) held in a list, so its rate excludes
+reading the database and building the cells: the ratio is the export's whole pipeline over the
+writer alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from stores import fresh_store, kept_store, store_names
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+BATCH = 20_000
+
+
+def seed(url: str, n: int) -> None:
+    """n faults, one report each (the first of two for every tenth), two finished clocks each."""
+    from sqlalchemy import insert
+
+    from faultdesk.adapters.db import tables as t
+    from faultdesk.adapters.db.engine import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(t.fault_types),
+            [{"code": "01", "label_zh": "功能异常", "label_en": "functional", "active": True}],
+        )
+        conn.execute(
+            insert(t.users),
+            [{"id": 1, "username": "bench", "display_name": "bench", "role": "admin", "password_hash": "x",
+              "active": True, "created_at": START}],
+        )  # fmt: skip
+    pg = engine.dialect.name == "postgresql"
+    report_id = clock_id = 0
+    for base in range(0, n, BATCH):
+        faults, reports, clocks = [], [], []
+        for i in range(base, min(n, base + BATCH)):
+            at = START + timedelta(seconds=i * 30)
+            day = at.date()
+            faults.append((i + 1, f"{day:%y%m%d}-01-{i + 1:07d}", "01", f"故障 {i}", "archived" if i % 3 else "fixing",
+                           i % 3, i % 500, at, 1, at, 1))  # fmt: skip
+            for _k in range(2 if i % 10 == 0 else 1):
+                report_id += 1
+                reports.append((report_id, f"{report_id:064x}", "app", at, at - timedelta(minutes=5), "场景",
+                                f"现象 {i} =1+1" if i % 100 == 0 else f"现象 {i}", "iPhone 13", "iOS 17", "5.2.1",
+                                "wifi", f"u{i}", "138****1234", i + 1, at))  # fmt: skip
+            for kind in ("first_reply", "grade"):
+                clock_id += 1
+                breached = at + timedelta(hours=2) if (i + len(kind)) % 7 == 0 else None
+                clocks.append((clock_id, i + 1, kind, "24x7", "met", at, at + timedelta(hours=1),
+                               at + timedelta(minutes=30), breached, 0))  # fmt: skip
+        f_cols = ["id", "number", "type_code", "title", "status", "severity", "affected_users", "registered_at",
+                  "registered_by", "updated_at", "version"]  # fmt: skip
+        r_cols = ["id", "tracking_token_hash", "channel", "received_at", "occurred_at", "scenario", "symptom",
+                  "device_model", "os_version", "app_version", "network", "reporter_id", "contact_masked",
+                  "fault_id", "created_at"]  # fmt: skip
+        c_cols = ["id", "fault_id", "kind", "mode", "state", "started_at", "due_at", "met_at", "breached_at",
+                  "escalation_level"]  # fmt: skip
+        if pg:
+            raw = engine.raw_connection()
+            try:
+                with raw.cursor() as cur:
+                    for table, cols, rows in (("faults", f_cols, faults), ("reports", r_cols, reports),
+                                              ("clocks", c_cols, clocks)):  # fmt: skip
+                        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                            for row in rows:
+                                copy.write_row(row)
+                raw.commit()
+            finally:
+                raw.close()
+        else:
+            with engine.begin() as conn:
+                conn.execute(insert(t.faults), [dict(zip(f_cols, r, strict=True)) for r in faults])
+                conn.execute(insert(t.reports), [dict(zip(r_cols, r, strict=True)) for r in reports])
+                conn.execute(insert(t.clocks), [dict(zip(c_cols, r, strict=True)) for r in clocks])
+    if pg:
+        with engine.begin() as conn:
+            for table in ("faults", "reports", "clocks", "users"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
+            conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def _desk(url: str, home: Path):  # type: ignore[no-untyped-def]
+    from faultdesk.bootstrap import bootstrap
+    from faultdesk.config import Settings
+
+    settings = Settings(home=home, database_url=url, secret_key="bench-secret", run_worker=False)
+    return bootstrap(settings)
+
+
+def child_export(url: str, home: str, fmt: str, out: str) -> None:
+    """The export alone, in this process: prints rows, seconds and this process's peak RSS."""
+    from faultdesk.entrypoints.common.exports import write_export
+    from faultdesk.services.records import Actor, FaultFilter
+
+    wiring = _desk(url, Path(home))
+    from faultdesk.domain.roles import Role
+
+    actor = Actor(1, "bench", Role.ADMIN)
+    started = time.perf_counter()
+    rows = write_export(wiring.desk, FaultFilter(sort="registered_at"), fmt, "zh", Path(out), actor=actor)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
+
+
+def bare(url: str, home: Path, fmt: str, limit: int) -> float:
+    """Rows a second of the bare writer writing the export's first ``limit`` rows from a list."""
+    import itertools
+
+    import xlsxwriter
+
+    from faultdesk.domain.roles import Role
+    from faultdesk.entrypoints.common import record_table as rt
+    from faultdesk.entrypoints.common.exports import _rows
+    from faultdesk.services.records import Actor, FaultFilter
+
+    wiring = _desk(url, home)
+    rows = list(
+        itertools.islice(
+            _rows(wiring.desk, FaultFilter(sort="registered_at"), "zh", Actor(1, "bench", Role.ADMIN)), limit
+        )
+    )
+    header = rt.header("zh")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"bare.{fmt}"
+        started = time.perf_counter()
+        if fmt == "csv":
+            with path.open("w", encoding="utf-8", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(header)
+                w.writerows(rows)
+        else:
+            book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+            sheet = book.add_worksheet()
+            sheet.write_row(0, 0, header)
+            for r, row in enumerate(rows, start=1):
+                for c, cell in enumerate(row):
+                    if cell is None:
+                        continue
+                    if isinstance(cell, int):
+                        sheet.write_number(r, c, cell)
+                    else:
+                        sheet.write_string(r, c, cell)
+            book.close()
+        seconds = time.perf_counter() - started
+    wiring.engine.dispose()
+    return len(rows) / seconds
+
+
+def measure(store, n: int, bare_rows: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    out: dict[str, object] = {
+        "faults": n,
+        "metrics_month_s": None,  # TODO: services.metrics (the metrics branch) — the lead wires it after merging
+        "metrics_year_s": None,  # TODO: services.metrics, one year
+        "export": {},
+    }
+    for fmt in ("csv", "xlsx"):
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / f"export.{fmt}"
+            done = subprocess.run(
+                [sys.executable, __file__, "--child-export", store.url, str(store.home), fmt, str(target)],
+                check=True, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": "src"},
+            )  # fmt: skip
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+        rate = result["rows"] / result["seconds"]
+        bare_rate = bare(store.url, store.home, fmt, bare_rows)
+        out["export"][fmt] = {  # type: ignore[index]
+            "rows_per_s": round(rate),
+            "bare_rows_per_s": round(bare_rate),
+            "ratio": round(rate / bare_rate, 2),
+            "peak_mb": round(result["peak_mb"], 1),
+            "rows": result["rows"],
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faults", type=int, default=1_000_000)
+    parser.add_argument("--stores", default="postgresql,sqlite")
+    parser.add_argument("--cache", type=Path, help="keep the seeded databases here and reuse them")
+    parser.add_argument("--bare-rows", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child-export", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_export:
+        child_export(*args.child_export)
+        return
+    results: dict[str, object] = {}
+    for name in store_names(parser, args.stores):
+        if args.cache:
+
+            def ready(url: str, n: int = args.faults) -> bool:
+                from sqlalchemy import create_engine, func, select
+
+                from faultdesk.adapters.db import tables as t
+
+                engine = create_engine(url)
+                try:
+                    with engine.connect() as conn:
+                        return conn.execute(select(func.count()).select_from(t.faults)).scalar_one() == n
+                except Exception:
+                    return False
+                finally:
+                    engine.dispose()
+
+            ctx = kept_store(name, f"reports{args.faults}", args.cache, ready=ready)
+        else:
+            ctx = fresh_store(name, "fdreports")
+        with ctx as store:
+            if not args.cache or not _count(store.url):
+                started = time.perf_counter()
+                seed(store.url, args.faults)
+                if not args.json:
+                    print(
+                        f"{name}: seeded {args.faults} faults in {time.perf_counter() - started:.1f} s", file=sys.stderr
+                    )
+            results[name] = measure(store, args.faults, args.bare_rows)
+    print(json.dumps(results, indent=None if args.json else 2, ensure_ascii=False))
+
+
+def _count(url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from faultdesk.adapters.db import tables as t
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.faults)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The record table as files: CSV and .xlsx written row by row, and read back for an import.
+
+Formula injection (OWASP "CSV Injection"; osTicket #3767): a cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return would run as a formula in a spreadsheet. Every text cell
+goes through ``inert``, which prefixes such a cell with ``'`` as OWASP advises, and the .xlsx
+writer stores every text with ``write_string``, never ``write`` (XlsxWriter, like openpyxl, turns
+a string that starts with ``=`` into a formula). An import takes the ``'`` off again.
+
+Memory: CSV is produced a batch of lines at a time; XlsxWriter's ``constant_memory`` mode flushes
+each row to a temporary file as the next one starts, so neither holds more than a batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import xlsxwriter
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_ROWS = 1_048_576  # one sheet's rows, the header included
+Cell = str | int | None
+
+
+def inert(text: str) -> str:
+    """A text no spreadsheet will run: ``'`` before a formula's first character."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def revive(text: str) -> str:
+    """What ``inert`` was given (an import reads back what an export wrote)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
+def _csv_cell(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    return str(cell) if isinstance(cell, int) else inert(cell)
+
+
+def csv_chunks(header: list[str], rows: Iterable[list[Cell]], *, lines_per_chunk: int = 500) -> Iterator[bytes]:
+    """UTF-8 with a BOM (Excel then reads the Chinese right), CRLF lines, a chunk every few hundred rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([inert(h) for h in header])
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    pending = 0
+    for row in rows:
+        writer.writerow([_csv_cell(c) for c in row])
+        pending += 1
+        if pending >= lines_per_chunk:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue().encode("utf-8")
+
+
+def write_xlsx(
+    target: str | Path | IO[bytes],
+    header: list[str],
+    widths: list[int],
+    rows: Iterable[list[Cell]],
+    *,
+    sheet_name: str,
+    continued_note: str,
+    on_rows: Callable[[int], None] | None = None,
+    every: int = 5000,
+    sheet_rows: int = EXCEL_ROWS,
+) -> int:
+    """Write the rows, a frozen bold header and the column widths on each sheet; past a sheet's
+    ``sheet_rows`` (Excel's 1,048,576) the rows go on to a second sheet, and a last sheet says so.
+    ``on_rows(n)`` is told the count every ``every`` rows. Answers the rows written."""
+    book = xlsxwriter.Workbook(
+        target, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "in_memory": False}
+    )
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    wrap = book.add_format({"valign": "top"})
+    sheets = 0
+
+    def new_sheet() -> xlsxwriter.worksheet.Worksheet:
+        nonlocal sheets
+        sheets += 1
+        sheet = book.add_worksheet(sheet_name if sheets == 1 else f"{sheet_name} ({sheets})")
+        for i, width in enumerate(widths):
+            sheet.set_column(i, i, width, wrap)
+        for i, title in enumerate(header):
+            sheet.write_string(0, i, inert(title), bold)
+        sheet.freeze_panes(1, 0)
+        return sheet
+
+    sheet = new_sheet()
+    line = 0  # the sheet's last row written (0: the header)
+    done = 0
+    for row in rows:
+        if line + 1 >= sheet_rows:
+            sheet = new_sheet()
+            line = 0
+        line += 1
+        for col, cell in enumerate(row):
+            if cell is None:
+                continue
+            if isinstance(cell, int):
+                sheet.write_number(line, col, cell)
+            else:
+                sheet.write_string(line, col, inert(cell))
+        done += 1
+        if on_rows is not None and done % every == 0:
+            on_rows(done)
+    if sheets > 1:
+        note = book.add_worksheet("说明 Notes")
+        note.set_column(0, 0, 100)
+        note.write_string(0, 0, inert(continued_note.format(sheets=sheets, per_sheet=sheet_rows - 1)))
+    book.close()
+    if on_rows is not None:
+        on_rows(done)
+    return done
+
+
+def read_sheets(name: str, data: IO[bytes]) -> Iterator[tuple[str, Iterator[list[str]]]]:
+    """Each sheet of an uploaded table as rows of text (a CSV is one sheet): (sheet, rows)."""
+    if name.lower().endswith(".xlsx"):
+        import openpyxl  # read_only: row by row, the sheet never held whole
+
+        book = openpyxl.load_workbook(data, read_only=True, data_only=False)
+        try:
+            for sheet in book.worksheets:
+                yield sheet.title, ([revive(_text(v)) for v in values] for values in sheet.iter_rows(values_only=True))
+        finally:
+            book.close()
+        return
+    text = io.TextIOWrapper(data, encoding="utf-8-sig", newline="")
+    yield "csv", ([revive(c) for c in row] for row in csv.reader(text))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,175 @@
+"""The record table written as a file or a stream: the API's download, the CLI's ``export``, the
+console's "export this view" and the worker's export jobs all go through here."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import IO, Any
+
+from fastapi import BackgroundTasks, Response
+from fastapi.responses import FileResponse, StreamingResponse
+
+from faultdesk.adapters.record_files import csv_chunks, read_sheets, write_xlsx
+from faultdesk.entrypoints.common import record_table as rt
+from faultdesk.services import catalogue, exports, history
+from faultdesk.services.access import actor_of
+from faultdesk.services.desk import Desk
+from faultdesk.services.ports import ExportJob
+from faultdesk.services.records import Actor, FaultFilter
+
+log = logging.getLogger("faultdesk.exports")
+PROGRESS_EVERY = 5000  # rows between two progress writes of a job
+
+
+def _rows(desk: Desk, flt: FaultFilter, lang: str, actor: Actor) -> Iterator[list[rt.Cell]]:
+    names = rt.type_names(catalogue.list_fault_types(desk))
+    return rt.rows(exports.stream_records(desk, flt, actor=actor), lang, desk.timezone, names)
+
+
+def csv_stream(desk: Desk, flt: FaultFilter, lang: str, *, actor: Actor) -> Iterator[bytes]:
+    return csv_chunks(rt.header(lang), _rows(desk, flt, lang, actor))
+
+
+def write_export(
+    desk: Desk,
+    flt: FaultFilter,
+    fmt: str,
+    lang: str,
+    target: str | Path | IO[bytes],
+    *,
+    actor: Actor,
+    on_rows: Callable[[int], None] | None = None,
+) -> int:
+    """Write the table to ``target`` (a path or a binary file); answers the rows written."""
+    rows = _rows(desk, flt, lang, actor)
+    if fmt == "xlsx":
+        return write_xlsx(
+            target,
+            rt.header(lang),
+            rt.widths(),
+            rows,
+            sheet_name=rt.SHEET[lang],
+            continued_note=rt.CONTINUED[lang],
+            on_rows=on_rows,
+            every=PROGRESS_EVERY,
+        )
+    counter = _Counter(rows, on_rows)
+    with open(target, "wb") if isinstance(target, (str, Path)) else nullcontext(target) as out:
+        for chunk in csv_chunks(rt.header(lang), counter):
+            out.write(chunk)
+    if on_rows is not None:
+        on_rows(counter.n)
+    return counter.n
+
+
+class _Counter:
+    """Rows passed through, counted, with ``on_rows`` told every ``PROGRESS_EVERY``."""
+
+    def __init__(self, rows: Iterator[list[rt.Cell]], on_rows: Callable[[int], None] | None) -> None:
+        self.rows, self.on_rows, self.n = rows, on_rows, 0
+
+    def __iter__(self) -> Iterator[list[rt.Cell]]:
+        for row in self.rows:
+            self.n += 1
+            if self.on_rows is not None and self.n % PROGRESS_EVERY == 0:
+                self.on_rows(self.n)
+            yield row
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def direct_answer(
+    desk: Desk, actor: Actor, flt: FaultFilter, fmt: str, lang: str, *, background: bool = False
+) -> Response | ExportJob:
+    """The table answered at once (CSV streamed; an .xlsx of up to ``DIRECT_XLSX_ROWS`` rows written
+    and sent), or, for a larger .xlsx or ``background``, the job queued for the worker."""
+    name = rt.file_name(fmt, desk.clock.now(), desk.timezone)
+    filters = rt.filters_json(flt)
+    if fmt == "csv" and not background:
+        chunks = csv_stream(desk, flt, lang, actor=actor)  # the permission is checked here, before the 200
+        exports.note_direct_export(desk, filters, fmt, -1, actor=actor)
+        return StreamingResponse(chunks, media_type=MEDIA["csv"], headers=_attachment(name))
+    rows = exports.count_records(desk, flt, actor=actor)
+    if background or rows > rt.DIRECT_XLSX_ROWS:
+        return exports.request_export(desk, filters, fmt, lang, actor=actor)
+    tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - removed after sending
+    tmp.close()
+    path = Path(tmp.name)
+    try:
+        write_export(desk, flt, fmt, lang, path, actor=actor)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    exports.note_direct_export(desk, filters, fmt, rows, actor=actor)
+    tasks = BackgroundTasks()
+    tasks.add_task(path.unlink, missing_ok=True)
+    return FileResponse(path, media_type=XLSX, headers=_attachment(name), background=tasks)
+
+
+def job_file(desk: Desk, job_id: int, *, actor: Actor) -> Response:
+    job, path = exports.export_file(desk, job_id, actor=actor)
+    return FileResponse(path, media_type=MEDIA[job.format], headers=_attachment(path.name))
+
+
+def run_next_export_job(desk: Desk) -> bool:
+    """Claim the oldest queued export and write it; False when none is queued."""
+    job = exports.claim_export_job(desk)
+    if job is None:
+        return False
+    assert desk.exports_dir is not None
+    flt = rt.filter_of(job.filters)
+    name = f"export-{job.id}-{rt.file_name(job.format, desk.clock.now(), desk.timezone)}"
+    desk.exports_dir.mkdir(parents=True, exist_ok=True)
+    partial = desk.exports_dir / (name + ".part")
+    try:
+        requester = _requester(desk, job.requested_by_id)
+        total = exports.count_records(desk, flt, actor=requester)
+        exports.record_export_progress(desk, job.id, 0, total)
+        write_export(
+            desk,
+            flt,
+            job.format,
+            job.language,
+            partial,
+            actor=requester,
+            on_rows=lambda n: exports.record_export_progress(desk, job.id, n, max(total, n)),
+        )
+        partial.replace(desk.exports_dir / name)  # the link appears only when the file is whole
+        exports.finish_export_job(desk, job.id, file_name=name, error=None)
+    except Exception as exc:  # the job says it failed; the worker goes on
+        log.exception("export %s failed", job.id)
+        partial.unlink(missing_ok=True)
+        exports.finish_export_job(desk, job.id, file_name=None, error=f"{type(exc).__name__}: {exc}")
+    return True
+
+
+def _requester(desk: Desk, user_id: int) -> Actor:
+    """The job reads as the person who asked for it (their role now, not when they asked)."""
+    with desk.uow() as uow:
+        user = uow.users.by_id(user_id)
+    if user is None or not user.active:
+        raise RuntimeError("the export's requester is no longer active")
+    return actor_of(user)
+
+
+def import_file(desk: Desk, name: str, data: IO[bytes], *, commit: bool, actor: Actor) -> history.ImportResult:
+    """Read an uploaded table and import it (a dry run unless ``commit``)."""
+    codes = rt.type_codes(catalogue.list_fault_types(desk))
+    try:
+        parsed = rt.parse_table(read_sheets(name, data), desk.timezone, codes)
+    except Exception as exc:  # not a table at all: one problem, nothing written
+        reason: Any = str(exc)[:200]
+        return history.ImportResult(
+            0, [history.RowProblem(0, "file", f"无法读取文件：{reason}", f"cannot read the file: {reason}")]
+        )
+    return history.import_history(desk, parsed.records, parsed.problems, commit=commit, actor=actor)
