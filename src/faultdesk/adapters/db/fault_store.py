@@ -336,7 +336,7 @@ def _clock_faults(w: ClockWindow) -> Select[Any]:
             cond = _c.c.state == ClockState.PAUSED.value
         case ClockQueue.OWED_REPLY:
             cond = and_(_c.c.state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))
-    return select(_c.c.fault_id).where(cond, _c.c.fault_id.is_not(None), _c.c.kind != ClockKind.IMPROVEMENT.value)
+    return select(_c.c.fault_id).where(cond, t.FAULT_QUEUE_CLOCKS)
 
 
 def _owned_by(user_id: int) -> ColumnElement[bool]:
