@@ -12,6 +12,7 @@ from faultdesk.adapters.db.catalogue_store import SqlCatalogue
 from faultdesk.adapters.db.clock_store import SqlClocks
 from faultdesk.adapters.db.fault_store import SqlFaults
 from faultdesk.adapters.db.knowledge_store import SqlKnowledge
+from faultdesk.adapters.db.metrics_store import SqlMetrics
 from faultdesk.adapters.db.outbox_store import SqlOutbox
 from faultdesk.adapters.db.report_store import SqlReports
 from faultdesk.adapters.db.session_store import SqlSessions
@@ -23,6 +24,7 @@ from faultdesk.services.ports import (
     Clocks,
     Faults,
     Knowledge,
+    Metrics,
     Outbox,
     Reports,
     Sessions,
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
     clocks: Clocks
     outbox: Outbox
     settings: Settings
+    metrics: Metrics
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -64,6 +67,7 @@ class SqlUnitOfWork:
         self._outbox = SqlOutbox(conn)
         self.outbox = self._outbox
         self.settings = SqlSettings(conn)
+        self.metrics = SqlMetrics(conn)
         return self
 
     def __exit__(
