@@ -205,7 +205,14 @@ def test_the_cli_prints_the_same_figures(seeded, wiring, settings, monkeypatch):
     res = runner.invoke(app, ["report", "metrics", "--from", "2026-11-01", "--to", "2026-12-01", "--json"])
     assert res.exit_code == 0, res.output
     cli = json.loads(res.stdout)
-    for key in ("reports_in", "faults_in", "durations", "compliance", "top_faults", "volume"):  # improvements: the CLI runs on today
+    for key in (
+        "reports_in",
+        "faults_in",
+        "durations",
+        "compliance",
+        "top_faults",
+        "volume",
+    ):  # improvements: the CLI runs on today
         assert cli[key] == api[key], key
     text = runner.invoke(app, ["report", "metrics", "--from", "2026-11-01", "--to", "2026-12-01"])
     assert text.exit_code == 0, text.output

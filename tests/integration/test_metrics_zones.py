@@ -21,9 +21,17 @@ def test_a_berlin_day_of_25_hours_counts_its_last_hour(wiring, staff, client):
         for i, registered in enumerate(["2026-10-25T22:30", "2026-10-25T23:30", "2026-10-24T21:59"], start=1):
             conn.execute(
                 insert(t.faults).values(
-                    id=i, number=f"N{i}", type_code="01", title="t", status="registered", affected_users=0,
-                    registered_at=at(registered), registered_by=1, updated_at=at(registered), version=1,
-                )  # fmt: skip
+                    id=i,
+                    number=f"N{i}",
+                    type_code="01",
+                    title="t",
+                    status="registered",
+                    affected_users=0,
+                    registered_at=at(registered),
+                    registered_by=1,
+                    updated_at=at(registered),
+                    version=1,
+                )
             )
     res = client.get("/api/v1/metrics", params={"from": "2026-10-24", "to": "2026-10-27"}, headers=staff["pm"])
     assert res.status_code == 200, res.text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -25,7 +26,7 @@ def utc(text: str) -> datetime:
 
 def test_days_start_at_berlin_midnight_across_the_october_change():
     # 2026-10-25: Berlin goes from CEST (+2) back to CET (+1) at 03:00, so that day lasts 25 hours.
-    period = Period(local_midnight(datetime(2026, 10, 24).date(), "Europe/Berlin"), utc("2026-10-26T23:00"))
+    period = Period(local_midnight(date(2026, 10, 24), "Europe/Berlin"), utc("2026-10-26T23:00"))
     edges = bucket_edges(period, Bucket.DAY, "Europe/Berlin")
     assert edges == [utc("2026-10-23T22:00"), utc("2026-10-24T22:00"), utc("2026-10-25T23:00"), utc("2026-10-26T23:00")]
     assert (edges[2] - edges[1]).total_seconds() == 25 * 3600
@@ -34,7 +35,7 @@ def test_days_start_at_berlin_midnight_across_the_october_change():
 def test_days_across_the_march_change_are_23_hours():
     period = parse_period("2026-03-28", "2026-03-31", "Europe/Berlin")
     edges = bucket_edges(period, Bucket.DAY, "Europe/Berlin")
-    assert [(b - a).total_seconds() / 3600 for a, b in zip(edges, edges[1:], strict=False)] == [24, 23, 24]
+    assert [(b - a).total_seconds() / 3600 for a, b in itertools.pairwise(edges)] == [24, 23, 24]
 
 
 def test_weeks_start_on_monday_and_months_on_the_first_in_the_zone():
@@ -48,13 +49,17 @@ def test_weeks_start_on_monday_and_months_on_the_first_in_the_zone():
 
 def test_named_periods_hold_the_moment_or_go_back():
     at = utc("2026-11-25T02:00")  # Wednesday in Shanghai
-    assert named_period(NamedPeriod.WEEK, at, "Asia/Shanghai") == Period(utc("2026-11-22T16:00"), utc("2026-11-29T16:00"))
+    assert named_period(NamedPeriod.WEEK, at, "Asia/Shanghai") == Period(
+        utc("2026-11-22T16:00"), utc("2026-11-29T16:00")
+    )
     assert named_period(NamedPeriod.WEEK, at, "Asia/Shanghai", back=1).start == utc("2026-11-15T16:00")
     assert named_period(NamedPeriod.MONTH, at, "Asia/Shanghai", back=11) == Period(  # December 2025
         utc("2025-11-30T16:00"), utc("2025-12-31T16:00")
     )
     assert named_period(NamedPeriod.QUARTER, at, "Asia/Shanghai").start == utc("2026-09-30T16:00")
-    assert named_period(NamedPeriod.YEAR, at, "Europe/Berlin") == Period(utc("2025-12-31T23:00"), utc("2026-12-31T23:00"))
+    assert named_period(NamedPeriod.YEAR, at, "Europe/Berlin") == Period(
+        utc("2025-12-31T23:00"), utc("2026-12-31T23:00")
+    )
 
 
 @pytest.mark.parametrize(
