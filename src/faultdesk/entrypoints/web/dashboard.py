@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from faultdesk.domain.errors import RuleViolation
@@ -163,11 +163,7 @@ def view(result: MetricsResult, lang: str) -> dict[str, Any]:
     }
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(
-    request: Request,
-    desk: DeskDep,
-    actor: StaffDep,
+def view_params(
     period: Word = None,
     back: Annotated[int, Query(ge=0, le=1200)] = 0,
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
@@ -177,9 +173,17 @@ def dashboard(
     product: Word = None,
     channel: Words = None,
     owner: Word = None,
-) -> Response:
+) -> MetricsParams:
+    """The view's period and filters from the query string: the page's and its download's."""
+    return _params(period, back, start, end, severity, type_code, product, channel, owner)
+
+
+ParamsDep = Annotated[MetricsParams, Depends(view_params)]
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, desk: DeskDep, actor: StaffDep, params: ParamsDep) -> Response:
     lang = language_of(request, actor)
-    params = _params(period, back, start, end, severity, type_code, product, channel, owner)
     context: dict[str, Any] = {
         "nav": "dashboard",
         "params": params,
@@ -205,22 +209,13 @@ def dashboard_report(
     request: Request,
     desk: DeskDep,
     actor: StaffDep,
+    params: ParamsDep,
     format: Annotated[str, Query(max_length=10)] = "xlsx",
-    period: Word = None,
-    back: Annotated[int, Query(ge=0, le=1200)] = 0,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-    severity: Words = None,
-    type_code: Annotated[list[str] | None, Query(alias="type", max_length=100)] = None,
-    product: Word = None,
-    channel: Words = None,
-    owner: Word = None,
 ) -> Response:
     """The review report of the dashboard's view, as a download."""
     lang = language_of(request, actor)
     if format not in FORMATS:
         raise RuleViolation.one("format", f"must be one of {', '.join(FORMATS)}", f"须为以下之一：{'、'.join(FORMATS)}")
-    params = _params(period, back, start, end, severity, type_code, product, channel, owner)
     query = metrics_query(params, desk.timezone, desk.clock.now())
     review = metrics.review(desk, query, actor=actor)
     try:
