@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
@@ -341,6 +342,139 @@ def calendar_announce(year: int) -> None:
     with _wired() as wiring:
         settings.announce_year(wiring.desk, year, actor=_admin_actor())
     typer.echo(f"{year} marked as announced")
+
+
+report_app = typer.Typer(
+    help="Figures and review reports (issue 13). `faultdesk report --period week --format html` writes the review report; "
+    "`faultdesk report metrics --from … --to …` prints the metrics.",
+    invoke_without_command=True,
+)
+app.add_typer(report_app, name="report")
+
+FromOption = Annotated[str | None, typer.Option("--from", help="a local date (2026-11-01) or ISO time; included")]
+ToOption = Annotated[str | None, typer.Option("--to", help="a local date or ISO time; excluded")]
+Many = Annotated[list[str] | None, typer.Option()]
+
+
+def _hours(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 3600:.2f} h"
+
+
+@report_app.callback()
+@friendly
+def report(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option(help="week / month / quarter / year")] = "week",
+    back: Annotated[
+        int, typer.Option(help="that many periods before the current one (default: the last whole one)")
+    ] = 1,
+    start: FromOption = None,
+    end: ToOption = None,
+    format: Annotated[str, typer.Option("--format", help="xlsx / html / md")] = "html",
+    out: Annotated[
+        str | None, typer.Option(help="the file to write (default: faultdesk-review-<from>.<format>)")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="zh / en")] = "zh",
+) -> None:
+    """Write the review report: volumes by severity and type, compliance, the MTTR trend, top
+    recurring faults, open improvement actions and the period's retrospectives, with charts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pathlib import Path
+
+    from faultdesk.entrypoints.common.metrics import MetricsParams, metrics_query
+    from faultdesk.entrypoints.common.review_report import FORMATS, render_review
+    from faultdesk.services import metrics
+
+    if format not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)} / 格式须为 {'、'.join(FORMATS)}")
+    if lang not in ("zh", "en"):
+        _fail("--lang must be zh or en / 语言须为 zh 或 en")
+    with _wired() as wiring:
+        desk = wiring.desk
+        params = MetricsParams(start=start, end=end, period=period, back=back)
+        query = metrics_query(params, desk.timezone, desk.clock.now())
+        review = metrics.review(desk, query, actor=_admin_actor())
+        data = render_review(review, format, lang)
+    first = review.metrics.query.period.start.astimezone(ZoneInfo(desk.timezone)).date().isoformat()
+    path = Path(out or f"faultdesk-review-{first}.{format}")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror} / 无法写入 {path}")
+    typer.echo(str(path))
+
+
+@report_app.command("metrics")
+@friendly
+def report_metrics(
+    start: FromOption = None,
+    end: ToOption = None,
+    period: Annotated[
+        str | None, typer.Option(help="week / month / quarter / year around now, instead of --from/--to")
+    ] = None,
+    bucket: Annotated[str | None, typer.Option(help="the trend's day / week / month")] = None,
+    severity: Many = None,
+    type_code: Annotated[list[str] | None, typer.Option("--type")] = None,
+    product: Many = None,
+    channel: Many = None,
+    owner: Annotated[str | None, typer.Option(help="a username")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the API's JSON")] = False,
+) -> None:
+    """Print the metrics of a period (the same figures as GET /api/v1/metrics)."""
+    import json
+
+    from faultdesk.entrypoints.common.metrics import MetricsParams, metrics_json, metrics_query
+    from faultdesk.services import metrics
+
+    params = MetricsParams(
+        start=start,
+        end=end,
+        period=period,
+        bucket=bucket,
+        severity=severity or [],
+        type_code=type_code or [],
+        product=product or [],
+        channel=channel or [],
+        owner=owner,
+    )
+    with _wired() as wiring:
+        desk = wiring.desk
+        query = metrics_query(params, desk.timezone, desk.clock.now())
+        result = metrics.compute(desk, query, actor=_admin_actor())
+    figures = metrics_json(result)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    c = figures["compliance"]
+    lines = [
+        f"period {figures['period']['from']} – {figures['period']['to']} ({figures['period']['zone']})",
+        f"reports in {figures['reports_in']}, faults in {figures['faults_in']}",
+        f"reopen rate {_share(figures['reopen_rate'])}, recurrence rate {_share(figures['recurrence_rate'])}",
+        f"compliance {c['met']}/{c['met'] + c['breached']} met ({_share(c['rate'])}), {c['pending']} pending",
+    ]
+    names = {"register": "to register", "grade": "to grade", "first_reply": "MTTA (first reply)", "resolve": "MTTR"}
+    for kind, s in figures["durations"].items():
+        lines.append(
+            f"{names[kind]:<20} n={s['count']:<5} mean {_hours(s['mean_s'])}  median {_hours(s['median_s'])}  p90 {_hours(s['p90_s'])}"
+        )
+    i = figures["improvements"]
+    lines.append(
+        f"improvement actions due: {i['done']} done, {i['overdue']} overdue, {i['open']} open, {i['dropped']} dropped"
+    )
+    lines.append(f"breaches: {len(figures['breaches'])}")
+    for b in figures["breaches"][:20]:
+        lines.append(
+            f"  {b['kind']:<12} {b['severity'] or '-':<3} due {b['due_at']}  {b['fault'] or 'report ' + str(b['report_id'])}"
+        )
+    lines.append("top faults by affected users:")
+    for f in figures["top_faults"]:
+        lines.append(f"  {f['number']}  {f['affected_users']:>7}  {f['title']}")
+    typer.echo("\n".join(lines))
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
 
 
 def _admin_actor() -> Actor:

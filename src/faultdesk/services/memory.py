@@ -24,18 +24,32 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from faultdesk.domain.errors import Conflict
 from faultdesk.domain.faults import Criticality, Fault, FaultStatus, FaultType, Severity
-from faultdesk.domain.lifecycle import Action, ActionStatus, KbArticle, Recurrence, TestCase
+from faultdesk.domain.lifecycle import OPEN_STATES, Action, ActionStatus, KbArticle, Recurrence, TestCase
 from faultdesk.domain.matching.analysis import AnalyzedDocument, Analyzer
 from faultdesk.domain.matching.candidates import MatchCandidate, rank_scalar
 from faultdesk.domain.matching.documents import DocumentKey, DocumentKind, MatchDocument
 from faultdesk.domain.matching.synonyms import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.matching.text import CjkBigramSegmenter
+from faultdesk.domain.periods import percentile
 from faultdesk.domain.reports import Report, details_of
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sessions import StaffSession
 from faultdesk.domain.severity import Impact
 from faultdesk.domain.sla import ClockKind, ClockState, Mode, SlaClock
 from faultdesk.services.intake import DuplicateSubmission
+from faultdesk.services.metric_records import (
+    NO_DURATIONS,
+    BreachRow,
+    ComplianceRow,
+    DurationKind,
+    DurationStats,
+    ImprovementTally,
+    MetricScope,
+    OpenImprovement,
+    RetrospectiveRow,
+    TopFault,
+    Volume,
+)
 from faultdesk.services.ports import (
     DeliveryFailed,
     Envelope,
@@ -1253,6 +1267,232 @@ class MemorySettings(_Store):
         return found[:limit]
 
 
+class MemoryMetrics(_Store):
+    """The metrics computed over the rows in Python: the reference the SQL aggregates must equal
+    (services/metrics.py defines each figure; the percentile is domain/periods.py's)."""
+
+    def _faults(self) -> MemoryFaults:
+        return MemoryFaults(self.t, self._db)
+
+    def _kept(self, scope: MetricScope) -> set[int]:
+        faults = self._faults()
+        return {i for i, row in self.t.faults.items() if faults._wanted(row, scope.fault_filter)}
+
+    @staticmethod
+    def _fault_filtered(scope: MetricScope) -> bool:
+        f = scope.fault_filter
+        return bool(f.severity or f.ungraded or f.type_code or f.product or f.owner_id is not None)
+
+    def _in_period(self, scope: MetricScope) -> list[FaultView]:
+        kept = self._kept(scope)
+        return [
+            self.t.faults[i].view
+            for i in sorted(kept)
+            if scope.start <= self.t.faults[i].view.registered_at < scope.end
+        ]
+
+    def _clock_fault(self, row: ClockRow) -> int | None:
+        if row.fault_id is not None:
+            return row.fault_id
+        report = self.t.reports.get(row.report_id) if row.report_id is not None else None
+        return report.view.fault_id if report else None
+
+    def _clocks(self, scope: MetricScope) -> list[ClockRow]:
+        kept = self._kept(scope)
+        needs_fault = self._fault_filtered(scope) or bool(scope.fault_filter.channel)
+        out = []
+        for i in sorted(self.t.clocks):
+            row = self.t.clocks[i]
+            fault = self._clock_fault(row)
+            if not scope.start <= row.clock.started_at < scope.end:
+                continue
+            if fault is None and needs_fault:
+                continue
+            if fault is not None and fault not in kept:
+                continue
+            out.append(row)
+        return out
+
+    @staticmethod
+    def _met(c: SlaClock) -> bool:
+        return c.met_at is not None and c.met_at <= c.due_at and c.breached_at is None
+
+    def _breached(self, c: SlaClock, now: datetime) -> bool:
+        late = c.state is ClockState.RUNNING and c.due_at <= now
+        return not self._met(c) and (c.breached_at is not None or c.met_at is not None or late)
+
+    @staticmethod
+    def _stats(values: list[float]) -> DurationStats:
+        if not values:
+            return NO_DURATIONS
+        return DurationStats(len(values), sum(values) / len(values), percentile(values, 0.5), percentile(values, 0.9))
+
+    @staticmethod
+    def _bucket(at: datetime, edges: list[datetime]) -> int | None:
+        for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
+            if lo <= at < hi:
+                return i
+        return None
+
+    def volume(self, scope: MetricScope) -> Volume:
+        faults = self._in_period(scope)
+        by: dict[tuple[Severity | None, str], int] = {}
+        for v in faults:
+            by[(v.severity, v.type_code)] = by.get((v.severity, v.type_code), 0) + 1
+        return Volume(
+            reports_in=self._reports_in(scope, [scope.start, scope.end])[0],
+            faults_in=len(faults),
+            reopened=sum(1 for v in faults if v.reopen_count > 0),
+            recurrences=sum(1 for v in faults if v.recurrence is Recurrence.RECURRENCE),
+            by_severity_type=by,
+        )
+
+    def _reports_in(self, scope: MetricScope, edges: list[datetime]) -> list[int]:
+        counts = [0] * (len(edges) - 1)
+        no_channel = replace(scope.fault_filter, channel=[])
+        kept = self._kept(replace(scope, fault_filter=no_channel))
+        for row in self.t.reports.values():
+            r = row.view
+            if scope.fault_filter.channel and r.channel not in scope.fault_filter.channel:
+                continue
+            if self._fault_filtered(scope) and (r.fault_id is None or r.fault_id not in kept):
+                continue
+            i = self._bucket(r.received_at, edges)
+            if i is not None:
+                counts[i] += 1
+        return counts
+
+    def arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]:
+        faults = [0] * (len(edges) - 1)
+        for i in self._kept(scope):
+            b = self._bucket(self.t.faults[i].view.registered_at, edges)
+            if b is not None:
+                faults[b] += 1
+        return list(zip(self._reports_in(scope, edges), faults, strict=True))
+
+    def durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]:
+        values: list[list[float]] = [[] for _ in edges[1:]]
+        if kind is DurationKind.RESOLVE:
+            resolved: dict[int, datetime] = {}
+            for row in self.t.clocks.values():
+                if row.clock.kind is ClockKind.ARCHIVE and row.fault_id is not None:
+                    resolved[row.fault_id] = max(resolved.get(row.fault_id, row.clock.started_at), row.clock.started_at)
+            for fault_id in self._kept(scope):
+                v = self.t.faults[fault_id].view
+                at = resolved.get(fault_id)
+                if at is None or v.status not in (FaultStatus.RESOLVED, FaultStatus.ARCHIVED):
+                    continue
+                if scope.start <= at < scope.end and (b := self._bucket(at, edges)) is not None:
+                    values[b].append((at - v.registered_at).total_seconds())
+        else:
+            for row in self._clocks(scope):
+                c = row.clock
+                b = self._bucket(c.started_at, edges)
+                if c.kind.value == kind.value and c.met_at is not None and b is not None:
+                    values[b].append((c.met_at - c.started_at).total_seconds())
+        return [self._stats(v) for v in values]
+
+    def compliance(self, scope: MetricScope) -> list[ComplianceRow]:
+        tally: dict[tuple[ClockKind, Severity | None], list[int]] = {}
+        for row in self._clocks(scope):
+            c = row.clock
+            counts = tally.setdefault((c.kind, c.severity), [0, 0, 0])
+            counts[0 if self._met(c) else 1 if self._breached(c, scope.now) else 2] += 1
+        order = list(ClockKind)
+        rows = [ComplianceRow(kind, sev, *counts) for (kind, sev), counts in tally.items()]
+        return sorted(rows, key=lambda r: (order.index(r.kind), -1 if r.severity is None else int(r.severity)))
+
+    def breaches(self, scope: MetricScope, limit: int) -> list[BreachRow]:
+        rows = [r for r in self._clocks(scope) if self._breached(r.clock, scope.now)]
+        rows.sort(key=lambda r: (r.clock.due_at, r.id))
+        out = []
+        for r in rows[:limit]:
+            fault_id = self._clock_fault(r)
+            v = self.t.faults[fault_id].view if fault_id is not None else None
+            c = r.clock
+            out.append(
+                BreachRow(
+                    r.id,
+                    c.kind,
+                    c.severity,
+                    c.due_at,
+                    c.breached_at,
+                    c.met_at,
+                    v.number if v else None,
+                    v.title if v else None,
+                    r.report_id,
+                )
+            )
+        return out
+
+    def top_faults(self, scope: MetricScope, limit: int) -> list[TopFault]:
+        faults = sorted(self._in_period(scope), key=lambda v: (-v.affected_users, v.id))
+        return [TopFault(v.number, v.title, v.severity, v.status, v.affected_users) for v in faults[:limit]]
+
+    def top_recurring(self, scope: MetricScope, limit: int) -> list[TopFault]:
+        repeats: dict[int, int] = {}
+        for v in self._in_period(scope):
+            related = self.t.faults[v.id].related_fault_id
+            if v.recurrence is Recurrence.RECURRENCE and related is not None:
+                repeats[related] = repeats.get(related, 0) + 1
+        ordered = sorted(repeats.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        out = []
+        for fault_id, n in ordered:
+            v = self.t.faults[fault_id].view
+            out.append(TopFault(v.number, v.title, v.severity, v.status, v.affected_users, n))
+        return out
+
+    def improvements(self, scope: MetricScope, due_from: date, due_to: date, today: date) -> ImprovementTally:
+        kept = self._kept(scope)
+        done = overdue = waiting = dropped = 0
+        for row in self.t.improvements.values():
+            if row.fault_id not in kept or not due_from <= row.due < due_to:
+                continue
+            if row.status is ActionStatus.DONE:
+                done += 1
+            elif row.status is ActionStatus.DROPPED:
+                dropped += 1
+            elif row.due < today:
+                overdue += 1
+            else:
+                waiting += 1
+        return ImprovementTally(done, overdue, waiting, dropped)
+
+    def open_improvements(self, scope: MetricScope, today: date, limit: int) -> list[OpenImprovement]:
+        kept = self._kept(scope)
+        rows = sorted(
+            ((i, r) for i, r in self.t.improvements.items() if r.fault_id in kept and r.status is ActionStatus.OPEN),
+            key=lambda ir: (ir[1].due, ir[0]),
+        )
+        out = []
+        for _, r in rows[:limit]:
+            owner = self.t.users[r.owner_id]
+            out.append(
+                OpenImprovement(self.t.faults[r.fault_id].view.number, r.title, owner.display_name, r.due, r.status)
+            )
+        return out
+
+    def open_now(self, scope: MetricScope) -> dict[tuple[FaultStatus, Severity | None], int]:
+        counts: dict[tuple[FaultStatus, Severity | None], int] = {}
+        for i in self._kept(scope):
+            v = self.t.faults[i].view
+            if v.status in OPEN_STATES:
+                counts[(v.status, v.severity)] = counts.get((v.status, v.severity), 0) + 1
+        return counts
+
+    def retrospectives(self, scope: MetricScope, limit: int) -> list[RetrospectiveRow]:
+        kept = self._kept(scope)
+        out = []
+        for i in sorted(self.t.stage_records):
+            fault_id, record = self.t.stage_records[i]
+            wanted = record.action == Action.RETROSPECT.value and fault_id in kept
+            if wanted and scope.start <= record.recorded_at < scope.end:
+                v = self.t.faults[fault_id].view
+                out.append(RetrospectiveRow(v.number, v.title, record.recorded_at, dict(_json(record.data))))
+        out.sort(key=lambda r: r.recorded_at)
+        return out[:limit]
+
+
 # ---- the unit of work ----------------------------------------------------------------------------
 
 
@@ -1402,6 +1642,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.outbox = MemoryOutbox(tables, db)
         self.settings = MemorySettings(tables, db)
         self.export_jobs = MemoryExportJobs(tables, db)
+        self.metrics = MemoryMetrics(tables, db)
         return self
 
     def __exit__(

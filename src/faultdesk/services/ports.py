@@ -18,6 +18,18 @@ from faultdesk.domain.reports import Report
 from faultdesk.domain.roles import Role
 from faultdesk.domain.sessions import StaffSession
 from faultdesk.domain.sla import ClockState, Mode, SlaClock
+from faultdesk.services.metric_records import (
+    BreachRow,
+    ComplianceRow,
+    DurationKind,
+    DurationStats,
+    ImprovementTally,
+    MetricScope,
+    OpenImprovement,
+    RetrospectiveRow,
+    TopFault,
+    Volume,
+)
 from faultdesk.services.record_table import FaultRecord
 from faultdesk.services.records import (
     Actor,
@@ -309,6 +321,23 @@ class RecordTable(Protocol):
     def stream(self, flt: FaultFilter, batch: int = 1000) -> Iterator[FaultRecord]: ...
 
 
+class Metrics(Protocol):
+    """Figures aggregated by the store (issue 13): no use case loads the faults to count them.
+    ``edges`` are a period's bucket edges (n + 1 instants for n buckets)."""
+
+    def volume(self, scope: MetricScope) -> Volume: ...
+    def arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]: ...  # (reports, faults)
+    def durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]: ...
+    def compliance(self, scope: MetricScope) -> list[ComplianceRow]: ...
+    def breaches(self, scope: MetricScope, limit: int) -> list[BreachRow]: ...
+    def top_faults(self, scope: MetricScope, limit: int) -> list[TopFault]: ...
+    def top_recurring(self, scope: MetricScope, limit: int) -> list[TopFault]: ...
+    def improvements(self, scope: MetricScope, due_from: date, due_to: date, today: date) -> ImprovementTally: ...
+    def open_improvements(self, scope: MetricScope, today: date, limit: int) -> list[OpenImprovement]: ...
+    def open_now(self, scope: MetricScope) -> dict[tuple[FaultStatus, Severity | None], int]: ...
+    def retrospectives(self, scope: MetricScope, limit: int) -> list[RetrospectiveRow]: ...
+
+
 class UnitOfWork(Protocol):
     users: Users
     sessions: Sessions
@@ -321,6 +350,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     settings: Settings
     export_jobs: ExportJobs
+    metrics: Metrics
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -12,6 +12,7 @@ from faultdesk.adapters.db.catalogue_store import SqlCatalogue
 from faultdesk.adapters.db.clock_store import SqlClocks
 from faultdesk.adapters.db.fault_store import SqlFaults
 from faultdesk.adapters.db.knowledge_store import SqlKnowledge
+from faultdesk.adapters.db.metrics_store import SqlMetrics
 from faultdesk.adapters.db.outbox_store import SqlOutbox
 from faultdesk.adapters.db.record_table_store import SqlExportJobs
 from faultdesk.adapters.db.report_store import SqlReports
@@ -25,6 +26,7 @@ from faultdesk.services.ports import (
     ExportJobs,
     Faults,
     Knowledge,
+    Metrics,
     Outbox,
     Reports,
     Sessions,
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
     outbox: Outbox
     settings: Settings
     export_jobs: ExportJobs
+    metrics: Metrics
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -68,6 +71,7 @@ class SqlUnitOfWork:
         self.outbox = self._outbox
         self.settings = SqlSettings(conn)
         self.export_jobs = SqlExportJobs(conn)
+        self.metrics = SqlMetrics(conn)
         return self
 
     def __exit__(

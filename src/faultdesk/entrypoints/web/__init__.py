@@ -10,7 +10,18 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from faultdesk.entrypoints.common.log_masking import mask_access_log
-from faultdesk.entrypoints.web import admin, auth, docs, exports, fault_page, followup, queues, registration, reporter
+from faultdesk.entrypoints.web import (
+    admin,
+    auth,
+    dashboard,
+    docs,
+    exports,
+    fault_page,
+    followup,
+    queues,
+    registration,
+    reporter,
+)
 from faultdesk.entrypoints.web.rendering import HERE, LoginRequired, render, to_login
 
 
@@ -28,7 +39,7 @@ def error_page(request: Request, status_code: int, message: str, fields: list[di
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, queues, exports, docs, admin, followup, reporter, fault_page, registration):
+    for module in (auth, queues, exports, docs, admin, followup, reporter, fault_page, registration, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.error_page = error_page

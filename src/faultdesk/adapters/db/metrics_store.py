@@ -1,0 +1,380 @@
+"""The metrics (issue 13) as SQL aggregates on both stores: counts, means and percentiles are
+computed by the database, only the figures come back.
+
+Percentiles follow one definition on both (domain/periods.py): PostgreSQL's ``percentile_cont``;
+SQLite has no ordered-set aggregates, so there each value's rank (``row_number() - 1``) and its
+group's count come from window functions and the two values around ``p·(n−1)`` are weighted as
+``percentile_cont`` weighs them. Durations are in seconds: ``EXTRACT(EPOCH …)`` on PostgreSQL,
+the Julian-day difference on SQLite (which stores naive UTC text).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    values,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from faultdesk.adapters.db import tables as t
+from faultdesk.adapters.db.fault_store import fault_conditions
+from faultdesk.adapters.db.types import UtcDateTime
+from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.lifecycle import OPEN_STATES, Action, ActionStatus, Recurrence
+from faultdesk.domain.sla import ClockKind, ClockState
+from faultdesk.services.metric_records import (
+    NO_DURATIONS,
+    BreachRow,
+    ComplianceRow,
+    DurationKind,
+    DurationStats,
+    ImprovementTally,
+    MetricScope,
+    OpenImprovement,
+    RetrospectiveRow,
+    TopFault,
+    Volume,
+)
+
+_f, _r, _c, _ia, _u, _sr = t.faults, t.reports, t.clocks, t.improvement_actions, t.users, t.stage_records
+_related = _f.alias("repeated")
+_RESOLVED = (FaultStatus.RESOLVED.value, FaultStatus.ARCHIVED.value)
+
+# A clock's fault: its own, or (a report's register clock) its report's.
+# (An alias: the channel filter's EXISTS over reports must not correlate with this join.)
+_clock_report = _r.alias("clock_report")
+_clock_fault = func.coalesce(_c.c.fault_id, _clock_report.c.fault_id)
+_clocks_with_faults = _c.outerjoin(_clock_report, _clock_report.c.id == _c.c.report_id).outerjoin(
+    _f, _f.c.id == _clock_fault
+)
+
+_met = and_(_c.c.met_at.is_not(None), _c.c.met_at <= _c.c.due_at, _c.c.breached_at.is_(None))
+
+
+def _breached(now: datetime) -> ColumnElement[bool]:
+    """Not met in time: breached (and perhaps met late since), or still running past its due time."""
+    late_running = and_(_c.c.state == ClockState.RUNNING.value, _c.c.due_at <= now)
+    return and_(not_(_met), or_(_c.c.breached_at.is_not(None), _c.c.met_at.is_not(None), late_running))
+
+
+def _ms(seconds: Any) -> float:
+    """Seconds to the millisecond: SQLite's Julian-day arithmetic is exact to about 10 µs only."""
+    return round(float(seconds), 3)
+
+
+def _has_fault_filter(scope: MetricScope) -> bool:
+    flt = scope.fault_filter
+    return bool(flt.severity or flt.ungraded or flt.type_code or flt.product or flt.owner_id is not None)
+
+
+class SqlMetrics:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+
+    # ---- pieces ----------------------------------------------------------------------------
+
+    def _seconds(self, later: Any, earlier: Any) -> ColumnElement[float]:
+        if self.postgres:
+            return cast(func.extract("epoch", later - earlier), Float)
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+    def _faults_where(self, scope: MetricScope) -> ColumnElement[bool]:
+        return fault_conditions(scope.fault_filter)
+
+    def _clock_where(self, scope: MetricScope) -> ColumnElement[bool]:
+        """Clocks started in the period whose fault the filter keeps (with no filter on the fault
+        itself, a report's register clock counts before its report is registered)."""
+        conds = [_c.c.started_at >= scope.start, _c.c.started_at < scope.end, self._faults_where(scope)]
+        if _has_fault_filter(scope) or scope.fault_filter.channel:
+            conds.append(_f.c.id.is_not(None))
+        return and_(*conds)
+
+    @staticmethod
+    def _buckets(edges: list[datetime]) -> Any:
+        rows = [(i, lo, hi) for i, (lo, hi) in enumerate(itertools.pairwise(edges))]
+        table = values(column("i", Integer), column("lo", UtcDateTime), column("hi", UtcDateTime), name="buckets")
+        return table.data(rows).cte("buckets")  # WITH buckets(i, lo, hi) AS (VALUES …): both stores read it
+
+    def _stats(self, timed: Select[Any], edges: list[datetime]) -> list[DurationStats]:
+        """Count, mean, median and 90th percentile of ``timed``'s (at, v) rows per bucket of ``at``."""
+        d = timed.subquery("d")
+        b = self._buckets(edges)
+        grouped = (
+            select(b.c.i.label("g"), d.c.v.label("v"))
+            .select_from(d.join(b, and_(d.c.at >= b.c.lo, d.c.at < b.c.hi)))
+            .subquery("g")
+        )
+        if self.postgres:
+            stmt = select(
+                grouped.c.g,
+                func.count(),
+                func.avg(grouped.c.v),
+                func.percentile_cont(0.5).within_group(grouped.c.v),
+                func.percentile_cont(0.9).within_group(grouped.c.v),
+            ).group_by(grouped.c.g)
+        else:
+            ranked = select(
+                grouped.c.g,
+                grouped.c.v,
+                (func.row_number().over(partition_by=grouped.c.g, order_by=grouped.c.v) - 1).label("k"),
+                func.count().over(partition_by=grouped.c.g).label("n"),
+            ).subquery("r")
+
+            def cont(p: float) -> ColumnElement[float]:
+                position = literal(p, Float) * (ranked.c.n - 1)
+                low = cast(position, Integer)  # truncation: the floor of a non-negative position
+                share = position - low
+                weight = case(
+                    (ranked.c.k == low, 1.0 - share),
+                    (ranked.c.k == low + 1, share),
+                    else_=0.0,
+                )
+                return func.sum(ranked.c.v * weight)
+
+            stmt = select(ranked.c.g, func.count(), func.avg(ranked.c.v), cont(0.5), cont(0.9)).group_by(ranked.c.g)
+        found = {
+            int(g): DurationStats(int(n), _ms(mean), _ms(med), _ms(p90))
+            for g, n, mean, med, p90 in self.conn.execute(stmt)
+        }
+        return [found.get(i, NO_DURATIONS) for i in range(len(edges) - 1)]
+
+    # ---- the port ----------------------------------------------------------------------------
+
+    def volume(self, scope: MetricScope) -> Volume:
+        in_period = and_(_f.c.registered_at >= scope.start, _f.c.registered_at < scope.end, self._faults_where(scope))
+        rows = self.conn.execute(
+            select(
+                _f.c.severity,
+                _f.c.type_code,
+                func.count(),
+                func.sum(case((_f.c.reopen_count > 0, 1), else_=0)),
+                func.sum(case((_f.c.recurrence == Recurrence.RECURRENCE.value, 1), else_=0)),
+            )
+            .where(in_period)
+            .group_by(_f.c.severity, _f.c.type_code)
+        ).all()
+        by: dict[tuple[Severity | None, str], int] = {(sev, code): int(n) for sev, code, n, _, _ in rows}
+        return Volume(
+            reports_in=self._reports_in(scope, [scope.start, scope.end])[0],
+            faults_in=sum(by.values()),
+            reopened=sum(int(r[3] or 0) for r in rows),
+            recurrences=sum(int(r[4] or 0) for r in rows),
+            by_severity_type=by,
+        )
+
+    def _reports_in(self, scope: MetricScope, edges: list[datetime]) -> list[int]:
+        b = self._buckets(edges)
+        joined = _r.join(b, and_(_r.c.received_at >= b.c.lo, _r.c.received_at < b.c.hi))
+        conds: list[ColumnElement[bool]] = []
+        flt = scope.fault_filter
+        if flt.channel:
+            conds.append(_r.c.channel.in_([c.value for c in flt.channel]))
+        if _has_fault_filter(scope):  # a report counts with the fault it belongs to
+            joined = joined.join(_f, _f.c.id == _r.c.fault_id)
+            conds.append(fault_conditions(replace(flt, channel=[])))  # the report's own channel above
+        rows = self.conn.execute(
+            select(b.c.i, func.count()).select_from(joined).where(and_(True, *conds)).group_by(b.c.i)
+        )
+        found = {int(i): int(n) for i, n in rows}
+        return [found.get(i, 0) for i in range(len(edges) - 1)]
+
+    def arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]:
+        b = self._buckets(edges)
+        rows = self.conn.execute(
+            select(b.c.i, func.count())
+            .select_from(_f.join(b, and_(_f.c.registered_at >= b.c.lo, _f.c.registered_at < b.c.hi)))
+            .where(self._faults_where(scope))
+            .group_by(b.c.i)
+        )
+        faults = {int(i): int(n) for i, n in rows}
+        reports = self._reports_in(scope, edges)
+        return [(reports[i], faults.get(i, 0)) for i in range(len(edges) - 1)]
+
+    def durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]:
+        if kind is DurationKind.RESOLVE:
+            # A fault's resolution is when its archive clock started (the Resolved reaction starts
+            # it); after a reopen, the last one counts, as the archive record's durations do.
+            resolved = (
+                select(_c.c.fault_id, func.max(_c.c.started_at).label("at"))
+                .where(_c.c.kind == ClockKind.ARCHIVE.value)
+                .group_by(_c.c.fault_id)
+                .subquery("resolved")
+            )
+            timed = (
+                select(resolved.c.at.label("at"), self._seconds(resolved.c.at, _f.c.registered_at).label("v"))
+                .select_from(_f.join(resolved, resolved.c.fault_id == _f.c.id))
+                .where(
+                    _f.c.status.in_(_RESOLVED),
+                    resolved.c.at >= scope.start,
+                    resolved.c.at < scope.end,
+                    self._faults_where(scope),
+                )
+            )
+        else:
+            timed = (
+                select(_c.c.started_at.label("at"), self._seconds(_c.c.met_at, _c.c.started_at).label("v"))
+                .select_from(_clocks_with_faults)
+                .where(_c.c.kind == ClockKind(kind.value).value, _c.c.met_at.is_not(None), self._clock_where(scope))
+            )
+        return self._stats(timed, edges)
+
+    def compliance(self, scope: MetricScope) -> list[ComplianceRow]:
+        met = func.sum(case((_met, 1), else_=0))
+        breached = func.sum(case((_breached(scope.now), 1), else_=0))
+        rows = self.conn.execute(
+            select(_c.c.kind, _c.c.severity, met, breached, func.count())
+            .select_from(_clocks_with_faults)
+            .where(self._clock_where(scope))
+            .group_by(_c.c.kind, _c.c.severity)
+        )
+        out = [
+            ComplianceRow(
+                ClockKind(kind),
+                None if sev is None else Severity(sev),
+                int(m or 0),
+                int(b or 0),
+                int(n) - int(m or 0) - int(b or 0),
+            )
+            for kind, sev, m, b, n in rows
+        ]
+        order = list(ClockKind)
+        return sorted(out, key=lambda r: (order.index(r.kind), -1 if r.severity is None else int(r.severity)))
+
+    def breaches(self, scope: MetricScope, limit: int) -> list[BreachRow]:
+        rows = self.conn.execute(
+            select(
+                _c.c.id,
+                _c.c.kind,
+                _c.c.severity,
+                _c.c.due_at,
+                _c.c.breached_at,
+                _c.c.met_at,
+                _f.c.number,
+                _f.c.title,
+                _c.c.report_id,
+            )
+            .select_from(_clocks_with_faults)
+            .where(self._clock_where(scope), _breached(scope.now))
+            .order_by(_c.c.due_at, _c.c.id)
+            .limit(limit)
+        )
+        return [
+            BreachRow(
+                int(cid),
+                ClockKind(kind),
+                None if sev is None else Severity(sev),
+                due,
+                breached_at,
+                met_at,
+                number,
+                title,
+                report_id,
+            )
+            for cid, kind, sev, due, breached_at, met_at, number, title, report_id in rows
+        ]
+
+    def top_faults(self, scope: MetricScope, limit: int) -> list[TopFault]:
+        rows = self.conn.execute(
+            select(_f.c.number, _f.c.title, _f.c.severity, _f.c.status, _f.c.affected_users)
+            .where(_f.c.registered_at >= scope.start, _f.c.registered_at < scope.end, self._faults_where(scope))
+            .order_by(_f.c.affected_users.desc(), _f.c.id)
+            .limit(limit)
+        )
+        return [TopFault(n, title, sev, status, int(users)) for n, title, sev, status, users in rows]
+
+    def top_recurring(self, scope: MetricScope, limit: int) -> list[TopFault]:
+        repeats = func.count().label("repeats")
+        rows = self.conn.execute(
+            select(
+                _related.c.number,
+                _related.c.title,
+                _related.c.severity,
+                _related.c.status,
+                _related.c.affected_users,
+                repeats,
+            )
+            .select_from(_f.join(_related, _related.c.id == _f.c.related_fault_id))
+            .where(
+                _f.c.recurrence == Recurrence.RECURRENCE.value,
+                _f.c.registered_at >= scope.start,
+                _f.c.registered_at < scope.end,
+                self._faults_where(scope),
+            )
+            .group_by(
+                _related.c.id,
+                _related.c.number,
+                _related.c.title,
+                _related.c.severity,
+                _related.c.status,
+                _related.c.affected_users,
+            )
+            .order_by(repeats.desc(), _related.c.id)
+            .limit(limit)
+        )
+        return [TopFault(n, title, sev, status, int(users), int(k)) for n, title, sev, status, users, k in rows]
+
+    def improvements(self, scope: MetricScope, due_from: date, due_to: date, today: date) -> ImprovementTally:
+        is_open = _ia.c.status == ActionStatus.OPEN.value
+        rows = self.conn.execute(
+            select(
+                func.sum(case((_ia.c.status == ActionStatus.DONE.value, 1), else_=0)),
+                func.sum(case((and_(is_open, _ia.c.due < today), 1), else_=0)),
+                func.sum(case((and_(is_open, _ia.c.due >= today), 1), else_=0)),
+                func.sum(case((_ia.c.status == ActionStatus.DROPPED.value, 1), else_=0)),
+            )
+            .select_from(_ia.join(_f, _f.c.id == _ia.c.fault_id))
+            .where(_ia.c.due >= due_from, _ia.c.due < due_to, self._faults_where(scope))
+        ).one()
+        done, overdue, waiting, dropped = (int(v or 0) for v in rows)
+        return ImprovementTally(done, overdue, waiting, dropped)
+
+    def open_improvements(self, scope: MetricScope, today: date, limit: int) -> list[OpenImprovement]:
+        rows = self.conn.execute(
+            select(_f.c.number, _ia.c.title, _u.c.display_name, _ia.c.due, _ia.c.status)
+            .select_from(_ia.join(_f, _f.c.id == _ia.c.fault_id).join(_u, _u.c.id == _ia.c.owner_id))
+            .where(_ia.c.status == ActionStatus.OPEN.value, self._faults_where(scope))
+            .order_by(_ia.c.due, _ia.c.id)
+            .limit(limit)
+        )
+        return [OpenImprovement(n, title, owner, due, ActionStatus(st)) for n, title, owner, due, st in rows]
+
+    def open_now(self, scope: MetricScope) -> dict[tuple[FaultStatus, Severity | None], int]:
+        rows = self.conn.execute(
+            select(_f.c.status, _f.c.severity, func.count())
+            .where(_f.c.status.in_([s.value for s in OPEN_STATES]), self._faults_where(scope))
+            .group_by(_f.c.status, _f.c.severity)
+        )
+        return {(status, sev): int(n) for status, sev, n in rows}
+
+    def retrospectives(self, scope: MetricScope, limit: int) -> list[RetrospectiveRow]:
+        rows = self.conn.execute(
+            select(_f.c.number, _f.c.title, _sr.c.recorded_at, _sr.c.data)
+            .select_from(_sr.join(_f, _f.c.id == _sr.c.fault_id))
+            .where(
+                _sr.c.action == Action.RETROSPECT.value,
+                _sr.c.recorded_at >= scope.start,
+                _sr.c.recorded_at < scope.end,
+                self._faults_where(scope),
+            )
+            .order_by(_sr.c.recorded_at, _sr.c.id)
+            .limit(limit)
+        )
+        return [RetrospectiveRow(n, title, at, dict(data or {})) for n, title, at, data in rows]
