@@ -208,3 +208,32 @@ def test_another_process_sees_new_reports_by_catching_up_from_the_database(wirin
         assert report is not None
         found = known_issues.candidates_for(wiring.desk, uow, report)
     assert found[0].fault_number == target
+
+
+def test_catch_up_reads_every_batch_once_even_when_a_batch_shares_one_instant(client, staff, wiring, monkeypatch):
+    """Keyset on (updated_at, id): faults changed at one instant (the test clock stands still) are
+    read once, not again on each search; releases and KB articles are read to the end in one call."""
+    from faultdesk.services import known_issue_index
+    from faultdesk.services.catalogue import add_product
+
+    monkeypatch.setattr(known_issue_index, "BATCH", 2)
+    desk = wiring.desk
+    add_product(desk, "app", "App", [], actor=Actor.system())
+    numbers = [fault_from(client, staff["agent"], f"第 {i} 个同一时刻登记的故障") for i in range(5)]
+    for i in range(5):
+        release = {"product": "app", "version": f"1.{i}", "released_on": "2026-11-24", "notes": f"修复第 {i} 个问题"}
+        assert client.post("/api/v1/releases", json=release, headers=staff["admin"]).status_code == 201
+    library = desk.known_issues
+    with desk.uow() as uow:
+        index = library.catch_up(uow)
+    added: list[str] = []
+    real_add = index.add
+    monkeypatch.setattr(index, "add", lambda doc: (added.append(doc.key), real_add(doc))[1])
+    with desk.uow() as uow:
+        library.catch_up(uow)
+    assert added == []  # nothing is read twice
+    assert library.last_release and library.faults_after is not None
+    fault_from(client, staff["agent"], "再登记一个故障")
+    with desk.uow() as uow:
+        library.catch_up(uow)
+    assert len([k for k in added if k[0] == "fault"]) == 1 and len(numbers) == 5

@@ -58,7 +58,7 @@ class KnownIssueLibrary:
     indexed_reports: set[int] = field(default_factory=set)
     last_kb: int = 0
     last_release: int = 0
-    faults_since: datetime | None = None
+    faults_after: tuple[datetime, int] | None = None  # the last fault read: (updated_at, id)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def catch_up(self, uow: UnitOfWork) -> KnownIssueSearch:
@@ -70,12 +70,11 @@ class KnownIssueLibrary:
                 self.synonyms_version = version
                 self.last_kb = self.last_release = 0
                 self.indexed_reports = set()
-                self.faults_since = None
+                self.faults_after = None
             index = self.index
-            initial = self.faults_since is None
+            initial = self.faults_after is None
             while True:
-                faults = uow.faults.changed_since(self.faults_since, BATCH)
-                fresh = [f for f in faults if self.faults_since is None or f.updated_at > self.faults_since]
+                faults = uow.faults.changed_since(self.faults_after, BATCH)
                 for f in faults:
                     index.add(fault_doc(f))  # replaces the earlier version of the fault
                     if not initial:  # linking a report changes its fault: its new reports show up here
@@ -83,20 +82,24 @@ class KnownIssueLibrary:
                         self._add_reports(index, uow.reports.by_ids(new))
                 if not faults:
                     break
-                self.faults_since = max(f.updated_at for f in faults)
-                if len(faults) < BATCH or not fresh:
+                self.faults_after = (faults[-1].updated_at, faults[-1].id)
+                if len(faults) < BATCH:
                     break
             if initial:  # a fresh index reads every linked report once, in id order
                 last = 0
                 while batch := uow.reports.since(last, BATCH):
                     self._add_reports(index, [r for r in batch if r.fault_id is not None])
                     last = batch[-1].id
-            for article in uow.knowledge.articles_since(self.last_kb, BATCH):
-                index.add(kb_doc(article))
-                self.last_kb = article.id
-            for release in uow.knowledge.releases_since(self.last_release, BATCH):
-                index.add(release_doc(release))
-                self.last_release = release.id
+            # Every batch until none is left: one batch a call would leave a large knowledge base
+            # being read 5,000 articles a search, for as many searches as it takes.
+            while articles := uow.knowledge.articles_since(self.last_kb, BATCH):
+                for article in articles:
+                    index.add(kb_doc(article))
+                self.last_kb = articles[-1].id
+            while releases := uow.knowledge.releases_since(self.last_release, BATCH):
+                for release in releases:
+                    index.add(release_doc(release))
+                self.last_release = releases[-1].id
             return index
 
     def _add_reports(self, index: KnownIssueSearch, reports: list[ReportView]) -> None:

@@ -836,8 +836,8 @@ class MemoryFaults(_Store):
         self.t.faults[fault_id] = _changed(row, _written(changes), at, expected_version + 1)
         return True
 
-    def changed_since(self, since: datetime | None, limit: int) -> list[FaultView]:
-        rows = [r for r in self._rows() if since is None or r.view.updated_at >= since]
+    def changed_since(self, after: tuple[datetime, int] | None, limit: int) -> list[FaultView]:
+        rows = [r for r in self._rows() if after is None or (r.view.updated_at, r.view.id) > after]
         rows.sort(key=lambda r: (r.view.updated_at, r.view.id))
         return [self._view(r) for r in rows[:limit]]
 

@@ -193,11 +193,13 @@ class SqlFaults:
             update(_f).where(_f.c.id == fault_id).values(affected_users=count, updated_at=at, version=version)
         )
 
-    def changed_since(self, since: datetime | None, limit: int) -> list[FaultView]:
-        """Faults registered or changed at or after ``since`` (the matcher's catch-up)."""
+    def changed_since(self, after: tuple[datetime, int] | None, limit: int) -> list[FaultView]:
+        """Faults registered or changed after ``after`` = (updated_at, id), in that order (the
+        matcher's catch-up): a keyset, so a batch of faults changed at one instant is read once."""
         stmt = _fault_select()
-        if since is not None:
-            stmt = stmt.where(_f.c.updated_at >= since)
+        if after is not None:
+            at, fault_id = after
+            stmt = stmt.where(or_(_f.c.updated_at > at, and_(_f.c.updated_at == at, _f.c.id > fault_id)))
         return [_fault(r) for r in self.conn.execute(stmt.order_by(_f.c.updated_at, _f.c.id).limit(limit))]
 
     def by_ids(self, fault_ids: list[int]) -> list[FaultView]:
