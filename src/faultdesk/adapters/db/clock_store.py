@@ -200,6 +200,8 @@ class SqlClocks:
         """The clocks not met yet (running, paused, breached) of a page of faults, soonest due first."""
         if not fault_ids:
             return []
-        states = [ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value]
-        stmt = _CLOCK_SELECT.where(among(self.conn, _c.c.fault_id, fault_ids), _c.c.state.in_(states))
-        return [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id))]
+        # By fault alone (a page's few hundred clocks), the state checked here: with the state in
+        # the query, SQLite without statistics walks the (state, due) index of every clock instead.
+        stmt = _CLOCK_SELECT.where(among(self.conn, _c.c.fault_id, fault_ids))
+        rows = [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id))]
+        return [r for r in rows if r.clock.state is not ClockState.MET]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
     Select,
     and_,
@@ -323,22 +324,28 @@ _OPEN_CLOCKS = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BR
 _REPLY_CLOCKS = (ClockKind.FIRST_REPLY.value, ClockKind.UPDATE.value)
 
 
-def _clock_faults(w: ClockWindow) -> Select[Any]:
-    """The faults with a clock of the window's queue, read from the clocks' (state, due) index.
+def _clock_faults(w: ClockWindow) -> Select[Any] | CompoundSelect[Any]:
+    """The faults with a clock of the window's queue, read from the partial index of the faults'
+    own clocks (tables.FAULT_QUEUE_CLOCKS) alone.
 
     A fault's own clocks only: an improvement action's (due days after the archive) is the
-    retrospective's follow-up, listed on /improvements, not a fault waiting on someone."""
+    retrospective's follow-up, listed on /improvements, not a fault waiting on someone. Each part
+    is one AND of index terms (breached is a UNION, not an OR): SQLite's planner takes a partial
+    index only for such a part."""
     running, due = _c.c.state == ClockState.RUNNING.value, _c.c.due_at
+
+    def own(*cond: ColumnElement[bool]) -> Select[Any]:
+        return select(_c.c.fault_id).where(*cond, t.FAULT_QUEUE_CLOCKS)
+
     match w.queue:
         case ClockQueue.BREACHING:
-            cond = and_(running, due > w.now, due <= w.now + timedelta(seconds=w.soon_s))
+            return own(running, due > w.now, due <= w.now + timedelta(seconds=w.soon_s))
         case ClockQueue.BREACHED:
-            cond = or_(_c.c.state == ClockState.BREACHED.value, and_(running, due <= w.now))
+            return union(own(_c.c.state == ClockState.BREACHED.value), own(running, due <= w.now))
         case ClockQueue.PAUSED:
-            cond = _c.c.state == ClockState.PAUSED.value
+            return own(_c.c.state == ClockState.PAUSED.value)
         case ClockQueue.OWED_REPLY:
-            cond = and_(_c.c.state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))
-    return select(_c.c.fault_id).where(cond, t.FAULT_QUEUE_CLOCKS)
+            return own(_c.c.state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))
 
 
 def _owned_by(user_id: int) -> ColumnElement[bool]:
