@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from fastapi import FastAPI, Request, routing
@@ -72,7 +72,20 @@ def _unreadable_form(detail: str) -> dict[str, Any]:
     return {"type": "form_unreadable", "loc": ("body",), "msg": f"is not a form that can be read: {detail}"}
 
 
-def validation_response(errors: list[dict[str, Any]], english: bool) -> JSONResponse:
+@dataclass(frozen=True)
+class Problem:
+    """One error as every caller gets it: a status, a code, the message and the fields' reasons in
+    the caller's language, and headers (Retry-After, WWW-Authenticate, Allow)."""
+
+    status: int
+    code: str
+    message: str
+    fields: list[dict[str, str]] | None = None
+    headers: dict[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def invalid_input(errors: list[dict[str, Any]], english: bool) -> Problem:
     fields = []
     for err in errors:
         msg = str(err.get("msg", "invalid"))
@@ -84,7 +97,20 @@ def validation_response(errors: list[dict[str, Any]], english: bool) -> JSONResp
         reason = msg if english else reason_zh(str(err.get("type", "")), err.get("ctx"), msg)
         fields.append({"field": _field_name(loc), "reason": reason})
     message = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
-    return JSONResponse(status_code=422, content=error_body("validation_error", message, fields))
+    return Problem(422, "validation_error", message, fields)
+
+
+def answer(request: Request, problem: Problem) -> Response:
+    """The error as a page for a browser asking for a console page (the web package draws it:
+    ``app.state.error_page``), else the JSON envelope (the API's paths, JSON clients)."""
+    page = getattr(request.app.state, "error_page", None)
+    wants_page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+    if page is not None and wants_page:
+        shown = cast(Response, page(request, problem.status, problem.message, problem.fields))
+        shown.headers.update(problem.headers or {})
+        return shown
+    body = error_body(problem.code, problem.message, problem.fields, **problem.extra)
+    return JSONResponse(status_code=problem.status, content=body, headers=problem.headers)
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -97,26 +123,11 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def _as_page(request: Request, answer: JSONResponse) -> Response:
-    """The same error for a browser asking for a console page: the web package draws it as a page
-    (``app.state.error_page``); the API's paths and JSON clients keep the envelope."""
-    page = getattr(request.app.state, "error_page", None)
-    if page is None or request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-        return answer
-    body = json.loads(bytes(answer.body))["error"]
-    shown = page(request, answer.status_code, body["message"], body.get("fields"))
-    for name in ("retry-after", "www-authenticate", "allow"):
-        if name in answer.headers:
-            shown.headers[name] = answer.headers[name]
-    return cast(Response, shown)
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        return _as_page(
-            request, validation_response(list(exc.errors()), wants_english(request.headers.get("accept-language")))
-        )
+        english = wants_english(request.headers.get("accept-language"))
+        return answer(request, invalid_input(list(exc.errors()), english))
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
@@ -130,28 +141,14 @@ def install(app: FastAPI) -> None:
             headers = {"WWW-Authenticate": "Bearer"}
         elif isinstance(exc, Throttled):
             headers = {"Retry-After": str(exc.retry_after_s)}
-        return _as_page(
-            request,
-            JSONResponse(
-                status_code=status_of(exc), content=error_body(exc.code, message, fields, **exc.data), headers=headers
-            ),
-        )
+        return answer(request, Problem(status_of(exc), exc.code, message, fields, headers, dict(exc.data)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 400:
             error = UNREADABLE if exc.detail == UNREADABLE_BODY else _unreadable_form(str(exc.detail))
-            return _as_page(
-                request, validation_response([error], wants_english(request.headers.get("accept-language")))
-            )
+            return answer(request, invalid_input([error], wants_english(request.headers.get("accept-language"))))
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return _as_page(
-            request,
-            JSONResponse(
-                status_code=exc.status_code,
-                content=error_body(f"http_{exc.status_code}", str(exc.detail)),
-                headers=headers,
-            ),
-        )
+        return answer(request, Problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), headers=headers))
