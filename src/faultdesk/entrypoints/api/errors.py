@@ -11,36 +11,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from faultdesk.domain.errors import (
-    Conflict,
-    DomainError,
-    InvalidTransition,
-    NotAuthenticated,
-    NotFound,
-    NotPermitted,
-    RuleViolation,
-    StaleVersion,
-    Throttled,
-)
+from faultdesk.domain.errors import DomainError, NotAuthenticated, RuleViolation, Throttled
 from faultdesk.entrypoints.common.i18n import reason_zh, wants_english
-
-STATUS: dict[type[DomainError], int] = {
-    NotFound: 404,
-    NotAuthenticated: 401,
-    NotPermitted: 403,
-    Conflict: 409,
-    InvalidTransition: 409,
-    StaleVersion: 412,
-    Throttled: 429,
-    RuleViolation: 422,
-}
-
-
-def status_of(exc: DomainError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
+from faultdesk.entrypoints.common.refusals import status_of
 
 
 def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:

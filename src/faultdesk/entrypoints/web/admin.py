@@ -15,13 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from faultdesk.domain.errors import (
-    Conflict,
     DomainError,
-    InvalidTransition,
     NotFound,
     NotPermitted,
     RuleViolation,
-    StaleVersion,
 )
 from faultdesk.domain.faults import Criticality
 from faultdesk.domain.roles import Role
@@ -30,7 +27,7 @@ from faultdesk.entrypoints.common.catalogue_bodies import FunctionIn, FunctionPa
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.fields import MAX_ID, Day, Text40, Text60, Text100, Text200, Text254, Text5000
-from faultdesk.entrypoints.common.i18n import reason_zh
+from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, delivery, known_issues, settings, staff
 from faultdesk.services.desk import Desk
@@ -39,7 +36,6 @@ from faultdesk.services.records import Actor
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
-STATUS = {NotFound: 404, NotPermitted: 403, Conflict: 409, InvalidTransition: 409, StaleVersion: 412}
 SECTIONS = ("users", "products", "types", "calendar", "templates", "synonyms", "outbox")
 
 
@@ -73,21 +69,10 @@ class Outcome:
     values: dict[str, str] = field(default_factory=dict)
 
 
-def _refusal(exc: Exception, lang: str, form: str, values: dict[str, str]) -> Outcome:
-    if isinstance(exc, ValidationError):
-        errors: dict[str, str] = {}
-        for e in exc.errors():
-            name = ".".join(str(p) for p in e["loc"]) or "form"
-            errors.setdefault(name, reason_zh(e["type"], e.get("ctx"), e["msg"]) if lang == "zh" else e["msg"])
-        return Outcome(form, 422, errors, values=values)
-    if isinstance(exc, RuleViolation):
-        errors = {}
-        for p in exc.problems:
-            errors.setdefault(p.field, p.reason_zh if lang == "zh" else p.reason_en)
-        return Outcome(form, 422, errors, values=values)
-    assert isinstance(exc, DomainError)
-    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-    return Outcome(form, status, message=exc.message_zh if lang == "zh" else exc.message, values=values)
+def _refusal(exc: ValidationError | DomainError, lang: str, form: str, values: dict[str, str]) -> Outcome:
+    if isinstance(exc, ValidationError | RuleViolation):
+        return Outcome(form, 422, reasons(exc, lang, name=lambda loc: ".".join(map(str, loc)) or "form"), values=values)
+    return Outcome(form, status_of(exc), message=said(exc, lang), values=values)
 
 
 def _attempt(

@@ -18,6 +18,7 @@ from faultdesk.domain.reports import Channel
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.labels import label
 from faultdesk.entrypoints.common.metrics import MetricsParams, metrics_json, metrics_query
+from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.common.review_report import CONTENT_TYPES, FORMATS, NoCjkFont, render_review
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, metrics
@@ -198,7 +199,7 @@ def dashboard(request: Request, desk: DeskDep, actor: StaffDep, params: ParamsDe
         query = metrics_query(params, desk.timezone, desk.clock.now())
         result = metrics.compute(desk, query, actor=actor)
     except RuleViolation as exc:
-        context["problems"] = {p.field: p.reason_en if lang == "en" else p.reason_zh for p in exc.problems}
+        context["problems"] = reasons(exc, lang)
         return render(request, "dashboard.html", context, desk=desk, actor=actor, status_code=422)
     context.update(result=result, figures=metrics_json(result), view=view(result, lang), kinds=DurationKind)
     return render(request, "dashboard.html", context, desk=desk, actor=actor)

@@ -17,14 +17,14 @@ from jinja2.runtime import Context
 from pydantic import ValidationError
 
 from faultdesk.domain import lifecycle as lc
-from faultdesk.domain.errors import DomainError, NotFound, NotPermitted, RuleViolation, StaleVersion
+from faultdesk.domain.errors import DomainError, NotFound, RuleViolation, StaleVersion
 from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Permission, Role, may
 from faultdesk.entrypoints.common.commands import BODY_OF, command_of, fields_of
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
-from faultdesk.entrypoints.common.i18n import reason_zh
 from faultdesk.entrypoints.common.labels import DELIVERY_CHANNEL, REPORT_CHANNEL, field_label, value_label, words
+from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web import action_forms as af
 from faultdesk.entrypoints.web import timeline as tl
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render, templates
@@ -166,13 +166,9 @@ def _int(values: list[str] | None) -> int | None:
         return None
 
 
-def _reasons(exc: ValidationError, lang: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in exc.errors():
-        path = af.error_path([p for p in e["loc"] if p != "action"])
-        text = reason_zh(e["type"], e.get("ctx"), e["msg"]) if lang == "zh" else e["msg"]
-        out.setdefault(path, text)
-    return out
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """A command's field as the form names it (``plan.deadline``, ``cases.0.key``)."""
+    return af.error_path([p for p in loc if p != "action"])
 
 
 @router.post("/faults/{number}/act/{action}", response_class=HTMLResponse)
@@ -197,22 +193,19 @@ def take_action(
         lifecycle.act(desk, number, command, actor=actor, if_match=_int(data.get("version")))
         return _back(request, number)
     except ValidationError as exc:
-        form.errors, status = _reasons(exc, lang), 422
+        form.errors, status = reasons(exc, lang, name=_field_path), 422
     except RuleViolation as exc:
-        form.errors = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
-        status = 422
+        form.errors, status = reasons(exc, lang), 422
     except StaleVersion as exc:
         people, _ = _people(desk, actor)
         events = faults.fault_timeline(desk, number, actor=actor)
         seen = _int(data.get("seen")) or 0
         form.conflict = tl.changes_since(events, seen, people, desk.timezone, lang)
         if not form.conflict:  # a change no audit event tells (none today): the service's own words
-            form.notice = exc.message_zh if lang == "zh" else exc.message
+            form.notice = said(exc, lang)
         status = 412
-    except NotPermitted as exc:
-        form.notice, status = (exc.message_zh if lang == "zh" else exc.message), 403
-    except DomainError as exc:  # InvalidTransition, Conflict: said at the top of the form
-        form.notice, status = (exc.message_zh if lang == "zh" else exc.message), 409
+    except DomainError as exc:  # not permitted (403), InvalidTransition, Conflict (409): said at the top
+        form.notice, status = said(exc, lang), status_of(exc)
     context = _page(request, desk, actor, number, redo=form)
     if form.conflict is not None:
         # Nothing of theirs was written; the form keeps what they typed, on the version they saw.
@@ -237,10 +230,7 @@ def _side_form(
     request: Request, desk: Desk, actor: Actor, number: str, key: str, exc: DomainError, status: int
 ) -> Response:
     lang = language_of(request, actor)
-    if isinstance(exc, RuleViolation):
-        problems = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
-    else:
-        problems = {"": exc.message_zh if lang == "zh" else exc.message}
+    problems = reasons(exc, lang) if isinstance(exc, RuleViolation) else {"": said(exc, lang)}
     extra: dict[str, Any] = {key: problems}
     context = _page(request, desk, actor, number, **extra)
     return render(request, "fault.html", context, desk=desk, actor=actor, status_code=status)

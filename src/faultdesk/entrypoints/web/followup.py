@@ -22,7 +22,7 @@ from faultdesk.entrypoints.common.commands import ImprovementStatusIn, ReleaseIn
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.fields import IdPath
-from faultdesk.entrypoints.common.i18n import reason_zh
+from faultdesk.entrypoints.common.refusals import reasons, said
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, followup, known_issues, lifecycle
 from faultdesk.services.desk import Desk
@@ -54,24 +54,6 @@ def pieces(text: str | None) -> list[tuple[str, bool]]:
     if last < len(text):
         out.append((text[last:], False))
     return out
-
-
-def _problems(exc: ValidationError, lang: str) -> dict[str, str]:
-    """pydantic's errors as field -> reason in the page's language (the first reason a field has)."""
-    found: dict[str, str] = {}
-    for err in exc.errors():
-        name = str(err["loc"][0]) if err.get("loc") else "body"
-        msg = str(err.get("msg", "invalid"))
-        found.setdefault(name, msg if lang == "en" else reason_zh(str(err.get("type", "")), err.get("ctx"), msg))
-    return found
-
-
-def _rule_problems(exc: RuleViolation, lang: str) -> dict[str, str]:
-    return {p.field: p.reason_en if lang == "en" else p.reason_zh for p in exc.problems}
-
-
-def _message(exc: DomainError, lang: str) -> str:
-    return exc.message if lang == "en" else exc.message_zh
 
 
 # ---- knowledge base ----------------------------------------------------------------------------
@@ -158,9 +140,9 @@ def change_improvement(
         body = ImprovementStatusIn.model_validate({"status": status})
         item = lifecycle.set_improvement_status(desk, improvement_id, body.status, actor=actor)
     except ValidationError as exc:
-        error, status_code = _problems(exc, lang).get("status", ""), 422
+        error, status_code = reasons(exc, lang).get("status", ""), 422
     except NotPermitted as exc:
-        error, status_code = _message(exc, lang), 403
+        error, status_code = said(exc, lang), 403
     if request.headers.get("hx-request") == "true":
         context = {**_row_context(actor, item, followup.local_today(desk), chosen, page), "error": error}
         return render(request, "_improvement_row.html", context, desk=desk, actor=actor, status_code=status_code)
@@ -235,12 +217,12 @@ def record_release(
             desk, body.product, body.version, body.released_on, body.notes, body.known_issues, actor=actor
         )
     except ValidationError as exc:
-        return _releases_page(request, desk, actor, 1, values=values, errors=_problems(exc, lang), status_code=422)
+        return _releases_page(request, desk, actor, 1, values=values, errors=reasons(exc, lang), status_code=422)
     except RuleViolation as exc:
-        errors = _rule_problems(exc, lang)
+        errors = reasons(exc, lang)
         return _releases_page(request, desk, actor, 1, values=values, errors=errors, status_code=422)
     except DomainError as exc:  # a version the product already has (409), or not a PM/admin (403)
         status_code = 403 if isinstance(exc, NotPermitted) else 409
-        notice = _message(exc, lang)
+        notice = said(exc, lang)
         return _releases_page(request, desk, actor, 1, values=values, notice=notice, status_code=status_code)
     return RedirectResponse(f"/releases?recorded={body.version}", status_code=303)

@@ -23,7 +23,7 @@ from faultdesk.domain.reports import Channel
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.fields import Day
-from faultdesk.entrypoints.common.i18n import reason_zh
+from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import queues
 from faultdesk.services.desk import Desk
@@ -72,10 +72,7 @@ def _read(request: Request, lang: str) -> tuple[QueueParams, dict[str, str]]:
     try:
         params = QueueParams.model_validate({k: v for k, v in raw.items() if k not in errors})
     except ValidationError as exc:
-        for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else "query"
-            msg = str(err.get("msg", "invalid"))
-            errors.setdefault(name, msg if lang == "en" else reason_zh(str(err.get("type", "")), err.get("ctx"), msg))
+        errors = reasons(exc, lang) | errors
         params = QueueParams()
     if not errors and params.registered_from and params.registered_to and params.registered_to < params.registered_from:
         errors["to"] = "不能早于开始日期" if lang == "zh" else "is before the start day"
@@ -133,7 +130,7 @@ def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Resp
         try:
             result = queues.open_queue(desk, _query(params, desk.timezone), actor=actor)
         except RuleViolation as exc:
-            errors = {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
+            errors = reasons(exc, lang)
     if result is None:  # the bad view is shown with its problems; the queue's numbers are the default view's
         result = queues.open_queue(desk, _query(QueueParams(), desk.timezone), actor=actor)
         result = replace(result, rows=[], total=0, page=1, pages=1)

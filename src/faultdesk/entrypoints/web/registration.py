@@ -26,11 +26,8 @@ from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.errors import (
     Conflict,
     DomainError,
-    FieldProblem,
     NotFound,
-    NotPermitted,
     RuleViolation,
-    StaleVersion,
 )
 from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.matching.documents import DocumentKind, MatchField
@@ -52,7 +49,7 @@ from faultdesk.entrypoints.common.fields import (
     Text5000,
     in_zone,
 )
-from faultdesk.entrypoints.common.i18n import reason_zh
+from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, clocks, faults, intake, known_issues, lifecycle
 from faultdesk.services.desk import Desk
@@ -93,33 +90,6 @@ def _ids(values: list[Any]) -> list[int]:
             if part.isdigit() and 1 <= int(part) <= MAX_ID and int(part) not in found:
                 found.append(int(part))
     return found[:MAX_SELECTED]
-
-
-def _reasons(exc: ValidationError, lang: str) -> Errors:
-    errors: Errors = {}
-    for err in exc.errors():
-        name = str(err["loc"][0]) if err["loc"] else "form"
-        reason = reason_zh(err["type"], err.get("ctx"), err["msg"]) if lang == "zh" else err["msg"]
-        errors.setdefault(name, reason)
-    return errors
-
-
-def _problems(problems: list[FieldProblem], lang: str) -> Errors:
-    errors: Errors = {}
-    for p in problems:
-        errors.setdefault(p.field, p.reason_zh if lang == "zh" else p.reason_en)
-    return errors
-
-
-def _status_of(exc: DomainError) -> int:
-    for kind, status in ((StaleVersion, 412), (NotPermitted, 403), (NotFound, 404), (RuleViolation, 422)):
-        if isinstance(exc, kind):
-            return status
-    return 409  # Conflict, InvalidTransition and the rest: the fault is not where the form thought
-
-
-def _message(exc: DomainError, lang: str) -> str:
-    return exc.message_zh if lang == "zh" else exc.message
 
 
 # ---- the waiting list ---------------------------------------------------------------------------
@@ -308,7 +278,7 @@ def take_report(request: Request, desk: DeskDep, actor: StaffDep, form: PostedDe
     try:
         entered = HotlineReportForm.model_validate(fields)
     except ValidationError as exc:
-        return _hotline_page(request, desk, actor, values, errors=_reasons(exc, lang), status_code=422)
+        return _hotline_page(request, desk, actor, values, errors=reasons(exc, lang), status_code=422)
     key = values.get("idempotency_key")
     try:
         submitted = intake.submit_report(
@@ -319,9 +289,9 @@ def take_report(request: Request, desk: DeskDep, actor: StaffDep, form: PostedDe
             idempotency_key=key[:200] if key else None,
         )
     except RuleViolation as exc:
-        return _hotline_page(request, desk, actor, values, errors=_problems(exc.problems, lang), status_code=422)
+        return _hotline_page(request, desk, actor, values, errors=reasons(exc, lang), status_code=422)
     except DomainError as exc:
-        return _hotline_page(request, desk, actor, values, notice=_message(exc, lang), status_code=_status_of(exc))
+        return _hotline_page(request, desk, actor, values, notice=said(exc, lang), status_code=status_of(exc))
     report_id = submitted.report.id
     response = RedirectResponse(f"/reports/{report_id}", status_code=303)
     # The reporter's tracking key is shown once, on the report's page, for the agent to read out.
@@ -483,12 +453,10 @@ def _failed(
 ) -> Response:
     """The report's page again, with what was refused beside its field or at the top."""
     lang = language_of(request, actor)
-    if isinstance(exc, ValidationError):
-        errors, notice, status = _reasons(exc, lang), None, 422
-    elif isinstance(exc, RuleViolation):
-        errors, notice, status = _problems(exc.problems, lang), None, 422
+    if isinstance(exc, ValidationError | RuleViolation):
+        errors, notice, status = reasons(exc, lang), None, 422
     else:
-        errors, notice, status = {}, _message(exc, lang), _status_of(exc)
+        errors, notice, status = {}, said(exc, lang), status_of(exc)
     return _report_page(
         request, desk, actor, report_id, carried, errors=errors, notice=notice, values=values, status_code=status
     )

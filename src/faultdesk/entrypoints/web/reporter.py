@@ -19,13 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from faultdesk.domain.errors import DomainError, FieldProblem, NotFound, RuleViolation, Throttled
+from faultdesk.domain.errors import DomainError, NotFound, RuleViolation, Throttled
 from faultdesk.domain.reports import Channel, Contact, Network
 from faultdesk.domain.sla import ClockKind, Mode
 from faultdesk.entrypoints.common.clients import client_of
 from faultdesk.entrypoints.common.csrf import check_csrf
-from faultdesk.entrypoints.common.i18n import reason_zh
 from faultdesk.entrypoints.common.limits import limit_public
+from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.common.reports import ReportIn
 from faultdesk.entrypoints.web.rendering import language_of, render
 from faultdesk.entrypoints.web.reporter_words import reporter_status, status_words
@@ -129,26 +129,6 @@ _PLAIN = {
 }
 
 
-def _reasons(exc: ValidationError, lang: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for e in exc.errors():
-        field = str(e["loc"][0]) if e["loc"] else "form"
-        if e["type"] in _PLAIN:
-            zh, en = _PLAIN[e["type"]]
-            reason = en if lang == "en" else zh
-        else:
-            reason = e["msg"] if lang == "en" else reason_zh(e["type"], e.get("ctx"), e["msg"])
-        found.setdefault(field, reason)
-    return found
-
-
-def _problems(problems: list[FieldProblem], lang: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for p in problems:
-        found.setdefault(p.field, p.reason_en if lang == "en" else p.reason_zh)
-    return found
-
-
 def _to_receipt(request: Request, token: str) -> Response:
     response = RedirectResponse("/report/receipt" + _suffix(_embed(request)), status_code=303)
     response.set_cookie(
@@ -180,20 +160,20 @@ def _submit(request: Request, form: dict[str, str], trap: bool) -> Response:
     try:
         body = ReportIn(**values)
     except ValidationError as exc:
-        errors |= _reasons(exc, lang)
+        errors |= reasons(exc, lang, plain=_PLAIN)
         body = None
         if values.get("contact") and "contact" not in errors:  # the intake's own rule, told at the same time
             try:
                 Contact.parse(values["contact"])
             except RuleViolation as problem:
-                errors |= _problems(problem.problems, lang)
+                errors |= reasons(problem, lang)
     if body is not None and not errors:
         try:
             result = intake.submit_report(
                 desk, body.draft(desk.timezone), actor=Actor.public(), client=client_of(request)
             )
         except RuleViolation as exc:
-            errors = _problems(exc.problems, lang)
+            errors = reasons(exc, lang)
         else:
             return _to_receipt(request, result.tracking_token)
     return _page(request, "report_form.html", _form_context(request, form, errors), status_code=422)
@@ -301,7 +281,7 @@ def _answered(request: Request, token: str, answer: Callable[[], object]) -> Res
     try:
         answer()
     except RuleViolation as exc:
-        return _tracking(request, token, status_code=422, errors=_problems(exc.problems, lang))
+        return _tracking(request, token, status_code=422, errors=reasons(exc, lang))
     except NotFound:
         raise
     except DomainError as exc:
@@ -343,7 +323,7 @@ def _add(request: Request, token: str, text: str) -> Response:
     try:
         reporters.add_information(_desk(request), token, text)
     except RuleViolation as exc:
-        return _tracking(request, token, status_code=422, errors=_problems(exc.problems, lang), added_text=text)
+        return _tracking(request, token, status_code=422, errors=reasons(exc, lang), added_text=text)
     target = f"/t/{token}?added=1" + ("&embed=1" if _embed(request) else "")
     return RedirectResponse(target, status_code=303)
 
