@@ -8,6 +8,7 @@ from functools import partial
 
 from sqlalchemy import Engine
 
+from faultdesk.adapters.attachment_files import DirectoryFiles
 from faultdesk.adapters.crypto import Vault
 from faultdesk.adapters.db.engine import make_engine
 from faultdesk.adapters.db.uow import SqlUnitOfWork
@@ -101,6 +102,8 @@ def bootstrap(
         sessions=settings.session_policy,
         login_limits=LoginLimits(rate_of(settings.login_account_limit), rate_of(settings.login_address_limit)),
         public_url=settings.public_url,
+        files=DirectoryFiles(settings.attachments_dir),
+        attachment_max_bytes=settings.attachment_max_bytes,
     )
     return Wiring(settings, engine, desk, notifiers)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
+from faultdesk.domain.attachments import DEFAULT_MAX_BYTES
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
@@ -17,7 +18,7 @@ from faultdesk.domain.sessions import SessionPolicy
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.known_issue_index import KnownIssueLibrary
-from faultdesk.services.ports import PasswordHasher, Rate, RateCounters, Renderer, Secrets, UnitOfWork
+from faultdesk.services.ports import AttachmentFiles, PasswordHasher, Rate, RateCounters, Renderer, Secrets, UnitOfWork
 
 T = TypeVar("T")
 
@@ -82,3 +83,5 @@ class Desk:
     sessions: SessionPolicy = field(default_factory=SessionPolicy)  # web sessions' idle timeout and cap
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     public_url: str = "http://127.0.0.1:8000"  # where staff reach FaultDesk: the links in their notices
+    files: AttachmentFiles | None = None  # the reporters' attachments (bootstrap: FAULTDESK_HOME/attachments)
+    attachment_max_bytes: int = DEFAULT_MAX_BYTES  # each attachment

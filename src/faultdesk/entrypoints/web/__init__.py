@@ -10,7 +10,17 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from faultdesk.entrypoints.common.log_masking import mask_access_log
-from faultdesk.entrypoints.web import admin, auth, docs, fault_page, followup, queues, registration, reporter
+from faultdesk.entrypoints.web import (
+    admin,
+    attachments,
+    auth,
+    docs,
+    fault_page,
+    followup,
+    queues,
+    registration,
+    reporter,
+)
 from faultdesk.entrypoints.web.rendering import HERE, LoginRequired, render, to_login
 
 
@@ -28,7 +38,7 @@ def error_page(request: Request, status_code: int, message: str, fields: list[di
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, queues, docs, admin, followup, reporter, fault_page, registration):
+    for module in (auth, queues, docs, admin, followup, reporter, fault_page, registration, attachments):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.error_page = error_page
