@@ -159,13 +159,19 @@ def _problems(problems: list[FieldProblem], lang: str) -> dict[str, str]:
     return found
 
 
-async def _files(raw: FormData, max_bytes: int) -> list[IncomingFile]:
+async def _files(raw: FormData, max_bytes: int) -> list[IncomingFile] | RuleViolation:
     """The chosen files of the form's ``attachments`` input, each read to one byte past the limit
     at most (enough to refuse it); an input left empty sends a nameless empty part, skipped. More
-    than allowed are refused by count before any is read."""
+    than allowed are refused by count before any is read. The parsed form's temporary files are
+    closed here, read or not."""
     parts = [p for p in raw.getlist(FILES_FIELD) if isinstance(p, UploadFile) and (p.filename or p.size)]
-    check_count(len(parts), MAX_ATTACHMENTS)
-    return [IncomingFile(p.filename or "", await p.read(max_bytes + 1)) for p in parts]
+    try:
+        check_count(len(parts), MAX_ATTACHMENTS)
+        return [IncomingFile(p.filename or "", await p.read(max_bytes + 1)) for p in parts]
+    except RuleViolation as exc:
+        return exc
+    finally:
+        await raw.close()
 
 
 def _again(lang: str) -> str:
@@ -234,11 +240,7 @@ async def submit_report(request: Request) -> Response:
     raw = await request.form()
     form = {name: str(raw.get(name) or "").strip() for name in FORM_FIELDS}
     trap = bool(str(raw.get(HONEYPOT) or "").strip())
-    files: list[IncomingFile] | RuleViolation
-    try:
-        files = await _files(raw, _desk(request).attachment_max_bytes)
-    except RuleViolation as exc:
-        files = exc
+    files = await _files(raw, _desk(request).attachment_max_bytes)
     return await run_in_threadpool(_submit, request, form, trap, files)
 
 
@@ -392,9 +394,5 @@ def _add(request: Request, token: str, text: str, files: list[IncomingFile] | Ru
 async def add_information(request: Request, token: str) -> Response:
     raw = await request.form()
     text = str(raw.get("text") or "")
-    files: list[IncomingFile] | RuleViolation
-    try:
-        files = await _files(raw, _desk(request).attachment_max_bytes)
-    except RuleViolation as exc:
-        files = exc
+    files = await _files(raw, _desk(request).attachment_max_bytes)
     return await run_in_threadpool(_guarded, request, token, lambda: _add(request, token, text, files))
