@@ -198,6 +198,7 @@ def test_a_screenshot_added_later_reaches_the_fault_page_and_its_owner(client, w
     session = with_cookie(log_in(client, "agent1"))
     page = client.get(f"/faults/{number}", headers=session).text
     assert f'<img src="/attachments/{row.id}"' in page and "后来补充" in page
+    assert f"为反馈 #{rid} 补充了信息（上传了 1 个附件）" in page  # the timeline says so, not "updated the fault"
 
     bad = client.post(
         path + "/more",
