@@ -157,6 +157,35 @@ def test_a_failed_transaction_leaves_no_file(client, wiring, settings, monkeypat
     assert _all_reports(wiring) == []
 
 
+def raw_post(client: TestClient, filename: bytes, data: bytes):
+    """A multipart post written by hand: httpx would percent-encode a NUL in a file name."""
+    client.get("/report", headers=HTML)
+    boundary = b"----fdtestboundary"
+    parts = b"".join(
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="'
+        + k.encode()
+        + b'"\r\n\r\n'
+        + v.encode()
+        + b"\r\n"
+        for k, v in form(client, symptom="文件名里有 NUL", channel="web").items()
+    )
+    parts += (
+        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="attachments"; filename="' + filename + b'"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + data + b"\r\n--" + boundary + b"--\r\n"
+    )
+    headers = {**HTML, "Content-Type": "multipart/form-data; boundary=" + boundary.decode()}
+    return client.post("/report", content=parts, headers=headers, follow_redirects=False)
+
+
+def test_a_nul_in_a_file_name_as_sent_is_cleaned(client, wiring):
+    posted = raw_post(client, b"sh\x00ot\x01.png", image_with_gps("PNG"))
+    assert posted.status_code == 303, posted.text
+    [row] = stored_rows(wiring, report_id_of(wiring, tracking_path(client)))
+    assert row.filename == "sh_ot.png"  # the NUL arrived (as sent) and became "_"; the trailing one is trimmed
+
+
 def test_control_characters_and_long_names_are_cleaned(client, wiring):
     png = image_with_gps("PNG")
     posted = post_report(

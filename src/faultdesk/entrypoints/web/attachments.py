@@ -35,7 +35,7 @@ def attachment(attachment_id: IdPath, desk: DeskDep, actor: StaffDep) -> Respons
         headers={
             "Content-Disposition": disposition(record.id, record.filename, inline=record.file_type.is_image),
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
+            "Cache-Control": "private, max-age=600",  # the staff browser only; never a shared cache
             "Cross-Origin-Resource-Policy": "same-origin",
         },
     )
