@@ -76,8 +76,8 @@ def test_a_screenshot_goes_from_the_phone_to_the_fault_page(demo_console, browse
         "n => [...document.querySelectorAll('img.thumb')].filter(i => i.complete && i.naturalWidth > 0).length === n",
         arg=2,
     )
-    widths = page.eval_on_selector_all("img.thumb", "els => els.map(e => e.naturalWidth)")
-    assert sorted(widths) == [300, 390]
+    sizes = page.eval_on_selector_all("img.thumb", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+    assert sorted(sizes) == [[192, 320], [195, 320]]  # the small WebPs, not the 390 x 640 and 300 x 500 files
     assert "后来补充" in page.inner_text(f"#report-{rid}")
     assert_no_sideways_scroll(page)
     assert_no_raw_codes(page)
@@ -87,7 +87,12 @@ def test_a_screenshot_goes_from_the_phone_to_the_fault_page(demo_console, browse
     assert page.locator("img.thumb").count() == 2
     assert_no_sideways_scroll(page)
     shot(page, "attach-report-page")
-    src = page.get_attribute("img.thumb", "src")
+    src = page.get_attribute("a.thumb-link", "href")
+    assert src.startswith("/attachments/") and not src.endswith("/thumb")
+    page.click("a.thumb-link")
+    page.wait_for_url(f"**{src}")
+    full = page.evaluate("[document.images[0].naturalWidth, document.images[0].naturalHeight]")
+    assert full in ([390, 640], [300, 500])
     staff.close()
 
     anonymous = httpx.get(base + src, follow_redirects=False, timeout=30)

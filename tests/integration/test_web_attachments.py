@@ -5,6 +5,7 @@ and only logged-in staff can open them."""
 from __future__ import annotations
 
 import re
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,8 @@ def test_a_screenshot_with_gps_is_stored_without_it_and_served_to_staff_only(cli
         "video/mp4",
     )
     on_disk = files_in(settings.home)
-    assert sorted(p.name for p in on_disk) == sorted([shot.storage_key, recording.storage_key])
+    assert shot.thumb_key and recording.thumb_key is None
+    assert sorted(p.name for p in on_disk) == sorted([shot.storage_key, shot.thumb_key, recording.storage_key])
     kept = next(p for p in on_disk if p.name == shot.storage_key).read_bytes()
     assert not has_gps(kept) and b"SecretPhoneMaker" not in kept  # the EXIF (GPS, phone) is gone
     with Image.open(settings.home / "attachments" / shot.storage_key[:2] / shot.storage_key) as image:
@@ -81,6 +83,15 @@ def test_a_screenshot_with_gps_is_stored_without_it_and_served_to_staff_only(cli
     assert image.headers["content-disposition"] == (
         f"inline; filename=\"attachment-{shot.id}.png\"; filename*=UTF-8''%E6%88%91%E7%9A%84%E6%88%AA%E5%9B%BE.png"
     )
+    thumb = client.get(f"/attachments/{shot.id}/thumb", headers=session)
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/webp"
+    assert thumb.headers["x-content-type-options"] == "nosniff"
+    assert thumb.headers["content-disposition"].startswith(f'inline; filename="attachment-{shot.id}.webp"')
+    with Image.open(BytesIO(thumb.content)) as small:
+        assert small.format == "WEBP" and small.size == (64, 48)  # never larger than the image
+    assert not has_gps(thumb.content)
+    assert client.get(f"/attachments/{shot.id}/thumb", follow_redirects=False).status_code == 303
+    assert client.get(f"/attachments/{recording.id}/thumb", headers=session).headers["content-type"] == "video/mp4"
     video = client.get(f"/attachments/{recording.id}", headers=session)
     assert video.headers["content-type"] == "video/mp4" and video.headers["content-disposition"].startswith(
         "attachment;"
@@ -90,10 +101,11 @@ def test_a_screenshot_with_gps_is_stored_without_it_and_served_to_staff_only(cli
     assert client.get("/attachments/99999999999999999999", headers=session).status_code == 422
 
     report_page = client.get(f"/reports/{rid}", headers=session).text
-    assert f'<img src="/attachments/{shot.id}"' in report_page and f'href="/attachments/{recording.id}"' in report_page
+    assert f'<img src="/attachments/{shot.id}/thumb"' in report_page and f'href="/attachments/{shot.id}"' in report_page
+    assert f'href="/attachments/{recording.id}"' in report_page
     number = register(client, staff["agent"], rid)
     fault_page = client.get(f"/faults/{number}", headers=session).text
-    assert f'<img src="/attachments/{shot.id}" alt="我的截图.png" class="thumb"' in fault_page
+    assert f'<img src="/attachments/{shot.id}/thumb" alt="我的截图.png" class="thumb"' in fault_page
 
 
 def test_the_type_is_the_contents_not_the_names(client, wiring, settings):
@@ -140,7 +152,7 @@ def test_more_than_five_files_or_a_file_too_big_stores_nothing(settings, clock):
             assert other.status_code == 422 and "请重新选择附件" in other.text  # files are not kept silently
             assert files_in(small.home) == [] and _all_reports(wiring) == []
             five = post_report(client, [(f"s{i}.png", png, "image/png") for i in range(5)])
-            assert five.status_code == 303 and len(files_in(small.home)) == 5
+            assert five.status_code == 303 and len(files_in(small.home)) == 10  # five files, five thumbnails
     finally:
         wiring.engine.dispose()
 
@@ -213,7 +225,7 @@ def test_a_screenshot_added_later_reaches_the_fault_page_and_its_owner(client, w
     assert added.status_code == 303, added.text
     [row] = stored_rows(wiring, rid)
     assert row.later and row.file_type.value == "image/webp"
-    assert not has_gps(files_in(settings.home)[0].read_bytes())
+    assert not has_gps((settings.home / "attachments" / row.storage_key[:2] / row.storage_key).read_bytes())
     with wiring.desk.uow() as uow:
         fault = uow.faults.by_number(number)
         told = [
@@ -226,7 +238,7 @@ def test_a_screenshot_added_later_reaches_the_fault_page_and_its_owner(client, w
     assert "later.webp" not in (description or "")  # a screenshot alone adds no words to the report
     session = with_cookie(log_in(client, "agent1"))
     page = client.get(f"/faults/{number}", headers=session).text
-    assert f'<img src="/attachments/{row.id}"' in page and "后来补充" in page
+    assert f'<img src="/attachments/{row.id}/thumb"' in page and "后来补充" in page
     assert f"为反馈 #{rid} 补充了信息（上传了 1 个附件）" in page  # the timeline says so, not "updated the fault"
 
     bad = client.post(
@@ -238,22 +250,20 @@ def test_a_screenshot_added_later_reaches_the_fault_page_and_its_owner(client, w
     assert bad.status_code == 422 and 'id="attachments-error"' in bad.text
     with wiring.desk.uow() as uow:
         assert "再补一句" not in (uow.reports.get(rid).description or "")  # nothing half stored
-    assert len(stored_rows(wiring, rid)) == 1 and len(files_in(settings.home)) == 1
+    assert len(stored_rows(wiring, rid)) == 1 and len(files_in(settings.home)) == 2  # the file and its thumbnail
     unknown = client.post(
         "/t/not-a-token/more",
         data=form(client, text="x"),
         files=[("attachments", ("a.png", image_with_gps("PNG"), "image/png"))],
         headers=HTML,
     )
-    assert unknown.status_code == 404 and len(files_in(settings.home)) == 1
+    assert unknown.status_code == 404 and len(files_in(settings.home)) == 2
 
 
 def test_the_upload_forms_take_files_past_the_body_limit_and_the_api_does_not(client, settings):
     assert settings.max_body_bytes == 256 * 1024
     big_png = image_with_gps("PNG", size=(600, 600))
     noisy = Image.effect_noise((700, 700), 80).convert("RGB")
-    from io import BytesIO
-
     out = BytesIO()
     noisy.save(out, "PNG")
     assert len(out.getvalue()) > settings.max_body_bytes

@@ -64,3 +64,17 @@ def test_files_are_written_whole_under_random_keys_and_nothing_else_is_reachable
             files.read(bad)
         files.discard(bad)  # quietly nothing
     assert files.clean(mp4_bytes(), FileType.MP4) == mp4_bytes()  # recordings as sent
+
+
+def test_a_thumbnail_is_a_small_webp_of_the_clean_image(tmp_path):
+    files = DirectoryFiles(tmp_path)
+    big = reencode(image_with_gps("PNG", size=(1170, 2532)), FileType.PNG)  # an iPhone screenshot
+    small = files.thumbnail(big, FileType.PNG)
+    assert small is not None and len(small) < len(big)
+    with Image.open(BytesIO(small)) as image:
+        assert image.format == "WEBP" and image.size == (148, 320)
+    out = BytesIO()
+    Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(out, "PNG")  # transparent: kept transparent
+    with Image.open(BytesIO(files.thumbnail(out.getvalue(), FileType.PNG) or b"")) as image:
+        assert image.mode == "RGBA"
+    assert files.thumbnail(mp4_bytes(), FileType.MP4) is None

@@ -65,6 +65,25 @@ class DirectoryFiles:
             return data  # recordings are kept as sent (their container metadata is not rewritten)
         return reencode(data, file_type)
 
+    def thumbnail(self, clean: bytes, file_type: FileType) -> bytes | None:
+        return thumbnail(clean) if file_type.is_image else None
+
+
+THUMB_SIDE = 320  # px, the longer side: a sharp 8em thumbnail on a phone's 2x screen
+
+
+def thumbnail(clean: bytes) -> bytes:
+    """A WebP of the (already cleaned) image's first frame, at most ``THUMB_SIDE`` px a side."""
+    try:
+        with Image.open(BytesIO(clean)) as image:
+            small = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+            small.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            out = BytesIO()
+            small.save(out, "WEBP", quality=80)
+            return out.getvalue()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise UnreadableImage(str(exc)) from exc
+
 
 def reencode(data: bytes, file_type: FileType) -> bytes:
     """The image drawn again into a new file of the same format, keeping only its pixels, frames

@@ -36,21 +36,33 @@ def files_of(desk: Desk) -> AttachmentFiles:
     return desk.files
 
 
-def prepare(desk: Desk, incoming: Sequence[IncomingFile]) -> list[tuple[bytes, NewAttachment]]:
-    """Each file checked by content and size, images re-encoded without their metadata; raises
-    ``RuleViolation`` (field ``attachments``) for all the problems at once. Writes nothing."""
+@dataclass(frozen=True)
+class Ready:
+    """A checked, cleaned file (and its thumbnail) not yet written."""
+
+    data: bytes
+    thumb: bytes | None
+    file_type: FileType
+    filename: str
+
+
+def prepare(desk: Desk, incoming: Sequence[IncomingFile]) -> list[Ready]:
+    """Each file checked by content and size, images re-encoded without their metadata and given
+    a thumbnail; raises ``RuleViolation`` (field ``attachments``) for all the problems at once.
+    Writes nothing."""
     if not incoming:
         return []
     uploads = [Upload(f.filename, len(f.data), f.data[:SNIFF_BYTES]) for f in incoming]
     types = check_uploads(uploads, max_bytes=desk.attachment_max_bytes)
     files = files_of(desk)
-    ready: list[tuple[bytes, NewAttachment]] = []
+    ready: list[Ready] = []
     for f, file_type in zip(incoming, types, strict=True):
         try:
             clean = files.clean(f.data, file_type)
+            thumb = files.thumbnail(clean, file_type)
         except UnreadableImage as exc:
             raise unreadable(f.filename) from exc
-        ready.append((clean, NewAttachment("", file_type, safe_filename(f.filename, file_type), len(clean))))
+        ready.append(Ready(clean, thumb, file_type, safe_filename(f.filename, file_type)))
     return ready
 
 
@@ -62,15 +74,20 @@ def held(desk: Desk, incoming: Sequence[IncomingFile]) -> Iterator[list[NewAttac
         yield []
         return
     files = files_of(desk)
+    keys: list[str] = []  # every file written, so a failure removes each
     written: list[NewAttachment] = []
     try:
-        for data, attachment in ready:
-            key = files.put(data)
-            written.append(NewAttachment(key, attachment.file_type, attachment.filename, attachment.size))
+        for r in ready:
+            key = files.put(r.data)
+            keys.append(key)
+            thumb_key = files.put(r.thumb) if r.thumb is not None else None
+            if thumb_key is not None:
+                keys.append(thumb_key)
+            written.append(NewAttachment(key, r.file_type, r.filename, len(r.data), thumb_key))
         yield written
     except BaseException:
-        for attachment in written:
-            files.discard(attachment.storage_key)
+        for key in keys:
+            files.discard(key)
         raise
 
 
@@ -93,21 +110,23 @@ def of_reports(desk: Desk, report_ids: list[int], *, actor: Actor) -> dict[int, 
 class OpenedAttachment:
     record: AttachmentRecord
     data: bytes
-
-    @property
-    def file_type(self) -> FileType:
-        return self.record.file_type
+    file_type: FileType  # what ``data`` is: the file's checked type, or the thumbnail's
 
 
-def open_attachment(desk: Desk, attachment_id: int, *, actor: Actor) -> OpenedAttachment:
-    """One attachment's bytes for a staff member; NotFound if the row or its file is missing."""
+THUMB_TYPE = FileType.WEBP
+
+
+def open_attachment(desk: Desk, attachment_id: int, *, actor: Actor, thumb: bool = False) -> OpenedAttachment:
+    """One attachment's bytes (or its thumbnail's, if it has one) for a staff member; NotFound if
+    the row or its file is missing."""
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
         found = uow.reports.attachment(attachment_id)
     if found is None:
         raise NotFound("no such attachment", "附件不存在")
+    key = found.thumb_key if thumb and found.thumb_key else found.storage_key
     try:
-        data = files_of(desk).read(found.storage_key)
+        data = files_of(desk).read(key)
     except FileNotFoundError as exc:
         raise NotFound("the attachment's file is missing", "附件文件缺失") from exc
-    return OpenedAttachment(found, data)
+    return OpenedAttachment(found, data, THUMB_TYPE if key == found.thumb_key else found.file_type)

@@ -636,7 +636,15 @@ class MemoryReports(_Store):
         added = []
         for f in files:
             record = AttachmentRecord(
-                self._new_id("report_attachments"), report_id, f.storage_key, f.file_type, f.filename, f.size, at, later
+                self._new_id("report_attachments"),
+                report_id,
+                f.storage_key,
+                f.file_type,
+                f.filename,
+                f.size,
+                at,
+                later,
+                f.thumb_key,
             )
             self.t.attachments[record.id] = record
             added.append(record)
@@ -1315,6 +1323,9 @@ class MemoryAttachmentFiles:
         if file_type.is_image and len(data) < 16:
             raise UnreadableImage("too short to be an image")
         return data
+
+    def thumbnail(self, clean: bytes, file_type: FileType) -> bytes | None:
+        return b"thumb:" + clean[:16] if file_type.is_image else None
 
     def put(self, data: bytes) -> str:
         key = f"{next(self._ids):032x}"

@@ -373,6 +373,9 @@ class AttachmentFiles(Protocol):
         """An image re-encoded without its metadata (EXIF, GPS, comments); other files as they are.
         Raises ``UnreadableImage``."""
 
+    def thumbnail(self, clean: bytes, file_type: FileType) -> bytes | None:
+        """A small WebP of a cleaned image for listing pages; None for recordings."""
+
     def put(self, data: bytes) -> str:
         """Store the bytes whole (never half a file under the key) and answer their new key."""
 

@@ -390,6 +390,7 @@ class NewAttachment:
     file_type: FileType
     filename: str  # safe_filename'd
     size: int
+    thumb_key: str | None = None  # a small WebP of an image, for pages that list many
 
 
 @dataclass(frozen=True)
@@ -404,6 +405,7 @@ class AttachmentRecord:
     size: int
     added_at: datetime
     later: bool  # added on the tracking page after the report was filed
+    thumb_key: str | None = None
 
 
 @dataclass(frozen=True)

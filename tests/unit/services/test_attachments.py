@@ -41,7 +41,11 @@ def test_a_reports_files_are_recorded_with_it(fdesk, files, staff):
         ("a.png", "image/png", False),
         ("clip.mp4", "video/mp4", False),  # named for what it is
     ]
-    assert sorted(files.files) == sorted(a.storage_key for a in found)
+    assert found[0].thumb_key and found[1].thumb_key is None  # a thumbnail for the image only
+    assert sorted(files.files) == sorted([found[0].storage_key, found[0].thumb_key, found[1].storage_key])
+    assert attachments.open_attachment(fdesk, found[0].id, actor=staff[Role.AGENT], thumb=True).file_type.value == (
+        "image/webp"
+    )
     opened = attachments.open_attachment(fdesk, found[0].id, actor=staff[Role.DEVELOPER])
     assert opened.data == PNG
     with pytest.raises(NotPermitted):
@@ -85,4 +89,4 @@ def test_a_screenshot_added_later_tells_the_owner(fdesk, files, staff):
         reporters.add_information(fdesk, done.tracking_token, "  ", [])
     with pytest.raises(NotFound):
         reporters.add_information(fdesk, "no-such-token", "", [IncomingFile("x.png", PNG)])
-    assert len(files.files) == 1
+    assert len(files.files) == 2  # the screenshot and its thumbnail

@@ -272,6 +272,7 @@ class SqlReports:
                 "size_bytes": f.size,
                 "added_at": at,
                 "later": later,
+                "thumb_key": f.thumb_key,
             }
             new_id = self.conn.execute(insert(_ra).values(**values).returning(_ra.c.id)).scalar_one()
             added.append(_attachment({**values, "id": new_id}))
@@ -309,6 +310,7 @@ def _attachment(row: Mapping[str, Any] | RowMapping) -> AttachmentRecord:
         size=row["size_bytes"],
         added_at=row["added_at"],
         later=bool(row["later"]),
+        thumb_key=row["thumb_key"],
     )
 
 

@@ -231,6 +231,7 @@ report_attachments = Table(
     Column("size_bytes", Integer, nullable=False),
     Column("added_at", UtcDateTime, nullable=False),
     Column("later", Boolean, nullable=False),  # added on the tracking page, after the report
+    Column("thumb_key", String(64)),  # a small WebP of an image (none for recordings)
 )
 
 severity_changes = Table(

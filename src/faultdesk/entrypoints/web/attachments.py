@@ -27,13 +27,25 @@ def disposition(attachment_id: int, filename: str, *, inline: bool) -> str:
 
 @router.get("/attachments/{attachment_id}")
 def attachment(attachment_id: IdPath, desk: DeskDep, actor: StaffDep) -> Response:
-    opened = attachments.open_attachment(desk, attachment_id, actor=actor)
-    record = opened.record
+    return _answer(attachments.open_attachment(desk, attachment_id, actor=actor))
+
+
+@router.get("/attachments/{attachment_id}/thumb")
+def thumbnail(attachment_id: IdPath, desk: DeskDep, actor: StaffDep) -> Response:
+    """The image's small WebP (the file itself when it has none)."""
+    return _answer(attachments.open_attachment(desk, attachment_id, actor=actor, thumb=True))
+
+
+def _answer(opened: attachments.OpenedAttachment) -> Response:
+    record, file_type = opened.record, opened.file_type
+    filename = record.filename
+    if file_type is not record.file_type:  # the thumbnail: named for what it is
+        filename = filename.rsplit(".", 1)[0] + "." + file_type.extension
     return Response(
         opened.data,
-        media_type=record.file_type.value,
+        media_type=file_type.value,
         headers={
-            "Content-Disposition": disposition(record.id, record.filename, inline=record.file_type.is_image),
+            "Content-Disposition": disposition(record.id, filename, inline=file_type.is_image),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, max-age=600",  # the staff browser only; never a shared cache
             "Cross-Origin-Resource-Policy": "same-origin",

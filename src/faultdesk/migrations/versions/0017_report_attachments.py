@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("added_at", UtcDateTime(), nullable=False),
         sa.Column("later", sa.Boolean(), nullable=False),
+        sa.Column("thumb_key", sa.String(64), nullable=True),
         sa.UniqueConstraint("storage_key", name="uq_report_attachments_storage_key"),
     )
     op.create_index("ix_report_attachments_report_id", "report_attachments", ["report_id"])
