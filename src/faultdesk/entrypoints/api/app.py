@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     errors.install(app)
     openapi.document(app)
     app.include_router(public.router)
+    web.install_public(app)  # next: the report form is the other hot path, and routes are matched in order
     app.include_router(faults.router)
     app.include_router(lifecycle.router)
     app.include_router(clocks.router)
