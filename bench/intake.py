@@ -1,12 +1,19 @@
-"""Benchmark of issue "intake": public reports (POST /api/v1/reports) against the bare-stack ceiling.
+"""Benchmark of issue "intake": public reports (POST /api/v1/reports, and the report form's POST /report)
+against the bare-stack ceiling.
 
     .venv/bin/python bench/intake.py [--json] [--requests 10000] [--concurrency 16] [--stores postgresql,sqlite]
+                                     [--paths json,form]
 
 For each store it migrates a fresh database, then for the baseline (bench/intake_baseline.py) and
 for FaultDesk in turn: starts the server as a subprocess (FaultDesk exactly as ``make run`` does,
 ``faultdesk serve``), sends a warm-up, then N reports at concurrency C from a load generator in a
 separate process, and reports throughput and p50/p95/p99 latency. The targets on PostgreSQL:
-faultdesk.rps / baseline.rps >= 0.70 and faultdesk.p95 / baseline.p95 <= 1.5.
+faultdesk.rps / baseline.rps >= 0.70 and faultdesk.p95 / baseline.p95 <= 1.5, for each path.
+
+Two paths into the same intake service are measured against the same baseline: ``json`` (the
+public API) and ``form`` (the public report form, posted as a browser posts it: multipart/form-data
+with the CSRF cookie and field, the hidden honeypot, and the empty part an unused file input sends;
+its answer is the 303 to the receipt).
 
 The load generator is this file run with ``--loadgen``: raw asyncio streams, HTTP/1.1 keep-alive,
 one connection per concurrent client. httpx or aiohttp would spend CPU the 2-core machine needs
@@ -105,6 +112,52 @@ def report_request(i: int, tag: str, port: int, now: datetime) -> bytes:
     return head.encode("ascii") + payload
 
 
+FORM_BOUNDARY = "----WebKitFormBoundaryFdBench7x9Q"  # Chromium's shape of boundary
+FORM_CSRF = "fdbench-csrf-token-0123456789abcdefghijklmnop"  # the double-submit cookie and field
+
+
+def form_request(i: int, tag: str, port: int, now: datetime) -> bytes:
+    """The bytes of one report-form POST as Chromium sends it (no file chosen); every one differs."""
+    device, os_version = DEVICES[i % len(DEVICES)]
+    occurred = (now - timedelta(minutes=3, seconds=i % 300)).strftime("%Y-%m-%dT%H:%M")  # datetime-local
+    fields = [
+        ("csrf_token", FORM_CSRF),
+        ("channel", CHANNELS[i % len(CHANNELS)]),
+        ("reporter_id", f"{tag}u{i}"),
+        ("website", ""),  # the honeypot, left empty by people
+        ("symptom", f"{SYMPTOMS[i % len(SYMPTOMS)]} #{i}"),
+        ("scenario", f"点击“忘记密码”后输入手机号并获取验证码（第 {i % 7 + 1} 次尝试）"),
+        ("occurred_at", occurred),
+        ("device_model", device),
+        ("os_version", os_version),
+        ("app_version", f"5.2.{i % 10}"),
+        ("network", NETWORKS[i % len(NETWORKS)]),
+        ("description", f"用户反馈：{SYMPTOMS[(i + 1) % len(SYMPTOMS)]}，重启应用后仍然出现。编号 {tag}-{i}"),
+    ]
+    parts = [
+        f'--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields
+    ]
+    parts.append(
+        f'--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="attachments"; filename=""\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n\r\n"
+    )
+    parts.append(
+        f'--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="contact"\r\n\r\n138{i % 100_000_000:08d}\r\n'
+    )
+    payload = ("".join(parts) + f"--{FORM_BOUNDARY}--\r\n").encode()
+    head = (
+        f"POST /report HTTP/1.1\r\nHost: {HOST}:{port}\r\nUser-Agent: fdbench\r\nAccept: text/html\r\n"
+        f"Accept-Language: zh-CN,zh;q=0.9\r\nCookie: faultdesk_csrf={FORM_CSRF}\r\n"
+        f"Content-Type: multipart/form-data; boundary={FORM_BOUNDARY}\r\nContent-Length: {len(payload)}\r\n\r\n"
+    )
+    return head.encode("ascii") + payload
+
+
+REQUESTS = {"json": report_request, "form": form_request}
+ANSWERS = {"json": (201,), "form": (303,)}  # what a taken report is answered with on each path
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection that sends a request and reads exactly its response."""
 
@@ -171,13 +224,14 @@ class Connection:
 
 @dataclass
 class Tally:
+    ok: tuple[int, ...] = (200, 201)
     errors: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
 
     def note(self, status: int, body: bytes) -> None:
         self.statuses[status] += 1
-        if not 200 <= status < 300:
+        if status not in self.ok:
             self.errors += 1
             if len(self.samples) < 5:  # a few bodies are enough to tell why
                 self.samples.append(f"{status} {body[:300].decode('utf-8', 'replace')}")
@@ -192,8 +246,10 @@ async def _send(conn: Connection, request: bytes, tally: Tally) -> None:
     tally.note(status, body)
 
 
-async def _worker(conn: Connection, requests: list[bytes], indices: Iterator[int], latencies: list[float]) -> Tally:
-    tally = Tally()
+async def _worker(
+    conn: Connection, requests: list[bytes], indices: Iterator[int], latencies: list[float], ok: tuple[int, ...]
+) -> Tally:
+    tally = Tally(ok)
     perf = time.perf_counter
     # `indices` is shared by all clients: each takes the next request as soon as it is free.
     for i in indices:
@@ -236,25 +292,26 @@ async def _open_spread(params: dict[str, Any], warm: Iterator[bytes], tally: Tal
 
 async def loadgen(params: dict[str, Any]) -> dict[str, Any]:
     port, n, warmup, tag = params["port"], params["requests"], params["warmup"], params["tag"]
+    build, ok = REQUESTS[params["path"]], ANSWERS[params["path"]]
     now = datetime.now(SHANGHAI)
-    warm = (report_request(i, f"{tag}w", port, now) for i in range(10**9))
-    warm_tally = Tally()
+    warm = (build(i, f"{tag}w", port, now) for i in range(10**9))
+    warm_tally = Tally(ok)
     conns = await _open_spread(params, warm, warm_tally)
     # Warm-up: the same clients, so the server's threadpool, pool and caches are hot.
     warm_indices = iter(range(warmup))
     warm_requests = [next(warm) for _ in range(warmup)]
     scratch = [0.0] * warmup
-    for t in await asyncio.gather(*(_worker(c, warm_requests, warm_indices, scratch) for c in conns)):
+    for t in await asyncio.gather(*(_worker(c, warm_requests, warm_indices, scratch, ok) for c in conns)):
         warm_tally.errors += t.errors
     owners = Counter(connection_owners(params["server_pid"], port).get(c.local_port, -1) for c in conns if c.writer)
 
     # Built before the clock starts: the timed part only sends and reads.
-    requests = [report_request(i, tag, port, now) for i in range(n)]
+    requests = [build(i, tag, port, now) for i in range(n)]
     latencies = [0.0] * n
     indices = iter(range(n))
     cpu_before = CpuSnapshot.take()
     started = time.perf_counter()
-    tallies = await asyncio.gather(*(_worker(c, requests, indices, latencies) for c in conns))
+    tallies = await asyncio.gather(*(_worker(c, requests, indices, latencies, ok) for c in conns))
     elapsed = time.perf_counter() - started
     use = cpu_use(cpu_before, CpuSnapshot.take(), params["server_pid"])
     for c in conns:
@@ -580,13 +637,14 @@ def settle(store: Store) -> None:
 def measure(
     procs: Processes, kind: str, store: Store, secret_key: str, workers: int, args: argparse.Namespace
 ) -> Measured:
+    """One server measured: ``baseline``, or FaultDesk taking ``faultdesk`` (JSON API) or ``form`` posts."""
     port = free_port()
     log = store.home / f"{kind}.log"
     settle(store)
     busy_before = wait_until_quiet()
     with log.open("wb") as out:
         server = procs.start(
-            server_command(kind, port, workers),
+            server_command("baseline" if kind == "baseline" else "faultdesk", port, workers),
             cwd=REPO,
             env=server_env(store, secret_key),
             stdin=subprocess.DEVNULL,
@@ -603,6 +661,7 @@ def measure(
             "workers": workers,
             "server_pid": server.pid,
             "tag": f"{kind[:2]}{secrets.token_hex(2)}",
+            "path": "form" if kind == "form" else "json",  # the baseline answers the JSON post
         }
         gen = procs.start(
             [sys.executable, str(Path(__file__).resolve()), "--loadgen", json.dumps(params)],
@@ -653,31 +712,33 @@ def run_store(procs: Processes, name: str, workers: int, args: argparse.Namespac
         # The baseline goes first: the later run meets a slightly fuller table, and FaultDesk should not
         # be the one that gains from the order.
         baseline = measure(procs, "baseline", store, secret_key, workers, args)
-        faultdesk = measure(procs, "faultdesk", store, secret_key, workers, args)
-    return {
-        "store": name,
-        "workers": workers,
-        "faultdesk": faultdesk,
-        "baseline": baseline,
-        "ratio_rps": faultdesk.figures.rps / baseline.figures.rps,
-        "ratio_p95": faultdesk.figures.p95_ms / baseline.figures.p95_ms,
-    }
+        measured = {kind: measure(procs, kind, store, secret_key, workers, args) for kind in args.kinds}
+    run: dict[str, Any] = {"store": name, "workers": workers, "baseline": baseline, "kinds": list(args.kinds)}
+    for kind, m in measured.items():
+        run[kind] = m
+        run[f"ratio_rps_{kind}"] = m.figures.rps / baseline.figures.rps
+        run[f"ratio_p95_{kind}"] = m.figures.p95_ms / baseline.figures.p95_ms
+    return run
+
+
+def _measured(run: dict[str, Any]) -> list[str]:
+    """The servers of a run, in the order they are printed: FaultDesk's paths, then the baseline."""
+    return [*run["kinds"], "baseline"]
 
 
 def as_json(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "runs": [
-            {
-                "store": r["store"],
-                "workers": r["workers"],
-                "faultdesk": r["faultdesk"].figures.as_json(),
-                "baseline": r["baseline"].figures.as_json(),
-                "ratio_rps": round(r["ratio_rps"], 3),
-                "ratio_p95": round(r["ratio_p95"], 3),
-            }
-            for r in runs
-        ]
-    }
+    """``faultdesk`` is the JSON API path and ``form`` the report form's; each has its ratios."""
+    out = []
+    for r in runs:
+        entry: dict[str, Any] = {"store": r["store"], "workers": r["workers"]}
+        for kind in _measured(r):
+            entry[kind] = r[kind].figures.as_json()
+        for kind in r["kinds"]:
+            suffix = "" if kind == "faultdesk" else f"_{kind}"
+            entry[f"ratio_rps{suffix}"] = round(r[f"ratio_rps_{kind}"], 3)
+            entry[f"ratio_p95{suffix}"] = round(r[f"ratio_p95_{kind}"], 3)
+        out.append(entry)
+    return {"runs": out}
 
 
 def _verdict(ok: bool) -> str:
@@ -692,19 +753,21 @@ def table(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"{'errors':>6}",
     ]
     for r in runs:
-        for kind in ("faultdesk", "baseline"):
+        for n, kind in enumerate(_measured(r)):
             f: Figures = r[kind].figures
-            store, workers = (r["store"], str(r["workers"])) if kind == "faultdesk" else ("", "")
+            store, workers = (r["store"], str(r["workers"])) if n == 0 else ("", "")
             lines.append(
                 f"{store:<11} {workers:>7}  {kind:<9} {f.rps:8.1f} {f.p50_ms:8.2f} {f.p95_ms:8.2f} {f.p99_ms:8.2f} "
                 f"{f.errors:>6}"
             )
-        if r["store"] == "postgresql":
-            rps_note = f"(target >= {TARGET_RATIO_RPS:.2f}: {_verdict(r['ratio_rps'] >= TARGET_RATIO_RPS)})"
-            p95_note = f"(target <= {TARGET_RATIO_P95:.1f}: {_verdict(r['ratio_p95'] <= TARGET_RATIO_P95)})"
-        else:
-            rps_note = p95_note = "(targets are set for PostgreSQL)"
-        lines.append(f"{'':<21}ratio_rps {r['ratio_rps']:.3f} {rps_note}   ratio_p95 {r['ratio_p95']:.3f} {p95_note}")
+        for kind in r["kinds"]:
+            rps, p95 = r[f"ratio_rps_{kind}"], r[f"ratio_p95_{kind}"]
+            if r["store"] == "postgresql":
+                rps_note = f"(target >= {TARGET_RATIO_RPS:.2f}: {_verdict(rps >= TARGET_RATIO_RPS)})"
+                p95_note = f"(target <= {TARGET_RATIO_P95:.1f}: {_verdict(p95 <= TARGET_RATIO_P95)})"
+            else:
+                rps_note = p95_note = "(targets are set for PostgreSQL)"
+            lines.append(f"{'':<11} {kind:>9}  ratio_rps {rps:.3f} {rps_note}   ratio_p95 {p95:.3f} {p95_note}")
         lines.append("")
     lines.extend(notes(runs))
     return "\n".join(lines).rstrip()
@@ -717,15 +780,13 @@ def notes(runs: list[dict[str, Any]]) -> list[str]:
             out.append(f"{r['store']}: {r['workers']} API process, the `faultdesk serve` default that `make run` uses")
         else:
             out.append(f"{r['store']}: {r['workers']} API processes (the `faultdesk serve` default is 1)")
-            for kind in ("faultdesk", "baseline"):
+            for kind in _measured(r):
                 split = sorted(r[kind].connections_per_pid.values(), reverse=True)
                 out.append(f"{r['store']}: {kind} keep-alive connections per API process: {split}")
-        fd, bl = r["faultdesk"], r["baseline"]
-        out.append(
-            f"{r['store']}: server CPU per request {fd.server_cpu_ms_per_request:.2f} ms (faultdesk) vs "
-            f"{bl.server_cpu_ms_per_request:.2f} ms (baseline); machine busy {fd.machine_busy:.0%} vs {bl.machine_busy:.0%}"
-        )
-        for kind in ("faultdesk", "baseline"):
+        cpu = " vs ".join(f"{r[k].server_cpu_ms_per_request:.2f} ms ({k})" for k in _measured(r))
+        busy = " vs ".join(f"{r[k].machine_busy:.0%}" for k in _measured(r))
+        out.append(f"{r['store']}: server CPU per request {cpu}; machine busy {busy}")
+        for kind in _measured(r):
             m: Measured = r[kind]
             if m.figures.errors:
                 out.append(f"WARNING: {r['store']} {kind}: {m.figures.errors} requests failed; the figures are void")
@@ -747,6 +808,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--stores", default="postgresql,sqlite", help="comma-separated: postgresql, sqlite")
     parser.add_argument("--warmup", type=int, default=300, help="untimed reports first (default 300)")
     parser.add_argument(
+        "--paths",
+        default="json,form",
+        help="comma-separated intake paths into FaultDesk: json (POST /api/v1/reports), form (POST /report)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=SERVE_DEFAULT_WORKERS,
@@ -762,6 +828,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     global NO_WORKER
     NO_WORKER = args.no_worker
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if not paths or set(paths) - set(REQUESTS):
+        parser.error(f"--paths takes json and/or form, not {args.paths!r}")
+    args.kinds = ["faultdesk" if p == "json" else "form" for p in paths]
     args.store_list = [s.strip() for s in args.stores.split(",") if s.strip()]
     unknown = set(args.store_list) - {"postgresql", "sqlite"}
     if unknown or not args.store_list:
@@ -793,7 +863,7 @@ def main(argv: list[str]) -> int:
             say(line)
     else:
         print(table(runs, args))
-    return 1 if any(r[k].figures.errors for r in runs for k in ("faultdesk", "baseline")) else 0
+    return 1 if any(r[k].figures.errors for r in runs for k in _measured(r)) else 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from functools import partial
 
 from sqlalchemy import Engine
 
+from faultdesk.adapters.attachment_files import DirectoryFiles
 from faultdesk.adapters.crypto import Vault
 from faultdesk.adapters.db.engine import make_engine, reader_engine
 from faultdesk.adapters.db.record_table_store import SqlRecordTable
@@ -104,6 +105,8 @@ def bootstrap(
         public_url=settings.public_url,
         record_table=partial(SqlRecordTable, reader_engine(engine)),
         exports_dir=settings.home / "exports",
+        files=DirectoryFiles(settings.attachments_dir),
+        attachment_max_bytes=settings.attachment_max_bytes,
     )
     return Wiring(settings, engine, desk, notifiers)
 

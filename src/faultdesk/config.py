@@ -23,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from faultdesk.domain.attachments import DEFAULT_MAX_BYTES
 from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.numbering import InvalidNumberFormat, NumberFormat
 from faultdesk.domain.sessions import SessionPolicy
@@ -67,6 +68,9 @@ class Settings(BaseSettings):
     auto_link_confidence: float = Field(default=0.8, gt=0, le=1)
     report_window_days: int = Field(default=30, ge=1, le=3650)  # a report's received_at may be this old
     max_body_bytes: int = 256 * 1024  # a retrospective at its stated limits, in Chinese, is ~80 KB
+    # Each attachment of a report (screenshots, screen recordings); the report form and the
+    # tracking page's addition take up to 5 of them on top of max_body_bytes.
+    attachment_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1024, le=512 * 1024 * 1024)
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
     # How long a request waits for a pooled connection before it fails (SQLite: the one writer
     # connection); unset: 60 s on SQLite, 30 s on PostgreSQL. Raise it for bursts of many
@@ -181,6 +185,11 @@ class Settings(BaseSettings):
         return SessionPolicy(
             idle=timedelta(seconds=self.session_idle_timeout_s), lifetime=timedelta(seconds=self.session_lifetime_s)
         )
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where the attachments' files live: share it between API processes (a shared volume)."""
+        return self.home / "attachments"
 
     @property
     def effective_database_url(self) -> str:

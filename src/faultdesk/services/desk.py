@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from faultdesk.domain.attachments import DEFAULT_MAX_BYTES
 from faultdesk.domain.calendars import BusinessCalendar
 from faultdesk.domain.clock import Clock
 from faultdesk.domain.numbering import NumberFormat
@@ -18,7 +19,16 @@ from faultdesk.domain.sessions import SessionPolicy
 from faultdesk.domain.severity import SeverityRules
 from faultdesk.domain.sla import ClockPolicy
 from faultdesk.services.known_issue_index import KnownIssueLibrary
-from faultdesk.services.ports import PasswordHasher, Rate, RateCounters, RecordTable, Renderer, Secrets, UnitOfWork
+from faultdesk.services.ports import (
+    AttachmentFiles,
+    PasswordHasher,
+    Rate,
+    RateCounters,
+    RecordTable,
+    Renderer,
+    Secrets,
+    UnitOfWork,
+)
 
 T = TypeVar("T")
 
@@ -86,3 +96,5 @@ class Desk:
     # The record table read for exports (issue 13): on SQLite a reader of its own beside the one writer.
     record_table: Callable[[], RecordTable] | None = None
     exports_dir: Path | None = None  # FAULTDESK_HOME/exports: the worker's export files
+    files: AttachmentFiles | None = None  # the reporters' attachments (bootstrap: FAULTDESK_HOME/attachments)
+    attachment_max_bytes: int = DEFAULT_MAX_BYTES  # each attachment

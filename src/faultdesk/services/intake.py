@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from faultdesk.domain.errors import Conflict, FieldProblem, RuleViolation
 from faultdesk.domain.reports import Contact, Report, ReportDraft, check_report_times, details_of
-from faultdesk.services import clocks, impact
+from faultdesk.services import attachments, clocks, impact
+from faultdesk.services.attachments import IncomingFile
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ReportView
@@ -27,17 +29,26 @@ class DuplicateSubmission(Conflict):
 
 
 def submit_report(
-    desk: Desk, draft: ReportDraft, *, actor: Actor, client: str, idempotency_key: str | None = None
+    desk: Desk,
+    draft: ReportDraft,
+    *,
+    actor: Actor,
+    client: str,
+    idempotency_key: str | None = None,
+    files: Sequence[IncomingFile] = (),
 ) -> SubmittedReport:
+    """One report (and its attachments, checked and written before the transaction and removed
+    again if it fails) stored with its token, clocks and receipt."""
     fingerprint = draft.fingerprint() if idempotency_key else ""
     if idempotency_key:
         replay = _replay(desk, client, idempotency_key, fingerprint)
         if replay:
             return replay
     try:
-        with desk.uow() as uow:
+        with attachments.held(desk, files) as written, desk.uow() as uow:
             token = desk.secrets.new_token()
             view = store_report(desk, uow, draft, actor=actor, token=token)
+            attachments.record(uow, view.id, written, desk.clock.now(), later=False)
             if idempotency_key:
                 uow.reports.remember_submission(
                     client, idempotency_key, fingerprint, view.id, desk.secrets.encrypt(token), desk.clock.now()

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from faultdesk.domain.attachments import FileType
 from faultdesk.domain.errors import Conflict
 from faultdesk.domain.faults import Criticality, Fault, FaultStatus, FaultType, Severity
 from faultdesk.domain.lifecycle import OPEN_STATES, Action, ActionStatus, KbArticle, Recurrence, TestCase
@@ -59,6 +60,7 @@ from faultdesk.services.ports import (
     PasswordHasher,
     Secrets,
     UnitOfWork,
+    UnreadableImage,
 )
 from faultdesk.services.record_table import (
     IMPORTED,
@@ -76,6 +78,7 @@ from faultdesk.services.records import (
     QUEUE_SORTS,
     REPORT_SORTS,
     Actor,
+    AttachmentRecord,
     AuditEvent,
     ClockQueue,
     ClockRow,
@@ -86,6 +89,7 @@ from faultdesk.services.records import (
     FaultView,
     ImprovementRecord,
     KbArticleRecord,
+    NewAttachment,
     Outgoing,
     Page,
     ProductFunctionRecord,
@@ -219,6 +223,7 @@ class MemoryTables:
     reports: dict[int, _ReportRow] = field(default_factory=dict)
     submissions: dict[tuple[str, str], MemorySubmission] = field(default_factory=dict)
     ratings: dict[int, ReporterRating] = field(default_factory=dict)  # by report id
+    attachments: dict[int, AttachmentRecord] = field(default_factory=dict)
     serials: dict[str, int] = field(default_factory=dict)
     faults: dict[int, _FaultRow] = field(default_factory=dict)
     stage_records: dict[int, tuple[int, StageRecord]] = field(default_factory=dict)  # (fault id, record)
@@ -649,6 +654,39 @@ class MemoryReports(_Store):
     def ratings_of_fault(self, fault_id: int) -> list[ReporterRating]:
         ids = {i for i, r in self.t.reports.items() if r.view.fault_id == fault_id}
         return [r for i, r in sorted(self.t.ratings.items()) if i in ids]
+
+    def add_attachments(
+        self, report_id: int, files: list[NewAttachment], at: datetime, *, later: bool
+    ) -> list[AttachmentRecord]:
+        if report_id not in self.t.reports:
+            raise IntegrityError("attachment of an unknown report")
+        added = []
+        for f in files:
+            record = AttachmentRecord(
+                self._new_id("report_attachments"),
+                report_id,
+                f.storage_key,
+                f.file_type,
+                f.filename,
+                f.size,
+                at,
+                later,
+                f.thumb_key,
+            )
+            self.t.attachments[record.id] = record
+            added.append(record)
+        return added
+
+    def attachments_of(self, report_ids: list[int]) -> dict[int, list[AttachmentRecord]]:
+        wanted = set(report_ids)
+        found: dict[int, list[AttachmentRecord]] = {}
+        for record in sorted(self.t.attachments.values(), key=lambda a: a.id):
+            if record.report_id in wanted:
+                found.setdefault(record.report_id, []).append(record)
+        return found
+
+    def attachment(self, attachment_id: int) -> AttachmentRecord | None:
+        return self.t.attachments.get(attachment_id)
 
     def rate(self, rating: ReporterRating) -> None:
         if rating.report_id in self.t.ratings:
@@ -1657,6 +1695,36 @@ class MemoryUnitOfWork(UnitOfWork):
 
 
 # ---- the other ports ---------------------------------------------------------------------------
+
+
+class MemoryAttachmentFiles:
+    """Attachment files in a dict. ``clean`` refuses what does not start like its type (the real
+    adapter decodes the image) and drops nothing: tests of metadata use the real adapter."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self._ids = itertools.count(1)
+
+    def clean(self, data: bytes, file_type: FileType) -> bytes:
+        if file_type.is_image and len(data) < 16:
+            raise UnreadableImage("too short to be an image")
+        return data
+
+    def thumbnail(self, clean: bytes, file_type: FileType) -> bytes | None:
+        return b"thumb:" + clean[:16] if file_type.is_image else None
+
+    def put(self, data: bytes) -> str:
+        key = f"{next(self._ids):032x}"
+        self.files[key] = data
+        return key
+
+    def read(self, key: str) -> bytes:
+        if key not in self.files:
+            raise FileNotFoundError(key)
+        return self.files[key]
+
+    def discard(self, key: str) -> None:
+        self.files.pop(key, None)
 
 
 class MemoryNotifier:

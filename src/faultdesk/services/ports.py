@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
+from faultdesk.domain.attachments import FileType
 from faultdesk.domain.faults import Criticality, Fault, FaultStatus, FaultType, Severity
 from faultdesk.domain.lifecycle import Action, ActionStatus, KbArticle
 from faultdesk.domain.matching.candidates import MatchCandidate
@@ -33,6 +34,7 @@ from faultdesk.services.metric_records import (
 from faultdesk.services.record_table import FaultRecord
 from faultdesk.services.records import (
     Actor,
+    AttachmentRecord,
     AuditEvent,
     ClockRow,
     ClockWindow,
@@ -42,6 +44,7 @@ from faultdesk.services.records import (
     FaultView,
     ImprovementRecord,
     KbArticleRecord,
+    NewAttachment,
     Outgoing,
     Page,
     ProductFunctionRecord,
@@ -157,6 +160,11 @@ class Reports(Protocol):
     def set_description(self, report_id: int, description: str) -> None: ...
     def rating(self, report_id: int) -> ReporterRating | None: ...
     def ratings_of_fault(self, fault_id: int) -> list[ReporterRating]: ...
+    def add_attachments(
+        self, report_id: int, files: list[NewAttachment], at: datetime, *, later: bool
+    ) -> list[AttachmentRecord]: ...
+    def attachments_of(self, report_ids: list[int]) -> dict[int, list[AttachmentRecord]]: ...  # oldest first
+    def attachment(self, attachment_id: int) -> AttachmentRecord | None: ...
     def rate(self, rating: ReporterRating) -> None:
         """Raises ``Conflict`` when the report was rated already (once per report)."""
         ...
@@ -432,6 +440,30 @@ class RateCounters(Protocol):
         """Seconds until a hit would be taken (0.0: now), counting nothing."""
 
     def clear(self, rate: Rate, key: str) -> None: ...
+
+
+class UnreadableImage(Exception):
+    """A file that starts like an image but does not decode as one."""
+
+
+class AttachmentFiles(Protocol):
+    """Where attachments live, outside the database (a directory, shareable by every API process)."""
+
+    def clean(self, data: bytes, file_type: FileType) -> bytes:
+        """An image re-encoded without its metadata (EXIF, GPS, comments); other files as they are.
+        Raises ``UnreadableImage``."""
+
+    def thumbnail(self, clean: bytes, file_type: FileType) -> bytes | None:
+        """A small WebP of a cleaned image for listing pages; None for recordings."""
+
+    def put(self, data: bytes) -> str:
+        """Store the bytes whole (never half a file under the key) and answer their new key."""
+
+    def read(self, key: str) -> bytes:
+        """Raises ``FileNotFoundError`` for an unknown key."""
+
+    def discard(self, key: str) -> None:
+        """Remove the file if it is there."""
 
 
 class PasswordHasher(Protocol):

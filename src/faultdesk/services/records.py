@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Final, Generic, Protocol, TypeVar
 
+from faultdesk.domain.attachments import FileType
 from faultdesk.domain.faults import Criticality, FaultStatus, Severity
 from faultdesk.domain.lifecycle import ActionStatus, FaultLife, Recurrence, SpecialTeam, Stage, TestCase
 from faultdesk.domain.reports import Channel, ContactKind, ReportDetails
@@ -380,6 +381,32 @@ class StoredMessage:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file already in the attachment store, to be recorded against a report."""
+
+    storage_key: str
+    file_type: FileType
+    filename: str  # safe_filename'd
+    size: int
+    thumb_key: str | None = None  # a small WebP of an image, for pages that list many
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """A reporter's screenshot or recording as staff see it: served only through a staff route."""
+
+    id: int
+    report_id: int
+    storage_key: str
+    file_type: FileType
+    filename: str
+    size: int
+    added_at: datetime
+    later: bool  # added on the tracking page after the report was filed
+    thumb_key: str | None = None
 
 
 @dataclass(frozen=True)

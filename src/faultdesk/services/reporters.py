@@ -4,6 +4,7 @@ reporter their own report only: never other reporters, staff names, internal not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +12,8 @@ from zoneinfo import ZoneInfo
 from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
 from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.sla import ClockKind, ClockState
-from faultdesk.services import messages
+from faultdesk.services import attachments, messages
+from faultdesk.services.attachments import IncomingFile
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
@@ -60,6 +62,7 @@ class Following:
     messages: list[ReporterMessage]
     next_update_due: datetime | None  # the running update clock (else the first reply's)
     rating: ReporterRating | None
+    attachments: list[str]  # the names of the files they sent: no link, files are for staff
 
     @property
     def can_confirm(self) -> bool:
@@ -92,8 +95,9 @@ def follow(desk: Desk, token: str) -> Following:
             }
             due = running.get(ClockKind.UPDATE) or running.get(ClockKind.FIRST_REPLY)
         rating = uow.reports.rating(report.id)
+        names = [a.filename for a in uow.reports.attachments_of([report.id]).get(report.id, [])]
     messages = [ReporterMessage(m.subject, m.body, m.created_at) for m in sent if m.recipient == f"report:{report.id}"]
-    return Following(report, fault.status if fault else None, messages, due, rating)
+    return Following(report, fault.status if fault else None, messages, due, rating, names)
 
 
 def rate(desk: Desk, token: str, *, satisfaction: int, comment: str | None) -> ReporterRating:
@@ -125,31 +129,38 @@ def rate(desk: Desk, token: str, *, satisfaction: int, comment: str | None) -> R
     return rating
 
 
-def add_information(desk: Desk, token: str, text: str) -> ReportView:
-    """The reporter tells more later: appended to their report's description with its time, and
-    the fault's owner (if it is registered) hears of it as staff hear of everything."""
+def add_information(desk: Desk, token: str, text: str, files: Sequence[IncomingFile] = ()) -> ReportView:
+    """The reporter tells more later, in words or screenshots: the words appended to their
+    report's description with their time, the files attached to the report, and the fault's owner
+    (if it is registered) hears of it as staff hear of everything."""
     text = text.strip()
-    if not text:
+    if not text and not files:
         raise RuleViolation.one("text", "is empty", "请填写补充内容")
     if len(text) > ADDITION_LIMIT:
         limit = ADDITION_LIMIT
         raise RuleViolation.one("text", f"at most {limit} characters", f"长度不能超过 {limit} 个字符")
     now = desk.clock.now()
-    with desk.uow() as uow:
+    if files:
+        with desk.uow() as uow:  # the token first: an unknown link writes no file
+            _report(desk, uow, token)
+    with attachments.held(desk, files) as written, desk.uow() as uow:
         report = _report(desk, uow, token)
-        stamp = now.astimezone(ZoneInfo(desk.timezone)).strftime("%Y-%m-%d %H:%M")
-        added = f"[{stamp}] {text}"
-        description = f"{report.description}\n\n{added}" if report.description else added
-        if len(description) > DESCRIPTION_LIMIT:
-            raise RuleViolation.one(
-                "text", "this report cannot take more additions", "该反馈的补充内容已达上限，请提交新的反馈"
-            )
-        uow.reports.set_description(report.id, description)
+        if text:
+            stamp = now.astimezone(ZoneInfo(desk.timezone)).strftime("%Y-%m-%d %H:%M")
+            added = f"[{stamp}] {text}"
+            description = f"{report.description}\n\n{added}" if report.description else added
+            if len(description) > DESCRIPTION_LIMIT:
+                raise RuleViolation.one(
+                    "text", "this report cannot take more additions", "该反馈的补充内容已达上限，请提交新的反馈"
+                )
+            uow.reports.set_description(report.id, description)
+        kept = attachments.record(uow, report.id, written, now, later=True)
         fault = uow.faults.by_id(report.fault_id) if report.fault_id else None
         if fault is not None:
             owners = messages.staff_for(uow, fault, "owner")
             link = messages.staff_link(desk, fault)
-            messages.to_staff(desk, uow, fault, owners, "reporter_added", {"text": text, "link": link}, now)
+            told = "\n".join(filter(None, [text, _files_line(desk.language, len(kept))]))
+            messages.to_staff(desk, uow, fault, owners, "reporter_added", {"text": told, "link": link}, now)
         uow.audit.record(
             AuditEvent(
                 at=now,
@@ -158,8 +169,14 @@ def add_information(desk: Desk, token: str, text: str) -> ReportView:
                 entity_id=str(report.id),
                 action="information_added",
                 fault_id=fault.id if fault else None,
-                after={"text": text},
+                after={"text": text, "attachments": [a.filename for a in kept]},
             )
         )
         uow.commit()
     return report
+
+
+def _files_line(language: str, count: int) -> str:
+    if not count:
+        return ""
+    return f"(added {count} attachment(s))" if language == "en" else f"（上传了 {count} 个附件）"

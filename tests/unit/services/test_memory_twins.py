@@ -16,6 +16,7 @@ from faultdesk.domain.roles import Role
 from faultdesk.domain.sla import ClockKind, start_clock
 from faultdesk.services.memory import (
     IntegrityError,
+    MemoryAttachmentFiles,
     MemoryDatabase,
     MemoryKnownIssueSearch,
     MemoryNotifier,
@@ -24,6 +25,7 @@ from faultdesk.services.memory import (
     PlainPasswords,
 )
 from faultdesk.services.ports import (
+    AttachmentFiles,
     ChannelDown,
     DeliveryFailed,
     Envelope,
@@ -45,7 +47,8 @@ def test_the_twins_are_the_ports():
     search: KnownIssueSearch = MemoryKnownIssueSearch()
     secrets: Secrets = MemorySecrets()
     passwords: PasswordHasher = PlainPasswords()
-    assert all((uow, notifier, search, secrets, passwords))
+    files: AttachmentFiles = MemoryAttachmentFiles()
+    assert all((uow, notifier, search, secrets, passwords, files))
 
 
 def test_unit_tests_need_no_database():

@@ -19,6 +19,8 @@ from faultdesk.domain.reports import Report, details_of
 from faultdesk.services.intake import DuplicateSubmission
 from faultdesk.services.records import (
     REPORT_SORTS,
+    AttachmentRecord,
+    NewAttachment,
     Page,
     ReporterRating,
     ReportFilter,
@@ -28,6 +30,7 @@ from faultdesk.services.records import (
 
 _r, _f, _p, _pf = t.reports, t.faults, t.products, t.product_functions
 _rr = t.report_ratings
+_ra = t.report_attachments
 _report_fault = _f.alias("report_fault")
 _report_product = _p.alias("report_product")
 _report_function = _pf.alias("report_function")
@@ -256,12 +259,59 @@ class SqlReports:
         stmt = select(_rr).join(_r, _r.c.id == _rr.c.report_id).where(_r.c.fault_id == fault_id)
         return [_rating(row._mapping) for row in self.conn.execute(stmt.order_by(_rr.c.report_id))]
 
+    def add_attachments(
+        self, report_id: int, files: list[NewAttachment], at: datetime, *, later: bool
+    ) -> list[AttachmentRecord]:
+        added = []
+        for f in files:
+            values = {
+                "report_id": report_id,
+                "storage_key": f.storage_key,
+                "content_type": f.file_type,
+                "filename": f.filename,
+                "size_bytes": f.size,
+                "added_at": at,
+                "later": later,
+                "thumb_key": f.thumb_key,
+            }
+            new_id = self.conn.execute(insert(_ra).values(**values).returning(_ra.c.id)).scalar_one()
+            added.append(_attachment({**values, "id": new_id}))
+        return added
+
+    def attachments_of(self, report_ids: list[int]) -> dict[int, list[AttachmentRecord]]:
+        if not report_ids:
+            return {}
+        found: dict[int, list[AttachmentRecord]] = {}
+        stmt = select(_ra).where(among(self.conn, _ra.c.report_id, report_ids)).order_by(_ra.c.id)
+        for row in self.conn.execute(stmt):
+            record = _attachment(row._mapping)
+            found.setdefault(record.report_id, []).append(record)
+        return found
+
+    def attachment(self, attachment_id: int) -> AttachmentRecord | None:
+        row = self.conn.execute(select(_ra).where(_ra.c.id == attachment_id)).first()
+        return _attachment(row._mapping) if row else None
+
     def rate(self, rating: ReporterRating) -> None:
         try:
             with self.conn.begin_nested():  # a refused insert must not spoil PostgreSQL's transaction
                 self.conn.execute(insert(_rr).values(**vars(rating)))
         except IntegrityError as exc:  # two answers at once: the first one counts
             raise Conflict("this report was rated already", "该反馈已评价过") from exc
+
+
+def _attachment(row: Mapping[str, Any] | RowMapping) -> AttachmentRecord:
+    return AttachmentRecord(
+        id=row["id"],
+        report_id=row["report_id"],
+        storage_key=row["storage_key"],
+        file_type=row["content_type"],
+        filename=row["filename"],
+        size=row["size_bytes"],
+        added_at=row["added_at"],
+        later=bool(row["later"]),
+        thumb_key=row["thumb_key"],
+    )
 
 
 def _rating(row: RowMapping) -> ReporterRating:

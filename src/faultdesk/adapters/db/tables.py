@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from faultdesk.adapters.db.types import EnumText, SeverityColumn, TestCasesJson, UtcDateTime
+from faultdesk.domain.attachments import FILENAME_LIMIT, FileType
 from faultdesk.domain.faults import Criticality, FaultStatus
 from faultdesk.domain.lifecycle import Recurrence
 from faultdesk.domain.reports import Channel, ContactKind, Network
@@ -216,6 +217,22 @@ report_ratings = Table(
     Column("comment", Text),
     Column("rated_at", UtcDateTime, nullable=False),
     CheckConstraint("satisfaction BETWEEN 1 AND 5", name="ck_report_ratings_satisfaction"),
+)
+
+# A reporter's screenshots and recordings: the files live under FAULTDESK_HOME/attachments/ by a
+# random key; the row says what the content is (sniffed, never the browser's claim).
+report_attachments = Table(
+    "report_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", ForeignKey("reports.id"), nullable=False, index=True),
+    Column("storage_key", String(64), nullable=False, unique=True),
+    Column("content_type", EnumText(FileType, 40), nullable=False),
+    Column("filename", String(FILENAME_LIMIT), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    Column("later", Boolean, nullable=False),  # added on the tracking page, after the report
+    Column("thumb_key", String(64)),  # a small WebP of an image (none for recordings)
 )
 
 severity_changes = Table(

@@ -15,6 +15,7 @@ from faultdesk import __version__
 from faultdesk.adapters.rate_limits import rate_of
 from faultdesk.bootstrap import Wiring, bootstrap
 from faultdesk.config import Settings
+from faultdesk.domain.attachments import MAX_ATTACHMENTS
 from faultdesk.entrypoints import web, worker
 from faultdesk.entrypoints.api import errors, exports, openapi
 from faultdesk.entrypoints.api.limits import BodyLimit, PublicLimits
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     errors.install(app)
     openapi.document(app)
     app.include_router(public.router)
+    web.install_public(app)  # next: the report form is the other hot path, and routes are matched in order
     app.include_router(faults.router)
     app.include_router(exports.router)
     app.include_router(lifecycle.router)
@@ -86,7 +88,9 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok", "database": wiring.engine.dialect.name, "version": __version__})
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # The form posts with attachments: every file at its limit, the text fields, multipart's framing.
+    uploads = MAX_ATTACHMENTS * (settings.attachment_max_bytes + 4096) + settings.max_body_bytes
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=uploads)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)  # outermost: its time covers the other middleware too
     return app

@@ -4,6 +4,7 @@ limits themselves live in ``entrypoints.common.limits``: the reporter's pages co
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,23 +12,30 @@ from faultdesk.entrypoints.common.i18n import reason_zh, wants_english
 from faultdesk.entrypoints.common.limits import PublicLimits as PublicLimits
 from faultdesk.entrypoints.common.limits import limit_public as limit_public
 
+# The reporter's forms that carry attachments: the report form and the tracking page's addition.
+UPLOAD_PATHS = re.compile(r"^/(report|t/[^/]+/more)$")
+
 
 class BodyLimit:
-    """Refuses bodies over ``limit`` bytes with a 422 before anything parses them."""
+    """Refuses bodies over ``limit`` bytes with a 422 before anything parses them; the forms that
+    carry attachments (``UPLOAD_PATHS``) may send ``upload_limit`` bytes (their files checked one
+    by one beside the field)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = max(limit, upload_limit or limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limit if UPLOAD_PATHS.match(scope.get("path", "")) else self.limit
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         if length is not None:
-            if not length.isdigit() or int(length) > self.limit:
-                await self._refuse(scope, send)
+            if not length.isdigit() or int(length) > limit:
+                await self._refuse(scope, send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -41,8 +49,8 @@ class BodyLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._refuse(scope, send)
+            if size > limit:
+                await self._refuse(scope, send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -58,11 +66,11 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         headers = dict(scope["headers"])
         lang = headers.get(b"accept-language", b"").decode("latin-1")
-        english = f"request body too large (limit {self.limit} bytes)"
-        reason = english if wants_english(lang) else reason_zh("body_too_large", {"limit": self.limit}, english)
+        english = f"request body too large (limit {limit} bytes)"
+        reason = english if wants_english(lang) else reason_zh("body_too_large", {"limit": limit}, english)
         payload = json.dumps(
             {
                 "error": {

@@ -4,7 +4,7 @@ them in its envelope (api/errors.py), the pages beside their fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -60,9 +60,11 @@ def reasons(
     *,
     name: Callable[[tuple[Any, ...]], str] = first_part,
     plain: Mapping[str, tuple[str, str]] | None = None,
+    joined: Collection[str] = (),
 ) -> Reasons:
     """Field -> the first reason it has, in the page's language. ``plain``: pydantic error types
-    said in words of one's own (a reporter's page), (zh, en)."""
+    said in words of one's own (a reporter's page), (zh, en); ``joined``: fields that say every
+    reason they have (the attachments: each file's problem)."""
     found: Reasons = {}
     if isinstance(exc, ValidationError):
         for e in exc.errors():
@@ -75,5 +77,9 @@ def reasons(
             found.setdefault(name(tuple(e.get("loc", ()))), reason)
         return found
     for p in exc.problems if isinstance(exc, RuleViolation) else exc:
-        found.setdefault(p.field, p.reason_en if lang == "en" else p.reason_zh)
+        reason = p.reason_en if lang == "en" else p.reason_zh
+        if p.field in joined and p.field in found:
+            found[p.field] += ("; " if lang == "en" else "；") + reason
+        else:
+            found.setdefault(p.field, reason)
     return found

@@ -28,7 +28,7 @@ from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web import action_forms as af
 from faultdesk.entrypoints.web import timeline as tl
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render, templates
-from faultdesk.services import catalogue, clocks, delivery, faults, impact, lifecycle, replies, staff
+from faultdesk.services import attachments, catalogue, clocks, delivery, faults, impact, lifecycle, replies, staff
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 
@@ -125,6 +125,7 @@ def _page(
     return {
         "fault": view,
         "reports": reports,
+        "attachments": attachments.of_reports(desk, [r.id for r in reports], actor=actor),
         "reach": {r.report_id: r for r in replies.reach(desk, reports)},
         "impact": impact.breakdown(desk, number, actor=actor),
         "clocks": [row for row, _ in clocks.fault_clocks(desk, number, actor=actor)],

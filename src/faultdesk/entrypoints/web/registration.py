@@ -51,7 +51,7 @@ from faultdesk.entrypoints.common.fields import (
 )
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
-from faultdesk.services import catalogue, clocks, faults, intake, known_issues, lifecycle
+from faultdesk.services import attachments, catalogue, clocks, faults, intake, known_issues, lifecycle
 from faultdesk.services.desk import Desk
 from faultdesk.services.known_issues import Candidate
 from faultdesk.services.records import Actor, FaultView, ReportFilter, ReportView
@@ -398,6 +398,7 @@ def _report_page(
         {
             "nav": "reports",
             "report": report,
+            "attachments": attachments.of_reports(desk, [report.id], actor=actor).get(report.id, []),
             "fault": fault,
             "may_merge": may_merge,
             "may_register": actor.role is not None and may(actor.role, Permission.REGISTER_FAULT),

@@ -18,7 +18,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 
+from faultdesk.domain.attachments import FIELD as FILES_FIELD
+from faultdesk.domain.attachments import MAX_ATTACHMENTS, check_count, size_text
 from faultdesk.domain.errors import DomainError, NotFound, RuleViolation, Throttled
 from faultdesk.domain.reports import Channel, Contact, Network
 from faultdesk.domain.sla import ClockKind, Mode
@@ -30,6 +33,7 @@ from faultdesk.entrypoints.common.reports import ReportIn
 from faultdesk.entrypoints.web.rendering import language_of, render
 from faultdesk.entrypoints.web.reporter_words import reporter_status, status_words
 from faultdesk.services import intake, lifecycle, messages, reporters
+from faultdesk.services.attachments import IncomingFile
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 
@@ -105,6 +109,7 @@ def _form_context(request: Request, values: dict[str, str], errors: dict[str, st
         "errors": errors,
         "catalogue": reporters.form_catalogue(desk),
         "networks": list(Network),
+        "max_size": size_text(desk.attachment_max_bytes),
         "now_local": desk.clock.now().astimezone(ZoneInfo(desk.timezone)).strftime("%Y-%m-%dT%H:%M"),
     }
 
@@ -129,6 +134,33 @@ _PLAIN = {
 }
 
 
+def _reasons(exc: ValidationError | RuleViolation, lang: str) -> dict[str, str]:
+    """The reporter's words for bad input; the attachments field says every file's problem."""
+    return reasons(exc, lang, plain=_PLAIN, joined=(FILES_FIELD,))
+
+
+async def _files(raw: FormData, max_bytes: int) -> list[IncomingFile] | RuleViolation:
+    """The chosen files of the form's ``attachments`` input, each read to one byte past the limit
+    at most (enough to refuse it); an input left empty sends a nameless empty part, skipped. More
+    than allowed are refused by count before any is read. The parsed form's temporary files are
+    closed here, read or not."""
+    parts = [p for p in raw.getlist(FILES_FIELD) if isinstance(p, UploadFile) and (p.filename or p.size)]
+    try:
+        check_count(len(parts), MAX_ATTACHMENTS)
+        return [IncomingFile(p.filename or "", await p.read(max_bytes + 1)) for p in parts]
+    except RuleViolation as exc:
+        return exc
+    finally:
+        await raw.close()
+
+
+def _again(lang: str) -> str:
+    """A page shown again cannot keep the files chosen (browsers never prefill a file input)."""
+    if lang == "en":
+        return "Nothing was stored: please choose your files again."
+    return "尚未保存：请重新选择附件。"
+
+
 def _to_receipt(request: Request, token: str) -> Response:
     response = RedirectResponse("/report/receipt" + _suffix(_embed(request)), status_code=303)
     response.set_cookie(
@@ -143,7 +175,7 @@ def _to_receipt(request: Request, token: str) -> Response:
     return response
 
 
-def _submit(request: Request, form: dict[str, str], trap: bool) -> Response:
+def _submit(request: Request, form: dict[str, str], trap: bool, files: list[IncomingFile] | RuleViolation) -> Response:
     """The post's work, in the threadpool: the limit, the API's model, the intake service."""
     desk, lang = _desk(request), language_of(request)
     try:
@@ -160,22 +192,26 @@ def _submit(request: Request, form: dict[str, str], trap: bool) -> Response:
     try:
         body = ReportIn(**values)
     except ValidationError as exc:
-        errors |= reasons(exc, lang, plain=_PLAIN)
+        errors |= _reasons(exc, lang)
         body = None
         if values.get("contact") and "contact" not in errors:  # the intake's own rule, told at the same time
             try:
                 Contact.parse(values["contact"])
             except RuleViolation as problem:
-                errors |= reasons(problem, lang)
-    if body is not None and not errors:
+                errors |= _reasons(problem, lang)
+    if isinstance(files, RuleViolation):  # too many files: told with the other fields' problems
+        errors |= _reasons(files, lang)
+    elif body is not None and not errors:
         try:
             result = intake.submit_report(
-                desk, body.draft(desk.timezone), actor=Actor.public(), client=client_of(request)
+                desk, body.draft(desk.timezone), actor=Actor.public(), client=client_of(request), files=files
             )
         except RuleViolation as exc:
-            errors = reasons(exc, lang)
+            errors = _reasons(exc, lang)
         else:
             return _to_receipt(request, result.tracking_token)
+    if files and FILES_FIELD not in errors:
+        errors[FILES_FIELD] = _again(lang)
     return _page(request, "report_form.html", _form_context(request, form, errors), status_code=422)
 
 
@@ -184,7 +220,8 @@ async def submit_report(request: Request) -> Response:
     raw = await request.form()
     form = {name: str(raw.get(name) or "").strip() for name in FORM_FIELDS}
     trap = bool(str(raw.get(HONEYPOT) or "").strip())
-    return await run_in_threadpool(_submit, request, form, trap)
+    files = await _files(raw, _desk(request).attachment_max_bytes)
+    return await run_in_threadpool(_submit, request, form, trap, files)
 
 
 def _qr_data_uri(link: str, lang: str) -> str:
@@ -281,7 +318,7 @@ def _answered(request: Request, token: str, answer: Callable[[], object]) -> Res
     try:
         answer()
     except RuleViolation as exc:
-        return _tracking(request, token, status_code=422, errors=reasons(exc, lang))
+        return _tracking(request, token, status_code=422, errors=_reasons(exc, lang))
     except NotFound:
         raise
     except DomainError as exc:
@@ -318,12 +355,17 @@ async def rate(request: Request, token: str) -> Response:
     return await run_in_threadpool(_guarded, request, token, lambda: _rate(request, token, satisfaction, comment))
 
 
-def _add(request: Request, token: str, text: str) -> Response:
+def _add(request: Request, token: str, text: str, files: list[IncomingFile] | RuleViolation) -> Response:
     lang = language_of(request)
     try:
-        reporters.add_information(_desk(request), token, text)
+        if isinstance(files, RuleViolation):
+            raise files
+        reporters.add_information(_desk(request), token, text, files)
     except RuleViolation as exc:
-        return _tracking(request, token, status_code=422, errors=reasons(exc, lang), added_text=text)
+        errors = _reasons(exc, lang)
+        if files and FILES_FIELD not in errors:
+            errors[FILES_FIELD] = _again(lang)
+        return _tracking(request, token, status_code=422, errors=errors, added_text=text)
     target = f"/t/{token}?added=1" + ("&embed=1" if _embed(request) else "")
     return RedirectResponse(target, status_code=303)
 
@@ -332,4 +374,5 @@ def _add(request: Request, token: str, text: str) -> Response:
 async def add_information(request: Request, token: str) -> Response:
     raw = await request.form()
     text = str(raw.get("text") or "")
-    return await run_in_threadpool(_guarded, request, token, lambda: _add(request, token, text))
+    files = await _files(raw, _desk(request).attachment_max_bytes)
+    return await run_in_threadpool(_guarded, request, token, lambda: _add(request, token, text, files))

@@ -319,6 +319,13 @@ def audit_text(event: AuditEvent, people: People, lang: str) -> tuple[str, str] 
             ), "bad"
         case "status_changed":
             return _t(lang, "更新了改进措施状态", "updated an improvement action"), ""
+        case "information_added":  # the reporter, on the tracking page
+            text = _t(lang, f"为反馈 #{event.entity_id} 补充了信息", f"added to report #{event.entity_id}")
+            if a.get("text"):
+                text += c + _clip(a["text"])
+            if files := len(a.get("attachments") or []):
+                text += _t(lang, f"（上传了 {files} 个附件）", f" ({files} attachment(s))")
+            return text, ""
     if event.action in LIFECYCLE:
         return None
     return _t(lang, "更新了故障单", "updated the fault"), ""
