@@ -23,6 +23,7 @@ class Permission(StrEnum):
     MESSAGE_REPORTERS = "message_reporters"  # stage 4: post progress updates to reporters
     PAUSE_CLOCKS = "pause_clocks"  # stop a fault's clocks while waiting for the reporter
     MANAGE_PRODUCTS = "manage_products"  # products, their functions' criticality, fault types
+    PUBLISH_KNOWN_ISSUE = "publish_known_issue"  # mark a fault public, with words for end users
 
 
 # The template's words for its people and what they may do (zh, en): the pages and the errors
@@ -45,6 +46,7 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
     Permission.MANAGE_PRODUCTS: ("管理产品、功能与故障类型", "manage products, functions and fault types"),
     Permission.MESSAGE_REPORTERS: ("向用户发送进度", "message reporters"),
     Permission.PAUSE_CLOCKS: ("暂停时效计时", "pause the clocks"),
+    Permission.PUBLISH_KNOWN_ISSUE: ("公开为已知问题", "publish as a known issue"),
 }
 
 ALL_STAFF = frozenset(Role)
@@ -62,6 +64,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_CATALOGUE: frozenset({Role.ADMIN, Role.PM}),
     # A function's criticality moves every later severity suggestion: the administrator's call (issue 11.5).
     Permission.MANAGE_PRODUCTS: frozenset({Role.ADMIN}),
+    # Those who speak to end users (stage 4: agent / PM) write what the public reads of a fault.
+    Permission.PUBLISH_KNOWN_ISSUE: frozenset({Role.AGENT, Role.PM, Role.ADMIN}),
 }
 
 

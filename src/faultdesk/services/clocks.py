@@ -6,7 +6,7 @@ its database effects — the clock's new state and the messages it causes — co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -80,10 +80,15 @@ def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime, *,
     messages.to_reporter(desk, uow, report, "receipt", context, now)
 
 
+def meet_register(uow: UnitOfWork, report_ids: Iterable[int], now: datetime) -> None:
+    """These reports now belong to a fault: their register clocks are met."""
+    for report_id in report_ids:
+        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, now)
+
+
 def on_registered(desk: Desk, uow: UnitOfWork, step: Step, event: Registered) -> None:
     """The reports' register clocks are met; grading and the first reply are owed from now."""
-    for report_id in event.report_ids:
-        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, step.now)
+    meet_register(uow, event.report_ids, step.now)
     _start(desk, uow, ClockKind.GRADE, None, step.now, fault_id=step.after.id)
     _start(desk, uow, ClockKind.FIRST_REPLY, None, step.now, fault_id=step.after.id)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from faultdesk.domain.errors import Conflict, FieldProblem, RuleViolation
 from faultdesk.domain.reports import Contact, Report, ReportDraft, check_report_times, details_of
-from faultdesk.services import clocks, impact
+from faultdesk.services import clocks, impact, public_issues
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ReportView
@@ -20,6 +20,7 @@ class SubmittedReport:
     report: ReportView
     tracking_token: str
     replayed: bool = False  # True when an Idempotency-Key retry got the first answer back
+    followed: str | None = None  # the public known issue it was filed as following, if any
 
 
 class DuplicateSubmission(Conflict):
@@ -27,8 +28,16 @@ class DuplicateSubmission(Conflict):
 
 
 def submit_report(
-    desk: Desk, draft: ReportDraft, *, actor: Actor, client: str, idempotency_key: str | None = None
+    desk: Desk,
+    draft: ReportDraft,
+    *,
+    actor: Actor,
+    client: str,
+    idempotency_key: str | None = None,
+    follow: str | None = None,
 ) -> SubmittedReport:
+    """Store one report; ``follow`` names a public known issue the reporter said is theirs
+    ("这就是我遇到的问题"): the report joins it in the same transaction (public_issues.join)."""
     fingerprint = draft.fingerprint() if idempotency_key else ""
     if idempotency_key:
         replay = _replay(desk, client, idempotency_key, fingerprint)
@@ -38,6 +47,7 @@ def submit_report(
         with desk.uow() as uow:
             token = desk.secrets.new_token()
             view = store_report(desk, uow, draft, actor=actor, token=token)
+            joined = public_issues.join(desk, uow, view, follow, desk.clock.now()) if follow else None
             if idempotency_key:
                 uow.reports.remember_submission(
                     client, idempotency_key, fingerprint, view.id, desk.secrets.encrypt(token), desk.clock.now()
@@ -48,7 +58,7 @@ def submit_report(
         replay = _replay(desk, client, idempotency_key, fingerprint)
         assert replay, "a duplicate key that cannot be read back"
         return replay
-    return SubmittedReport(view, token)
+    return SubmittedReport(view, token, followed=joined.number if joined else None)
 
 
 def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Actor, token: str) -> ReportView:

@@ -12,7 +12,7 @@ from faultdesk.domain.events import Merged
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
-from faultdesk.services import clocks, followup, impact, reactions
+from faultdesk.services import clocks, followup, impact, promises, reactions
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -88,6 +88,8 @@ def _act(
         gray_steps=after.gray_steps,
         fix_version=after.fix_version,
     )
+    if waits := promises.waiting_for(uow, view, promises.ships_in(decision.events)):
+        changes = replace(changes, waiting_release=waits)  # a P2's reporters hear when it ships
     if not uow.faults.update(view.id, view.version, changes, now):
         if if_match is not None:
             raise StaleVersion("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
