@@ -60,6 +60,8 @@ class Following:
     messages: list[ReporterMessage]
     next_update_due: datetime | None  # the running update clock (else the first reply's)
     rating: ReporterRating | None
+    public_title: str | None = None  # the fault's public words, when it is a public known issue
+    public_status: str | None = None
 
     @property
     def can_confirm(self) -> bool:
@@ -93,7 +95,16 @@ def follow(desk: Desk, token: str) -> Following:
             due = running.get(ClockKind.UPDATE) or running.get(ClockKind.FIRST_REPLY)
         rating = uow.reports.rating(report.id)
     messages = [ReporterMessage(m.subject, m.body, m.created_at) for m in sent if m.recipient == f"report:{report.id}"]
-    return Following(report, fault.status if fault else None, messages, due, rating)
+    public = fault if fault is not None and fault.is_public else None
+    return Following(
+        report,
+        fault.status if fault else None,
+        messages,
+        due,
+        rating,
+        public.public_title if public else None,
+        public.public_status if public else None,
+    )
 
 
 def rate(desk: Desk, token: str, *, satisfaction: int, comment: str | None) -> ReporterRating:

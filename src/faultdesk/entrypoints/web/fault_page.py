@@ -28,7 +28,7 @@ from faultdesk.entrypoints.common.labels import DELIVERY_CHANNEL, REPORT_CHANNEL
 from faultdesk.entrypoints.web import action_forms as af
 from faultdesk.entrypoints.web import timeline as tl
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render, templates
-from faultdesk.services import catalogue, clocks, delivery, faults, impact, lifecycle, replies, staff
+from faultdesk.services import catalogue, clocks, delivery, faults, impact, lifecycle, public_issues, replies, staff
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 
@@ -138,10 +138,13 @@ def _page(
         "can_reveal": role is not None and may(role, Permission.REVEAL_CONTACT),
         "can_pause": role is not None and may(role, Permission.PAUSE_CLOCKS),
         "can_message": can_message,
+        "can_publish": role is not None and may(role, Permission.PUBLISH_KNOWN_ISSUE),
         "drafts": replies.drafts(desk, view, actor=actor) if can_message else [],
         "revealed": {},
         "update_error": None,
         "pause_error": None,
+        "public_error": None,
+        "public_values": {},
         **extra,
     }
 
@@ -275,6 +278,33 @@ def post_update(request: Request, number: str, data: PostedDep, desk: DeskDep, a
         clocks.post_update(desk, number, text, actor=actor, first_reply=first_reply)
     except RuleViolation as exc:
         return _side_form(request, desk, actor, number, "update_error", exc, 422)
+    return _back(request, number)
+
+
+@router.post("/faults/{number}/public", response_class=HTMLResponse)
+def publish(request: Request, number: str, data: PostedDep, desk: DeskDep, actor: StaffDep) -> Response:
+    """Mark the fault a public known issue with words for end users, change them, or withdraw it
+    (the same service as ``POST/DELETE /api/v1/faults/{number}/public``)."""
+    title, status = ((data.get(name) or [""])[0] for name in ("public_title", "public_status"))
+    version = _int(data.get("version"))
+    try:
+        if (data.get("withdraw") or [""])[0] == "1":
+            public_issues.withdraw(desk, number, actor=actor, if_match=version)
+        else:
+            public_issues.publish(desk, number, title, status, actor=actor, if_match=version)
+    except NotPermitted:
+        raise
+    except (RuleViolation, StaleVersion, DomainError) as exc:
+        code = 422 if isinstance(exc, RuleViolation) else 409
+        lang = language_of(request, actor)
+        problems = (
+            {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}
+            if isinstance(exc, RuleViolation)
+            else {"": exc.message_zh if lang == "zh" else exc.message}
+        )
+        values = {"public_title": title, "public_status": status}
+        context = _page(request, desk, actor, number, public_error=problems, public_values=values)
+        return render(request, "fault.html", context, desk=desk, actor=actor, status_code=code)
     return _back(request, number)
 
 

@@ -8,6 +8,7 @@ short-lived cookie, never in a URL a log could keep."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -28,8 +29,8 @@ from faultdesk.entrypoints.common.i18n import reason_zh
 from faultdesk.entrypoints.common.limits import limit_public
 from faultdesk.entrypoints.common.reports import ReportIn
 from faultdesk.entrypoints.web.rendering import language_of, render
-from faultdesk.entrypoints.web.reporter_words import reporter_status, status_words
-from faultdesk.services import intake, lifecycle, messages, reporters
+from faultdesk.entrypoints.web.reporter_words import WORDS, reporter_status, status_words
+from faultdesk.services import intake, lifecycle, messages, public_issues, reporters
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 
@@ -39,6 +40,9 @@ PUBLIC_CHANNELS = (Channel.APP, Channel.WEB, Channel.MINI_PROGRAM)
 RECEIPT_COOKIE = "faultdesk_receipt"
 RECEIPT_LIFETIME = timedelta(hours=1)
 HONEYPOT = "website"  # hidden from people; bots fill every field
+FOLLOW = "follow"  # "这就是我遇到的问题": the public fault's number, on the button pressed
+_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,40}$")
+_COUNTED = re.compile(r"^[fk][0-9]{1,10}$")
 FORM_FIELDS = (
     "symptom",
     "scenario",
@@ -163,7 +167,7 @@ def _to_receipt(request: Request, token: str) -> Response:
     return response
 
 
-def _submit(request: Request, form: dict[str, str], trap: bool) -> Response:
+def _submit(request: Request, form: dict[str, str], trap: bool, follow: str | None = None) -> Response:
     """The post's work, in the threadpool: the limit, the API's model, the intake service."""
     desk, lang = _desk(request), language_of(request)
     try:
@@ -190,7 +194,7 @@ def _submit(request: Request, form: dict[str, str], trap: bool) -> Response:
     if body is not None and not errors:
         try:
             result = intake.submit_report(
-                desk, body.draft(desk.timezone), actor=Actor.public(), client=client_of(request)
+                desk, body.draft(desk.timezone), actor=Actor.public(), client=client_of(request), follow=follow
             )
         except RuleViolation as exc:
             errors = _problems(exc.problems, lang)
@@ -204,7 +208,29 @@ async def submit_report(request: Request) -> Response:
     raw = await request.form()
     form = {name: str(raw.get(name) or "").strip() for name in FORM_FIELDS}
     trap = bool(str(raw.get(HONEYPOT) or "").strip())
-    return await run_in_threadpool(_submit, request, form, trap)
+    follow = str(raw.get(FOLLOW) or "").strip()
+    return await run_in_threadpool(_submit, request, form, trap, follow if _NUMBER.match(follow) else None)
+
+
+# ---- deflection: what the form suggests while the symptom is typed --------------------------------
+
+
+@router.get("/report/suggestions", response_class=HTMLResponse)
+def suggestions(request: Request, symptom: str = "", counted: str = "") -> Response:
+    """The public known issues and articles matching the symptom typed so far (static/js/reporter.js
+    asks, debounced, from the third character): public words only, never an internal title.
+    Throttled or empty, the answer is empty: the form works on without suggestions."""
+    try:
+        limit_public(request, "suggest")
+    except Throttled:
+        return Response(status_code=204)
+    seen = frozenset(k for k in counted.split(",")[:50] if _COUNTED.match(k))
+    found = public_issues.suggestions(_desk(request), symptom, counted=seen)
+    if found.empty:
+        return Response(status_code=204)
+    lang = language_of(request)
+    words = {i.key: WORDS[reporter_status(i.status)][0 if lang == "zh" else 1] for i in found.issues}
+    return _page(request, "fragments/report_suggestions.html", {"found": found, "state_words": words})
 
 
 def _qr_data_uri(link: str, lang: str) -> str:
@@ -226,6 +252,7 @@ def receipt(request: Request) -> Response:
         request,
         "report_receipt.html",
         {
+            "joined": public_issues.joined(desk, token),
             "link": link,
             "path": f"/t/{token}",
             "qr": _qr_data_uri(link, lang),
