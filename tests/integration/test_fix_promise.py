@@ -8,10 +8,13 @@ from faultdesk.domain.faults import Criticality
 from faultdesk.services.catalogue import add_product
 from faultdesk.services.records import Actor
 from tests.conftest import a_report
+from tests.integration import test_notifications as notifications
 from tests.integration.lifecycle_helpers import take
 from tests.integration.session_helpers import form
-from tests.integration.test_notifications import desk_env, peers, tick  # noqa: F401  (fixtures)
 from tests.integration.test_web_reporter import HTML, a_form
+
+# The notification tests' desk with a real SMTP server and robots on loopback, and their worker tick.
+desk_env, peers, tick = notifications.desk_env, notifications.peers, notifications.tick
 
 PLANNED = "计划在 5.3.0 版本修复，上线后将通知您"
 SHIPPED = "已在 5.3.0 版本修复并上线"

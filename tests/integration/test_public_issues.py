@@ -190,7 +190,9 @@ def test_the_counts_are_per_period(client, staff, wiring, clock):
     suggest(client, SYMPTOM)
     clock.advance(timedelta(days=1))
     suggest(client, SYMPTOM)
-    day = public_issues.deflection_counts(wiring.desk, actor=Actor.system(), since=start, until=start + timedelta(days=1))
+    day = public_issues.deflection_counts(
+        wiring.desk, actor=Actor.system(), since=start, until=start + timedelta(days=1)
+    )
     assert day.shown == 1
     everything = public_issues.deflection_counts(wiring.desk, actor=Actor.system(), since=start)
     assert everything.shown == 2
@@ -198,7 +200,10 @@ def test_the_counts_are_per_period(client, staff, wiring, clock):
         "/api/v1/deflections", params={"from": "2026-11-26T00:00:00", "to": "2026-11-28T00:00:00"}, headers=staff["pm"]
     )
     assert res.status_code == 200 and res.json()["shown"] == 1  # local midnight of the 26th onwards
-    assert client.get("/api/v1/deflections", params={"from": "1999-01-01T00:00:00"}, headers=staff["pm"]).status_code == 422
+    assert (
+        client.get("/api/v1/deflections", params={"from": "1999-01-01T00:00:00"}, headers=staff["pm"]).status_code
+        == 422
+    )
     assert client.get("/api/v1/deflections").status_code == 401
 
 
@@ -273,7 +278,10 @@ def test_the_automatic_progress_message_never_carries_the_internal_title(client,
     path, _ = receipt_link(client, contact="reader@example.com")
     number = register(client, staff["agent"], report_id_of(wiring, path), title=INTERNAL)
     take(client, staff["pm"], number, "start_analysis")
-    assert take(client, staff["tech_lead"], number, "grade", severity="P0", team_lead=3, team_members=[4]).status_code == 200
+    assert (
+        take(client, staff["tech_lead"], number, "grade", severity="P0", team_lead=3, team_members=[4]).status_code
+        == 200
+    )
     clock.advance(timedelta(hours=3))  # the P0 update clock's due time passes: the templated update goes out
     clocks.fire_due(wiring.desk)
     rid = report_id_of(wiring, path)
@@ -312,9 +320,7 @@ def test_an_admin_template_asking_for_the_title_gets_the_public_or_neutral_words
     rid = report_id_of(wiring, path)
     with wiring.desk.uow() as uow:
         [update] = [
-            m
-            for m in uow.outbox.listing(state=None, report_id=rid, fault_id=None, limit=50)
-            if m.kind == "progress"
+            m for m in uow.outbox.listing(state=None, report_id=rid, fault_id=None, limit=50) if m.kind == "progress"
         ]
     assert INTERNAL not in update.subject + update.body
     assert update.body == "您反馈的问题：处理中"

@@ -141,7 +141,9 @@ def seed(client, admin: dict[str, str], *, user_id: int, product: str | None) ->
     assert client.post(f"/api/v1/faults/{number}/public", json=public, headers=admin).status_code == 200
     # a public known issue still open, for the report form's suggestions
     other = client.post("/api/v1/reports", json=report_body()).json()["report"]["id"]
-    second = client.post("/api/v1/faults", json={"type_code": "01", "title": TEXT, "report_ids": [other]}, headers=admin)
+    second = client.post(
+        "/api/v1/faults", json={"type_code": "01", "title": TEXT, "report_ids": [other]}, headers=admin
+    )
     assert second.status_code == 201, second.text
     published = client.post(f"/api/v1/faults/{second.json()['fault']['number']}/public", json=public, headers=admin)
     assert published.status_code == 200, published.text
