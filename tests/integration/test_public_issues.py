@@ -14,7 +14,7 @@ from faultdesk.services import public_issues
 from faultdesk.services.records import Actor
 from tests.conftest import a_report
 from tests.integration.lifecycle_helpers import take
-from tests.integration.session_helpers import form
+from tests.integration.session_helpers import TEST_CSRF, form, log_in, with_cookie
 from tests.integration.test_web_reporter import HTML, a_form, receipt_link, register, report_id_of
 
 INTERNAL = "内部标题：短信网关 sms-gw-02 连接池耗尽"
@@ -324,3 +324,46 @@ def test_an_admin_template_asking_for_the_title_gets_the_public_or_neutral_words
         ]
     assert INTERNAL not in update.subject + update.body
     assert update.body == "您反馈的问题：处理中"
+
+
+# ---- the fault page's form ----------------------------------------------------------------------
+
+
+def test_the_fault_page_publishes_shows_422_beside_the_field_and_withdraws(client, staff):
+    rid = client.post("/api/v1/reports", json=a_report()).json()["report"]["id"]
+    number = register(client, staff["agent"], rid, title=INTERNAL)
+    agent, developer = log_in(client, "agent1"), log_in(client, "developer1")
+    page = client.get(f"/faults/{number}", headers=with_cookie(agent)).text
+    assert 'action="/faults/' + number + '/public"' in page and "公开为已知问题" in page
+    assert (
+        'action="/faults/' + number + '/public"'
+        not in client.get(f"/faults/{number}", headers=with_cookie(developer)).text
+    )
+
+    def post(token, **fields):
+        headers = {"Cookie": with_cookie(token)["Cookie"]}
+        data = {"csrf_token": TEST_CSRF, "version": "1", **fields}
+        return client.post(f"/faults/{number}/public", data=data, headers=headers, follow_redirects=False)
+
+    bad = post(agent, public_title="x" * (PUBLIC_TITLE_MAX + 1), public_status="")
+    assert bad.status_code == 422
+    assert 'id="public_title-error"' in bad.text and 'id="public_status-error"' in bad.text
+    assert "长度不能超过 200 个字符" in bad.text and "不能为空" in bad.text
+    assert client.get(f"/api/v1/faults/{number}", headers=staff["agent"]).json()["public_title"] is None
+    assert post(developer, public_title=PUBLIC_TITLE, public_status=PUBLIC_STATUS).status_code == 403
+    done = post(agent, public_title=PUBLIC_TITLE, public_status=PUBLIC_STATUS)
+    assert done.status_code == 303 and done.headers["location"] == f"/faults/{number}"
+    shown = client.get(f"/faults/{number}", headers=with_cookie(agent)).text
+    assert "已公开" in shown and "公开为已知问题「" in shown  # the badge and the timeline's sentence
+    stale = post(agent, public_title="y", public_status="z")  # still version 1: the page was old
+    assert stale.status_code == 412 and "已被修改" in stale.text
+    gone = post(agent, withdraw="1", version="2")
+    assert gone.status_code == 303
+    assert client.get(f"/api/v1/faults/{number}", headers=staff["agent"]).json()["public_title"] is None
+    no_token = client.post(
+        f"/faults/{number}/public",
+        data={"public_title": PUBLIC_TITLE, "public_status": PUBLIC_STATUS},
+        headers={"Cookie": with_cookie(agent)["Cookie"]},
+        follow_redirects=False,
+    )
+    assert no_token.status_code == 403

@@ -13,17 +13,18 @@ from zoneinfo import ZoneInfo
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
-from faultdesk.domain.errors import NotFound, RuleViolation
+from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.events import DomainEvent, Registered, Retrospected, SeverityChanged
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.sla import ClockKind, ClockState
 from faultdesk.services import messages
+from faultdesk.services.access import fault_by_number as _fault
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.message_texts import CLOCK_ZH
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, FaultView, ReportView, Step
+from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, ReportView, Step
 
 # Which stage's owner hears first of a clock's warning or breach.
 STAGE_OF = {
@@ -218,13 +219,6 @@ def pause_clocks(desk: Desk, number: str, *, actor: Actor, reason: str, resume: 
         )
         uow.commit()
     return changed
-
-
-def _fault(uow: UnitOfWork, number: str) -> FaultView:
-    fault = uow.faults.by_number(number)
-    if fault is None:
-        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
-    return fault
 
 
 # ---- the worker's tick ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
 from faultdesk.services import clocks, followup, impact, promises, reactions
-from faultdesk.services.access import require
+from faultdesk.services.access import check_version, require
+from faultdesk.services.access import fault_by_number as _fault
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
@@ -69,12 +70,7 @@ def _act(
     party: Party,
     if_match: int | None,
 ) -> FaultView:
-    if if_match is not None and if_match != view.version:
-        raise StaleVersion(
-            f"fault {view.number} is at version {view.version}, not {if_match}: reload and retry",
-            f"故障单 {view.number} 已被修改（当前版本 {view.version}），请刷新后重试",
-            version=view.version,
-        )
+    check_version(view, if_match)
     now = desk.clock.now()
     command, changes = _resolve(desk, uow, view, command, now)
     decision = lc.decide(view.life, command, party)
@@ -204,13 +200,6 @@ def _suggest(desk: Desk, view: FaultView) -> Suggestion:
         revenue_impact=view.revenue_impact,
         rules=desk.severity_rules,
     )
-
-
-def _fault(uow: UnitOfWork, number: str) -> FaultView:
-    view = uow.faults.by_number(number)
-    if view is None:
-        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
-    return view
 
 
 # ---- read side and the smaller edits around the lifecycle ---------------------------------

@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from faultdesk.domain.errors import Conflict, NotFound, StaleVersion
+from faultdesk.domain.errors import Conflict
 from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.matching.documents import DocumentKind, MatchDocument
 from faultdesk.domain.public_issues import SUGGEST_MAX_CHARS, SUGGEST_MIN_CHARS, followable, public_words
 from faultdesk.domain.roles import Permission
 from faultdesk.services import clocks, impact, known_issues, promises
-from faultdesk.services.access import require
+from faultdesk.services.access import fault_by_number, require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, DeflectionEvent, FaultChanges, FaultView, ReportView
@@ -57,15 +57,7 @@ def _set(
 ) -> FaultView:
     now = desk.clock.now()
     with desk.uow() as uow:
-        view = uow.faults.by_number(number)
-        if view is None:
-            raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
-        if if_match is not None and if_match != view.version:
-            raise StaleVersion(
-                f"fault {number} is at version {view.version}, not {if_match}: reload and retry",
-                f"故障单 {number} 已被修改（当前版本 {view.version}），请刷新后重试",
-                version=view.version,
-            )
+        view = fault_by_number(uow, number, if_match=if_match)
         if title is not None and view.status is FaultStatus.DUPLICATE:
             raise Conflict(
                 f"fault {number} was merged into {view.merged_into}: publish that one",

@@ -295,7 +295,7 @@ def publish(request: Request, number: str, data: PostedDep, desk: DeskDep, actor
     except NotPermitted:
         raise
     except (RuleViolation, StaleVersion, DomainError) as exc:
-        code = 422 if isinstance(exc, RuleViolation) else 409
+        code = 422 if isinstance(exc, RuleViolation) else 412 if isinstance(exc, StaleVersion) else 409
         lang = language_of(request, actor)
         problems = (
             {p.field: p.reason_zh if lang == "zh" else p.reason_en for p in exc.problems}

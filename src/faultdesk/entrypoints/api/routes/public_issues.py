@@ -9,13 +9,11 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from faultdesk.domain.public_issues import PUBLIC_STATUS_MAX, PUBLIC_TITLE_MAX
-from faultdesk.entrypoints.api.routes.lifecycle import etag, version_of
+from faultdesk.entrypoints.api.routes.lifecycle import fault_detail, version_of
 from faultdesk.entrypoints.api.schemas import FaultDetailOut
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
 from faultdesk.entrypoints.common.fields import Moment, in_zone
-from faultdesk.services import faults, public_issues
-from faultdesk.services.desk import Desk
-from faultdesk.services.records import Actor, FaultView
+from faultdesk.services import public_issues
 
 router = APIRouter(prefix="/api/v1", tags=["known issues"])
 
@@ -28,12 +26,6 @@ class PublicIssueIn(BaseModel):
 
     public_title: PublicTitle = Field(description="the title end users read (the fault's own title stays internal)")
     public_status: PublicStatus = Field(description="where it stands, written for end users")
-
-
-def _answer(desk: Desk, view: FaultView, actor: Actor, response: Response) -> FaultDetailOut:
-    _, reports = faults.get_fault(desk, view.number, actor=actor)
-    response.headers["ETag"] = etag(view)
-    return FaultDetailOut.of(view, reports)
 
 
 @router.post("/faults/{number}/public", response_model=FaultDetailOut)
@@ -50,7 +42,7 @@ def publish(
     view = public_issues.publish(
         desk, number, body.public_title, body.public_status, actor=actor, if_match=version_of(if_match)
     )
-    return _answer(desk, view, actor, response)
+    return fault_detail(desk, view, actor, response)
 
 
 @router.delete("/faults/{number}/public", response_model=FaultDetailOut)
@@ -63,7 +55,7 @@ def withdraw(
 ) -> FaultDetailOut:
     """The fault is internal again (its followers stay linked)."""
     view = public_issues.withdraw(desk, number, actor=actor, if_match=version_of(if_match))
-    return _answer(desk, view, actor, response)
+    return fault_detail(desk, view, actor, response)
 
 
 class DeflectionCountsOut(BaseModel):
