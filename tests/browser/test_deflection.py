@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, assert_no_raw_codes, assert_no_sideways_scroll, shot
+from tests.browser.conftest import PHONE, assert_no_raw_codes, assert_no_sideways_scroll, log_in, shot
 from tests.browser.test_reporter import api, weigh
 
 pytestmark = [pytest.mark.slow]
@@ -25,7 +25,23 @@ def test_a_reporter_follows_a_public_known_issue_from_the_form_on_a_phone(demo_c
     first = httpx_report(base, "订单支付成功后仍显示待付款")
     fault = api(base, agent, "POST", "/faults", type_code="01", title=INTERNAL, report_ids=[first])["fault"]
     number = fault["number"]
-    api(base, agent, "POST", f"/faults/{number}/public", public_title=PUBLIC_TITLE, public_status=PUBLIC_STATUS)
+
+    # The agent marks it public on the fault page's form.
+    staff = browser.new_context(viewport=PHONE, locale="zh-CN")
+    desk = staff.new_page()
+    log_in(desk, base, "agent1")
+    desk.wait_for_url(f"{base}/")
+    desk.goto(f"{base}/faults/{number}")
+    desk.fill("#public-title", PUBLIC_TITLE)
+    desk.fill("#public-status", PUBLIC_STATUS)
+    desk.locator("#public button.primary").click()
+    desk.wait_for_selector("#public .badge.public")
+    assert_no_sideways_scroll(desk)
+    assert_no_raw_codes(desk)
+    desk.locator("#public").scroll_into_view_if_needed()
+    shot(desk, "deflection-fault-page")
+    staff.close()
+    assert api(base, agent, "GET", f"/faults/{number}")["public_title"] == PUBLIC_TITLE
 
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
