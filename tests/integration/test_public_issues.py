@@ -367,3 +367,35 @@ def test_the_fault_page_publishes_shows_422_beside_the_field_and_withdraws(clien
         follow_redirects=False,
     )
     assert no_token.status_code == 403
+
+
+def test_other_words_for_the_same_problem_find_it_and_unrelated_ones_do_not(client, staff):
+    a_public_fault(client, staff)
+    assert PUBLIC_TITLE in suggest(client, "收不到验证码").text
+    assert suggest(client, "页面字体太小看不清楚").status_code == 204
+
+
+def test_a_public_faults_article_shows_title_symptoms_and_workaround_without_a_link(client, staff):
+    from tests.integration.lifecycle_helpers import drive
+
+    rid = client.post("/api/v1/reports", json=a_report(symptom="付款时提示系统繁忙")).json()["report"]["id"]
+    number = register(client, staff["agent"], rid, title=INTERNAL)
+    drive(client, staff["admin"], number, "archived")
+    article = {
+        "title": "付款时提示系统繁忙怎么办",
+        "symptoms": "付款时提示系统繁忙",
+        "cause": "内部原因：风控接口超时",
+        "fix": "调整超时",
+        "workaround": "稍等一分钟后重试付款",
+    }
+    assert take(client, staff["pm"], number, "retrospect", article=article).status_code == 200
+    assert suggest(client, "付款时提示系统繁忙").status_code == 204  # the fault is internal: so is its article
+    client.post(
+        f"/api/v1/faults/{number}/public",
+        json={"public_title": "付款时提示系统繁忙", "public_status": "已修复"},
+        headers=staff["agent"],
+    )
+    page = suggest(client, "付款时提示系统繁忙").text
+    assert "付款时提示系统繁忙怎么办" in page and "稍等一分钟后重试付款" in page
+    assert "风控接口超时" not in page and INTERNAL not in page  # never the cause, never the internal title
+    assert "/kb/" not in page and 'name="follow"' not in page  # archived: nothing to follow, no staff link
