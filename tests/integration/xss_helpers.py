@@ -47,9 +47,19 @@ CONSOLE_PAGES = [
     "/report",
     "/t/{tracking_token}",
     "/admin/outbox",
+    "/report/suggestions?symptom=alert onerror script",
 ]
 # Pages that show the seeded text itself: there the payload must be seen, escaped, as text.
-SHOWS_TEXT = {"/faults/{number}", "/kb", "/kb?q=甲", "/kb/{article_id}", "/improvements?tab=all", "/releases"}
+SHOWS_TEXT = {
+    "/faults/{number}",
+    "/kb",
+    "/kb?q=甲",
+    "/kb/{article_id}",
+    "/improvements?tab=all",
+    "/releases",
+    "/report/suggestions?symptom=alert onerror script",
+    "/t/{tracking_token}",
+}
 SHOWS_TEMPLATE = {"/admin/templates/receipt/zh"}
 
 
@@ -127,6 +137,16 @@ def seed(client, admin: dict[str, str], *, user_id: int, product: str | None) ->
     for body in stage_bodies(user_id):
         step = client.post(f"/api/v1/faults/{number}/transitions", json=body, headers=admin)
         assert step.status_code == 200, (body["action"], step.text)
+    public = {"public_title": TEXT, "public_status": TEXT}  # the public words: the tracking page shows them
+    assert client.post(f"/api/v1/faults/{number}/public", json=public, headers=admin).status_code == 200
+    # a public known issue still open, for the report form's suggestions
+    other = client.post("/api/v1/reports", json=report_body()).json()["report"]["id"]
+    second = client.post(
+        "/api/v1/faults", json={"type_code": "01", "title": TEXT, "report_ids": [other]}, headers=admin
+    )
+    assert second.status_code == 201, second.text
+    published = client.post(f"/api/v1/faults/{second.json()['fault']['number']}/public", json=public, headers=admin)
+    assert published.status_code == 200, published.text
     kb = client.get("/api/v1/kb", params={"q": "甲"}, headers=admin)
     assert kb.status_code == 200 and kb.json(), kb.text
     if product is not None:

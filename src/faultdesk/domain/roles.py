@@ -24,6 +24,7 @@ class Permission(StrEnum):
     PAUSE_CLOCKS = "pause_clocks"  # stop a fault's clocks while waiting for the reporter
     MANAGE_PRODUCTS = "manage_products"  # products, their functions' criticality, fault types
     IMPORT_HISTORY = "import_history"  # load an older record table's faults, numbers kept
+    PUBLISH_KNOWN_ISSUE = "publish_known_issue"  # mark a fault public, with words for end users
 
 
 # The template's words for its people and what they may do (zh, en): the pages and the errors
@@ -47,6 +48,7 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
     Permission.MESSAGE_REPORTERS: ("向用户发送进度", "message reporters"),
     Permission.PAUSE_CLOCKS: ("暂停时效计时", "pause the clocks"),
     Permission.IMPORT_HISTORY: ("导入历史记录", "import history"),
+    Permission.PUBLISH_KNOWN_ISSUE: ("公开为已知问题", "publish as a known issue"),
 }
 
 ALL_STAFF = frozenset(Role)
@@ -66,6 +68,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_PRODUCTS: frozenset({Role.ADMIN}),
     # Imported faults keep their numbers and move the serials on: the administrator's call.
     Permission.IMPORT_HISTORY: frozenset({Role.ADMIN}),
+    # Those who speak to end users (stage 4: agent / PM) write what the public reads of a fault.
+    Permission.PUBLISH_KNOWN_ISSUE: frozenset({Role.AGENT, Role.PM, Role.ADMIN}),
 }
 
 

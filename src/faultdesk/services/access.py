@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from faultdesk.domain.errors import NotAuthenticated, NotPermitted, Throttled
+from faultdesk.domain.errors import NotAuthenticated, NotFound, NotPermitted, StaleVersion, Throttled
 from faultdesk.domain.roles import PERMISSION_WORDS, ROLE_WORDS, Permission, may
 from faultdesk.services.desk import Desk
-from faultdesk.services.records import Actor, UserRecord
+from faultdesk.services.ports import UnitOfWork
+from faultdesk.services.records import Actor, FaultView, UserRecord
 
 TOKEN_PREFIX = "fdt_"
 
@@ -15,6 +16,25 @@ def require(actor: Actor, permission: Permission) -> None:
         zh, en = ROLE_WORDS[actor.role] if actor.role else ("公众用户", "the public")
         what_zh, what_en = PERMISSION_WORDS[permission]
         raise NotPermitted(f"a {en} may not {what_en}", f"{zh}无权{what_zh}", permission=permission.value)
+
+
+def fault_by_number(uow: UnitOfWork, number: str, *, if_match: int | None = None) -> FaultView:
+    """The fault by its number (``NotFound``), at the version the caller saw when it names one
+    (``If-Match``: ``StaleVersion`` when someone changed it since)."""
+    view = uow.faults.by_number(number)
+    if view is None:
+        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
+    check_version(view, if_match)
+    return view
+
+
+def check_version(view: FaultView, if_match: int | None) -> None:
+    if if_match is not None and if_match != view.version:
+        raise StaleVersion(
+            f"fault {view.number} is at version {view.version}, not {if_match}: reload and retry",
+            f"故障单 {view.number} 已被修改（当前版本 {view.version}），请刷新后重试",
+            version=view.version,
+        )
 
 
 def actor_of(user: UserRecord) -> Actor:

@@ -6,24 +6,25 @@ its database effects — the clock's new state and the messages it causes — co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
-from faultdesk.domain.errors import NotFound, RuleViolation
+from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.events import DomainEvent, Registered, Retrospected, SeverityChanged
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.sla import ClockKind, ClockState
 from faultdesk.services import messages
+from faultdesk.services.access import fault_by_number as _fault
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.message_texts import CLOCK_ZH
 from faultdesk.services.ports import UnitOfWork
-from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, FaultView, ReportView, Step
+from faultdesk.services.records import Actor, AuditEvent, ClockRow, FaultBrief, ReportView, Step
 
 # Which stage's owner hears first of a clock's warning or breach.
 STAGE_OF = {
@@ -80,10 +81,15 @@ def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime, *,
     messages.to_reporter(desk, uow, report, "receipt", context, now)
 
 
+def meet_register(uow: UnitOfWork, report_ids: Iterable[int], now: datetime) -> None:
+    """These reports now belong to a fault: their register clocks are met."""
+    for report_id in report_ids:
+        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, now)
+
+
 def on_registered(desk: Desk, uow: UnitOfWork, step: Step, event: Registered) -> None:
     """The reports' register clocks are met; grading and the first reply are owed from now."""
-    for report_id in event.report_ids:
-        _meet(uow, uow.clocks.of_report(report_id), {ClockKind.REGISTER}, step.now)
+    meet_register(uow, event.report_ids, step.now)
     _start(desk, uow, ClockKind.GRADE, None, step.now, fault_id=step.after.id)
     _start(desk, uow, ClockKind.FIRST_REPLY, None, step.now, fault_id=step.after.id)
 
@@ -213,13 +219,6 @@ def pause_clocks(desk: Desk, number: str, *, actor: Actor, reason: str, resume: 
         )
         uow.commit()
     return changed
-
-
-def _fault(uow: UnitOfWork, number: str) -> FaultView:
-    fault = uow.faults.by_number(number)
-    if fault is None:
-        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
-    return fault
 
 
 # ---- the worker's tick ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from faultdesk.domain.numbering import registration_day
 from faultdesk.domain.reports import ReportDraft
 from faultdesk.domain.roles import Permission
 from faultdesk.services import impact, known_issues, reactions
+from faultdesk.services.access import fault_by_number as _fault_or_404
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.intake import catalogue_ids, store_report
@@ -266,10 +267,3 @@ def track_report(desk: Desk, token: str) -> Tracking:
             raise NotFound("unknown tracking token", "查询码无效")
         fault = uow.faults.by_id(report.fault_id) if report.fault_id else None
     return Tracking(report, fault)
-
-
-def _fault_or_404(uow: UnitOfWork, number: str) -> FaultView:
-    fault = uow.faults.by_number(number)
-    if fault is None:
-        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
-    return fault

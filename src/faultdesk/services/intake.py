@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from faultdesk.domain.errors import Conflict, FieldProblem, RuleViolation
 from faultdesk.domain.reports import Contact, Report, ReportDraft, check_report_times, details_of
-from faultdesk.services import attachments, clocks, impact
+from faultdesk.services import attachments, clocks, impact, public_issues
 from faultdesk.services.attachments import IncomingFile
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -22,6 +22,7 @@ class SubmittedReport:
     report: ReportView
     tracking_token: str
     replayed: bool = False  # True when an Idempotency-Key retry got the first answer back
+    followed: str | None = None  # the public known issue it was filed as following, if any
 
 
 class DuplicateSubmission(Conflict):
@@ -36,9 +37,12 @@ def submit_report(
     client: str,
     idempotency_key: str | None = None,
     files: Sequence[IncomingFile] = (),
+    follow: str | None = None,
 ) -> SubmittedReport:
     """One report (and its attachments, checked and written before the transaction and removed
-    again if it fails) stored with its token, clocks and receipt."""
+    again if it fails) stored with its token, clocks and receipt. ``follow`` names a public known
+    issue the reporter said is theirs ("这就是我遇到的问题"): the report joins it in the same
+    transaction (public_issues.join)."""
     fingerprint = draft.fingerprint() if idempotency_key else ""
     if idempotency_key:
         replay = _replay(desk, client, idempotency_key, fingerprint)
@@ -49,6 +53,7 @@ def submit_report(
             token = desk.secrets.new_token()
             view = store_report(desk, uow, draft, actor=actor, token=token)
             attachments.record(uow, view.id, written, desk.clock.now(), later=False)
+            joined = public_issues.join(desk, uow, view, follow, desk.clock.now()) if follow else None
             if idempotency_key:
                 uow.reports.remember_submission(
                     client, idempotency_key, fingerprint, view.id, desk.secrets.encrypt(token), desk.clock.now()
@@ -59,7 +64,7 @@ def submit_report(
         replay = _replay(desk, client, idempotency_key, fingerprint)
         assert replay, "a duplicate key that cannot be read back"
         return replay
-    return SubmittedReport(view, token)
+    return SubmittedReport(view, token, followed=joined.number if joined else None)
 
 
 def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Actor, token: str) -> ReportView:

@@ -21,8 +21,9 @@ BATCH = 5000
 
 
 def fault_doc(f: FaultView) -> MatchDocument:
-    """A stored fault for the index: what it is known as (its known-issue note) is its body."""
-    return fault_document(f, body=f.known_issue or "")
+    """A stored fault for the index: what it is known as (its known-issue note, and the public
+    title and status written for end users, in their words) is its body."""
+    return fault_document(f, body=" ".join(x for x in (f.known_issue, f.public_title, f.public_status) if x))
 
 
 def kb_doc(a: KbArticleRecord) -> MatchDocument:

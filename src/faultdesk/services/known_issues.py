@@ -21,10 +21,12 @@ from faultdesk.domain.errors import NotFound, RuleViolation
 from faultdesk.domain.matching.candidates import MatchCandidate
 from faultdesk.domain.matching.documents import (
     DocumentKind,
+    MatchDocument,
     MatchField,
     report_document,
 )
 from faultdesk.domain.roles import Permission
+from faultdesk.services import promises
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
@@ -54,26 +56,9 @@ class Candidate:
 
 def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 5) -> list[Candidate]:
     """The best known issues for a stored report, best first (one entry per fault)."""
-    index = desk.known_issues.catch_up(uow)
-    query = report_document(report)
-    passing = query.key not in index  # a waiting report: in the index only for this search
-    if passing:
-        index.add(query)
-    try:
-        hits = index.search(query, now=desk.clock.now(), k=40)  # its own key is excluded by the index
-        # Confidence compares what the report *says* (title, scenario, description), not the phone
-        # it was sent from: device and version fields match between unrelated reports all the time.
-        # The report's score against itself: the indexed report found by a copy under another id.
-        probe = replace(query, id="self-probe")
-        own = [
-            h for h in index.search(probe, now=desk.clock.now(), k=5, kinds=[DocumentKind.REPORT]) if h.key == query.key
-        ]
-    finally:
-        if passing:
-            index.remove(query.key)
+    hits, self_score = search(desk, uow, report_document(report))
     if not hits:
         return []
-    self_score = _content(own[0]) if own else max(_content(h) for h in hits)
     report_ids = [int(h.id) for h in hits if h.kind is DocumentKind.REPORT]
     report_fault = uow.reports.faults_of(report_ids)
     kb = {a.id: a for a in uow.knowledge.articles_by_ids([int(h.id) for h in hits if h.kind is DocumentKind.KB])}
@@ -87,8 +72,8 @@ def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 
     for hit in hits:
         terms = [m.term for m in hit.score.matches[:8]]
         fields = sorted({f.value for m in hit.score.matches for f in m.fields})
-        confidence = round(min(1.0, _content(hit) / self_score) if self_score else 0.0, 3)
-        if confidence <= 0:
+        score = confidence(hit, self_score)
+        if score <= 0:
             continue  # only the device or version matched: not evidence of the same fault
         fault: FaultView | None = None
         kind, title, via = hit.kind.value, "", f"{hit.kind.value} {hit.id}"
@@ -115,14 +100,14 @@ def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 
                 fault = by_number[fault.merged_into]
             kind, title = "fault", fault.title
         key = fault.number if fault else f"{kind}:{hit.id}"
-        if key in best and best[key].confidence >= confidence:
+        if key in best and best[key].confidence >= score:
             continue
         best[key] = Candidate(
             kind=kind,
             fault_number=fault.number if fault else None,
             title=title or (fault.title if fault else str(hit.id)),
             state=fault.status.value if fault else None,
-            confidence=confidence,
+            confidence=score,
             terms=terms,
             fields=fields,
             reasons=hit.score.reasons(),
@@ -130,6 +115,32 @@ def candidates_for(desk: Desk, uow: UnitOfWork, report: ReportView, *, k: int = 
             fault_id=fault.id if fault else None,
         )
     return sorted(best.values(), key=lambda c: -c.confidence)[:k]
+
+
+def search(desk: Desk, uow: UnitOfWork, query: MatchDocument) -> tuple[list[MatchCandidate], float]:
+    """The index's hits for a query document, and the query's content score against itself (what
+    a hit's confidence is measured by: ``confidence(hit, self_score)``)."""
+    index = desk.known_issues.catch_up(uow)
+    passing = query.key not in index  # a waiting report, or typed text: in the index only for this search
+    if passing:
+        index.add(query)
+    try:
+        hits = index.search(query, now=desk.clock.now(), k=40)  # its own key is excluded by the index
+        # Confidence compares what the report *says* (title, scenario, description), not the phone
+        # it was sent from: device and version fields match between unrelated reports all the time.
+        # The report's score against itself: the indexed report found by a copy under another id.
+        probe = replace(query, id="self-probe")
+        own = [h for h in index.search(probe, now=desk.clock.now(), k=5, kinds=[query.kind]) if h.key == query.key]
+    finally:
+        if passing:
+            index.remove(query.key)
+    if not hits:
+        return [], 0.0
+    return hits, _content(own[0]) if own else max(_content(h) for h in hits)
+
+
+def confidence(hit: MatchCandidate, self_score: float) -> float:
+    return round(min(1.0, _content(hit) / self_score) if self_score else 0.0, 3)
 
 
 _CONTENT_FIELDS = {MatchField.TITLE, MatchField.SCENARIO, MatchField.BODY}
@@ -224,6 +235,7 @@ def add_release(
             raise RuleViolation.one("product", "unknown product", "未知产品")
         release_id = uow.knowledge.add_release(product_id, version, released_on, notes, known_issues, actor, now)
         uow.audit.record(AuditEvent(now, actor, "release", f"{product}/{version}", "created", after={"notes": notes}))
+        promises.tell_released(desk, uow, product, version, actor, now)  # the P2 promise kept
         [record] = uow.knowledge.releases_by_ids([release_id])
         uow.commit()
     return record

@@ -13,8 +13,9 @@ from faultdesk.domain.faults import STATUS_WORDS
 from faultdesk.domain.lifecycle import Action, Party
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.severity import Suggestion, suggest_severity
-from faultdesk.services import clocks, followup, impact, reactions
-from faultdesk.services.access import require
+from faultdesk.services import clocks, followup, impact, promises, reactions
+from faultdesk.services.access import check_version, require
+from faultdesk.services.access import fault_by_number as _fault
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
@@ -70,12 +71,7 @@ def _act(
     party: Party,
     if_match: int | None,
 ) -> FaultView:
-    if if_match is not None and if_match != view.version:
-        raise StaleVersion(
-            f"fault {view.number} is at version {view.version}, not {if_match}: reload and retry",
-            f"故障单 {view.number} 已被修改（当前版本 {view.version}），请刷新后重试",
-            version=view.version,
-        )
+    check_version(view, if_match)
     now = desk.clock.now()
     command, changes = _resolve(desk, uow, view, command, now)
     decision = lc.decide(view.life, command, party)
@@ -89,6 +85,8 @@ def _act(
         gray_steps=after.gray_steps,
         fix_version=after.fix_version,
     )
+    if waits := promises.waiting_for(uow, view, promises.ships_in(decision.events)):
+        changes = replace(changes, waiting_release=waits)  # a P2's reporters hear when it ships
     if not uow.faults.update(view.id, view.version, changes, now):
         if if_match is not None:
             raise StaleVersion("the fault changed meanwhile: reload and retry", "故障单已被他人修改，请刷新后重试")
@@ -203,13 +201,6 @@ def _suggest(desk: Desk, view: FaultView) -> Suggestion:
         revenue_impact=view.revenue_impact,
         rules=desk.severity_rules,
     )
-
-
-def _fault(uow: UnitOfWork, number: str) -> FaultView:
-    view = uow.faults.by_number(number)
-    if view is None:
-        raise NotFound(f"no fault {number}", f"故障单 {number} 不存在")
-    return view
 
 
 # ---- read side and the smaller edits around the lifecycle ---------------------------------

@@ -83,6 +83,7 @@ from faultdesk.services.records import (
     ClockQueue,
     ClockRow,
     ClockWindow,
+    DeflectionEvent,
     FaultBrief,
     FaultChanges,
     FaultFilter,
@@ -240,6 +241,7 @@ class MemoryTables:
     templates: dict[tuple[str, str], _Template] = field(default_factory=dict)
     sessions: dict[str, StaffSession] = field(default_factory=dict)
     export_jobs: dict[int, ExportJob] = field(default_factory=dict)
+    deflections: dict[int, DeflectionEvent] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         return MemoryTables(**{f.name: dict(getattr(self, f.name)) for f in fields(self)})
@@ -897,8 +899,17 @@ class MemoryFaults(_Store):
                 owners=_json(v.owners) or {},
                 team=_json(v.team),
                 registered_by_id=v.registered_by_id,
+                public_title=v.public_title,
             )
             for v in views
+        ]
+
+    def waiting_on_release(self, product_code: str, version: str) -> list[FaultView]:
+        return [
+            self._view(row, count_reports=False)
+            for row in self._rows()
+            if row.view.waiting_release == version
+            and (row.product_id is None or self.t.products[row.product_id].code == product_code)
         ]
 
     def set_estimate(self, fault_id: int, users: int | None, source: str | None, at: datetime) -> None:
@@ -1100,6 +1111,23 @@ class MemoryKnowledge(_Store):
 
     def product_terms(self) -> list[str]:
         return [*(p.name for p in self.t.products.values()), *(f.name for f in self.t.functions.values())]
+
+    def has_release(self, version: str, product_code: str | None) -> bool:
+        return any(
+            r.version == version and (product_code is None or self.t.products[r.product_id].code == product_code)
+            for r in self.t.releases.values()
+        )
+
+    def record_deflections(self, events: list[DeflectionEvent]) -> None:
+        for event in events:
+            self.t.deflections[self._new_id("deflection_events")] = event
+
+    def count_deflections(self, kind: str, since: datetime | None, until: datetime | None) -> int:
+        return sum(
+            1
+            for e in self.t.deflections.values()
+            if e.kind == kind and (since is None or e.at >= since) and (until is None or e.at < until)
+        )
 
 
 class MemoryAudit(_Store):

@@ -35,11 +35,12 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
     "progress_auto": {
         "zh": (
             "【故障快响】{{ number }} 处理进展",
-            "您反馈的问题（{{ title }}）正在处理中，当前阶段：{{ status_zh }}。我们会继续同步进展。",
+            "您反馈的问题{% if public_title %}（{{ public_title }}）{% endif %}正在处理中，当前阶段：{{ status_zh }}。我们会继续同步进展。",
         ),
         "en": (
             "[FaultDesk] {{ number }} progress",
-            "The problem you reported ({{ title }}) is being worked on; current stage: {{ status }}. We will keep you posted.",
+            "The problem you reported{% if public_title %} ({{ public_title }}){% endif %} is being worked on; "
+            "current stage: {{ status }}. We will keep you posted.",
         ),
     },
     "closing": {
@@ -108,6 +109,29 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "[FaultDesk] {{ number }} is fixed and released",
             "The problem you reported has been fixed and released to everyone (version {{ version }}). "
             "If anything is still wrong, please reply.",
+        ),
+    },
+    # A P2 closes as "ships in version X" (issue 12.5): the promise, then the release that keeps it.
+    "fix_planned": {
+        "zh": (
+            "【故障快响】{{ number }} 将在 {{ version }} 版本修复",
+            "您反馈的问题已确认修复，计划在 {{ version }} 版本修复，上线后将通知您。",
+        ),
+        "en": (
+            "[FaultDesk] {{ number }} will be fixed in version {{ version }}",
+            "The fix for the problem you reported is confirmed: it is planned for version {{ version }}, "
+            "and we will tell you when it is out.",
+        ),
+    },
+    "fix_shipped": {
+        "zh": (
+            "【故障快响】{{ number }} 已在 {{ version }} 版本上线",
+            "您反馈的问题已在 {{ version }} 版本修复并上线，请更新到该版本。如仍有问题请随时反馈。",
+        ),
+        "en": (
+            "[FaultDesk] {{ number }} is fixed in version {{ version }}, out now",
+            "Version {{ version }}, which fixes the problem you reported, is out: please update to it. "
+            "If anything is still wrong, tell us any time.",
         ),
     },
     "clock_warning": {

@@ -55,6 +55,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "tracking_link": "http://127.0.0.1:8000/t/Zb3kQ9x2LmN4pR7sT1vW8yA5cE6gH0jK",
     "number": "231025-01-001",
     "title": "忘记密码提示错误",
+    "public_title": "部分用户点「忘记密码」时提示错误",
     "status": "fixing",
     "status_zh": "修复中",
     "severity": "P1",
@@ -162,7 +163,7 @@ def to_reporters(
         if who in seen:
             continue
         seen.add(who)
-        sent += to_reporter(desk, uow, report, key, {**fault_context(fault), **context}, now)
+        sent += to_reporter(desk, uow, report, key, {**reporter_context(desk, fault), **context}, now)
     return sent
 
 
@@ -291,3 +292,16 @@ def fault_context(fault: AboutFault) -> dict[str, Any]:
         "severity": fault.severity.name if fault.severity is not None else "",
         "users": fault.impact_users,
     }
+
+
+# What a reporter's message calls the fault when it is not public: its title is internal.
+NEUTRAL_TITLE = {"zh": "您反馈的问题", "en": "the problem you reported"}
+
+
+def reporter_context(desk: Desk, fault: AboutFault) -> dict[str, Any]:
+    """The fault as a reporter's message may name it: ``title`` is the public title when the
+    fault is a public known issue, else a neutral wording — never the staff's internal title,
+    whatever an admin's edited template asks for (issue 12: internal titles never leak)."""
+    public = fault.public_title
+    neutral = NEUTRAL_TITLE.get(desk.language, NEUTRAL_TITLE["zh"])
+    return {**fault_context(fault), "title": public or neutral, "public_title": public or ""}

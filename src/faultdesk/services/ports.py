@@ -38,6 +38,7 @@ from faultdesk.services.records import (
     AuditEvent,
     ClockRow,
     ClockWindow,
+    DeflectionEvent,
     FaultBrief,
     FaultChanges,
     FaultFilter,
@@ -197,6 +198,9 @@ class Faults(Protocol):
         self, fault_id: int, before: Severity | None, after: Severity, reason: str, actor: Actor, at: datetime
     ) -> None: ...
     def severity_history(self, fault_id: int) -> list[SeverityChange]: ...
+    def waiting_on_release(self, product_code: str, version: str) -> list[FaultView]:
+        """Faults whose ``waiting_release`` is this version: of this product, or of no product."""
+        ...
 
 
 class Knowledge(Protocol):
@@ -232,6 +236,14 @@ class Knowledge(Protocol):
     def synonyms(self) -> tuple[list[list[str]], int]: ...
     def set_synonyms(self, groups: list[list[str]], at: datetime) -> int: ...
     def product_terms(self) -> list[str]: ...
+    def has_release(self, version: str, product_code: str | None) -> bool:
+        """A release of this version is recorded: of this product, or of any (None)."""
+        ...
+
+    def record_deflections(self, events: list[DeflectionEvent]) -> None: ...
+    def count_deflections(self, kind: str, since: datetime | None, until: datetime | None) -> int:
+        """Events of this kind at ``since`` ≤ at < ``until`` (None: unbounded)."""
+        ...
 
 
 class Audit(Protocol):

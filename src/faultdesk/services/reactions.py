@@ -32,7 +32,7 @@ from faultdesk.domain.events import (
     Verified,
 )
 from faultdesk.domain.sla import ClockKind
-from faultdesk.services import clocks, impact, messages
+from faultdesk.services import clocks, impact, messages, promises
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import AuditEvent, Step
@@ -155,7 +155,12 @@ REACTIONS: dict[type[DomainEvent], tuple[Handler[DomainEvent], ...]] = dict(
         _on(FixReady, clocks.start(K.VERIFY)),
         _on(Verified, clocks.meet(K.VERIFY), tell_reporters_closing),
         _on(Reopened, clocks.meet(K.VERIFY)),
-        _on(Resolved, clocks.meet(K.UPDATE, K.RESPONSE, K.FIRST_REPLY), clocks.start(K.ARCHIVE, K.RETROSPECT)),
+        _on(
+            Resolved,
+            clocks.meet(K.UPDATE, K.RESPONSE, K.FIRST_REPLY),
+            clocks.start(K.ARCHIVE, K.RETROSPECT),
+            promises.tell_planned,
+        ),
         _on(Released, publish_release_announcement, tell_reporters_released),
         _on(Archived, clocks.meet(K.ARCHIVE)),
         # the improvement actions are kept first: their clocks start from the stored ones

@@ -120,6 +120,15 @@ class FaultView:
     estimate_source: str | None = None
     function_criticality: Criticality | None = None
     registered_by_id: int | None = None
+    # A public known issue (issue 12.2): what end users read of it. None: internal only.
+    public_title: str | None = None
+    public_status: str | None = None
+    # A P2 resolved as "ships in version X" waits for X's release to tell its reporters (12.5).
+    waiting_release: str | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.public_title is not None
 
     @property
     def life(self) -> FaultLife:
@@ -165,6 +174,8 @@ class AboutFault(Protocol):
     def team(self) -> dict[str, Any] | None: ...
     @property
     def registered_by_id(self) -> int | None: ...
+    @property
+    def public_title(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -180,6 +191,7 @@ class FaultBrief:
     owners: dict[str, int]
     team: dict[str, Any] | None
     registered_by_id: int | None
+    public_title: str | None = None  # what reporters may read of it (messages.reporter_context)
 
 
 @dataclass(frozen=True)
@@ -224,6 +236,17 @@ class KbArticleRecord:
     workaround: str | None
     tags: list[str]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeflectionEvent:
+    """A suggestion on the report form shown to a reporter, or followed by one (issue 12.2)."""
+
+    kind: str  # "shown" / "followed"
+    at: datetime
+    fault_id: int | None = None  # a public known issue
+    article_id: int | None = None  # or a knowledge-base article
+    report_id: int | None = None  # followed: the report filed as following the fault
 
 
 @dataclass(frozen=True)
@@ -467,3 +490,6 @@ class FaultChanges:
     owners: dict[Stage, int] | Keep = KEEP  # the whole mapping, stage → user id
     team: SpecialTeam | Keep = KEEP
     merged_into_id: int | Keep = KEEP
+    public_title: str | Keep | None = KEEP
+    public_status: str | Keep | None = KEEP
+    waiting_release: str | Keep | None = KEEP

@@ -45,7 +45,7 @@ def drafts(desk: Desk, fault: FaultView, *, actor: Actor) -> list[Draft]:
     """The reply texts to start from, rendered for this fault in the reporters' language (the
     desk's; edited templates win)."""
     require(actor, Permission.MESSAGE_REPORTERS)
-    context = {**messages.fault_context(fault), "eta": None, "text": ""}
+    context = {**messages.reporter_context(desk, fault), "eta": None, "text": ""}
     out: list[Draft] = []
     with desk.uow() as uow:
         for key in ("first_reply", "closing"):

@@ -63,6 +63,8 @@ class Following:
     next_update_due: datetime | None  # the running update clock (else the first reply's)
     rating: ReporterRating | None
     attachments: list[str]  # the names of the files they sent: no link, files are for staff
+    public_title: str | None = None  # the fault's public words, when it is a public known issue
+    public_status: str | None = None
 
     @property
     def can_confirm(self) -> bool:
@@ -97,7 +99,17 @@ def follow(desk: Desk, token: str) -> Following:
         rating = uow.reports.rating(report.id)
         names = [a.filename for a in uow.reports.attachments_of([report.id]).get(report.id, [])]
     messages = [ReporterMessage(m.subject, m.body, m.created_at) for m in sent if m.recipient == f"report:{report.id}"]
-    return Following(report, fault.status if fault else None, messages, due, rating, names)
+    public = fault if fault is not None and fault.is_public else None
+    return Following(
+        report,
+        fault.status if fault else None,
+        messages,
+        due,
+        rating,
+        names,
+        public.public_title if public else None,
+        public.public_status if public else None,
+    )
 
 
 def rate(desk: Desk, token: str, *, satisfaction: int, comment: str | None) -> ReporterRating:

@@ -102,6 +102,7 @@ _FAULT_BRIEF = select(
     _f.c.owners,
     _f.c.team,
     _f.c.registered_by,
+    _f.c.public_title,
 )
 
 
@@ -225,8 +226,9 @@ class SqlFaults:
                 owners=dict(owners or {}),
                 team=team,
                 registered_by_id=registered_by,
+                public_title=public_title,
             )
-            for fault_id, number, title, status, severity, affected, estimated, owners, team, registered_by in (
+            for fault_id, number, title, status, severity, affected, estimated, owners, team, registered_by, public_title in (
                 self.conn.execute(_FAULT_BRIEF.where(among(self.conn, _f.c.id, fault_ids)))
             )
         ]
@@ -250,6 +252,13 @@ class SqlFaults:
         self.conn.execute(delete(_fo).where(_fo.c.fault_id == fault_id))
         if people:
             self.conn.execute(insert(_fo), [{"user_id": u, "fault_id": fault_id} for u in sorted(people)])
+
+    def waiting_on_release(self, product_code: str, version: str) -> list[FaultView]:
+        """Faults waiting for this version: of this product, or of no product named."""
+        stmt = _FAULTS_LIGHT.where(
+            _f.c.waiting_release == version, or_(_f.c.product_id.is_(None), _fault_product.c.code == product_code)
+        )
+        return [_fault(r) for r in self.conn.execute(stmt.order_by(_f.c.id))]
 
     def set_estimate(self, fault_id: int, users: int | None, source: str | None, at: datetime) -> None:
         self.conn.execute(
@@ -460,4 +469,7 @@ def _columns(c: FaultChanges) -> dict[str, object]:
         values["team"] = {"lead": c.team.lead, "members": list(c.team.members)}
     if c.merged_into_id is not KEEP:
         values["merged_into_id"] = c.merged_into_id
+    for name in ("public_title", "public_status", "waiting_release"):
+        if (value := getattr(c, name)) is not KEEP:
+            values[name] = value
     return values

@@ -15,6 +15,7 @@ from faultdesk.domain.errors import Conflict
 from faultdesk.domain.lifecycle import ActionStatus, KbArticle
 from faultdesk.services.records import (
     Actor,
+    DeflectionEvent,
     ImprovementRecord,
     KbArticleRecord,
     ReleaseRecord,
@@ -223,3 +224,33 @@ class SqlKnowledge:
         names = self.conn.execute(select(_p.c.name)).scalars()
         functions = self.conn.execute(select(_pf.c.name)).scalars()
         return [*names, *functions]
+
+    def has_release(self, version: str, product_code: str | None) -> bool:
+        r = t.releases
+        stmt = select(r.c.id).where(r.c.version == version)
+        if product_code is not None:
+            stmt = stmt.join(_p, _p.c.id == r.c.product_id).where(_p.c.code == product_code)
+        return self.conn.execute(stmt.limit(1)).first() is not None
+
+    def record_deflections(self, events: list[DeflectionEvent]) -> None:
+        if events:
+            rows = [
+                {
+                    "kind": e.kind,
+                    "at": e.at,
+                    "fault_id": e.fault_id,
+                    "article_id": e.article_id,
+                    "report_id": e.report_id,
+                }
+                for e in events
+            ]
+            self.conn.execute(insert(t.deflection_events), rows)
+
+    def count_deflections(self, kind: str, since: datetime | None, until: datetime | None) -> int:
+        d = t.deflection_events
+        stmt = select(func.count()).select_from(d).where(d.c.kind == kind)
+        if since is not None:
+            stmt = stmt.where(d.c.at >= since)
+        if until is not None:
+            stmt = stmt.where(d.c.at < until)
+        return int(self.conn.execute(stmt).scalar_one())

@@ -149,6 +149,11 @@ faults = Table(
     Column("owners", JSON),  # stage -> user id
     Column("team", JSON),  # P0 special team: {"lead": id, "members": [ids]}
     Column("merged_into_id", ForeignKey("faults.id")),
+    # A public known issue (issue 12.2): the title and status end users read; NULL: internal only.
+    Column("public_title", String(200)),
+    Column("public_status", String(1000)),
+    # A P2 resolved as "ships in version X" waits for X's release to tell its reporters (12.5).
+    Column("waiting_release", String(60)),
 )
 
 # Who works on a fault, one row a person: the owners of its stages and its P0 special team, as
@@ -463,3 +468,18 @@ export_jobs = Table(
 )
 Index("ix_export_jobs_state_id", export_jobs.c.state, export_jobs.c.id)
 Index("ix_export_jobs_requested_by", export_jobs.c.requested_by)
+# Deflection on the report form (issue 12.2): each suggestion shown to a reporter and each one
+# followed ("这就是我遇到的问题"), with its time, so the reports can chart them per period.
+deflection_events = Table(
+    "deflection_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # shown / followed
+    Column("fault_id", ForeignKey("faults.id")),  # a public known issue
+    Column("article_id", ForeignKey("kb_articles.id")),  # or a knowledge-base article
+    Column("report_id", ForeignKey("reports.id")),  # followed: the report filed as following
+    Column("at", UtcDateTime, nullable=False),
+)
+Index("ix_deflection_events_kind_at", deflection_events.c.kind, deflection_events.c.at)
+# The releases recorded for a version tell the faults waiting on it (a partial index would do; both stores take this).
+Index("ix_faults_waiting_release", faults.c.waiting_release)

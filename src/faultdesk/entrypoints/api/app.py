@@ -19,7 +19,17 @@ from faultdesk.domain.attachments import MAX_ATTACHMENTS
 from faultdesk.entrypoints import web, worker
 from faultdesk.entrypoints.api import errors, exports, openapi
 from faultdesk.entrypoints.api.limits import BodyLimit, PublicLimits
-from faultdesk.entrypoints.api.routes import clocks, faults, known_issues, lifecycle, metrics, products, public, users
+from faultdesk.entrypoints.api.routes import (
+    clocks,
+    faults,
+    known_issues,
+    lifecycle,
+    metrics,
+    products,
+    public,
+    public_issues,
+    users,
+)
 from faultdesk.entrypoints.common.clients import trust_proxies
 from faultdesk.entrypoints.common.context import attach_desk
 from faultdesk.entrypoints.common.text_guard import refuse_control_characters
@@ -73,6 +83,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     app.include_router(lifecycle.router)
     app.include_router(clocks.router)
     app.include_router(known_issues.router)
+    app.include_router(public_issues.router)
     app.include_router(users.router)
     app.include_router(products.router)
     app.include_router(metrics.router)

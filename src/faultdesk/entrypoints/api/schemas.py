@@ -133,6 +133,9 @@ class FaultOut(BaseModel):
     team: dict[str, Any] | None = None
     merged_into: str | None = None
     estimate_source: str | None = None
+    public_title: str | None = Field(None, description="set: a public known issue, with these words for end users")
+    public_status: str | None = None
+    waiting_release: str | None = Field(None, description="a resolved P2 waiting for this version's release")
 
 
 class FaultDetailOut(FaultOut):

@@ -138,6 +138,8 @@ MESSAGE_KIND: dict[str, tuple[str, str]] = {
     "severity_raised": ("级别调整通知", "severity notice"),
     "release_announced": ("上线公告", "release announcement"),
     "fix_released": ("修复上线通知", "fix released notice"),
+    "fix_planned": ("修复版本预告", "fix version promise"),
+    "fix_shipped": ("修复版本上线通知", "fix version out notice"),
     "clock_warning": ("即将超时提醒", "due-soon warning"),
     "clock_breach": ("超时升级通知", "breach escalation"),
     "update_reminder": ("进度同步提醒", "update reminder"),
@@ -241,7 +243,19 @@ CALENDAR_DAY: dict[str, tuple[str, str]] = {
 }
 
 # The admin's template list names each message kind with whom it goes to (one table of words: MESSAGE_KIND).
-TO_REPORTER = frozenset({"receipt", "first_reply", "progress", "progress_auto", "closing", "closed", "fix_released"})
+TO_REPORTER = frozenset(
+    {
+        "receipt",
+        "first_reply",
+        "progress",
+        "progress_auto",
+        "closing",
+        "closed",
+        "fix_released",
+        "fix_planned",
+        "fix_shipped",
+    }
+)
 TEMPLATE_KEY: dict[str, tuple[str, str]] = {
     key: (f"{zh}（致用户）", f"{en} (to the reporter)")
     if key in TO_REPORTER

@@ -11,6 +11,8 @@ from faultdesk.domain.errors import Throttled
 from faultdesk.entrypoints.common.clients import client_of
 from faultdesk.services.ports import Rate, RateCounters
 
+Bucket = Literal["intake", "track", "suggest"]
+
 
 class PublicLimits:
     """Per-client limits of the public endpoints, counted by the desk's rate counters (this
@@ -19,9 +21,11 @@ class PublicLimits:
 
     def __init__(self, counters: RateCounters, *, intake: Rate, track: Rate) -> None:
         self.counters = counters
-        self.rates = {"intake": intake, "track": track}
+        # The report form's suggestions (typed, debounced) count in a bucket of their own at the
+        # tracking rate: asking them never eats into a client's budget for reports.
+        self.rates = {"intake": intake, "track": track, "suggest": track}
 
-    def check(self, bucket: Literal["intake", "track"], client: str) -> None:
+    def check(self, bucket: Bucket, client: str) -> None:
         """Count this request against ``client``, or refuse it with the real time to wait."""
         wait = self.counters.hit(self.rates[bucket], f"{bucket}/{client}")
         if wait:
@@ -32,7 +36,7 @@ class PublicLimits:
             )
 
 
-def limit_public(request: Request, bucket: Literal["intake", "track"], client: str | None = None) -> None:
+def limit_public(request: Request, bucket: Bucket, client: str | None = None) -> None:
     """The route's own call (routes run in the threadpool, where a Redis round trip may block)."""
     limits: PublicLimits = request.app.state.public_limits
     limits.check(bucket, client or client_of(request))

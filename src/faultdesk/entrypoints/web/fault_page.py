@@ -17,7 +17,7 @@ from jinja2.runtime import Context
 from pydantic import ValidationError
 
 from faultdesk.domain import lifecycle as lc
-from faultdesk.domain.errors import DomainError, NotFound, RuleViolation, StaleVersion
+from faultdesk.domain.errors import DomainError, NotFound, NotPermitted, RuleViolation, StaleVersion
 from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Permission, Role, may
 from faultdesk.entrypoints.common.commands import BODY_OF, command_of, fields_of
@@ -28,7 +28,18 @@ from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web import action_forms as af
 from faultdesk.entrypoints.web import timeline as tl
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render, templates
-from faultdesk.services import attachments, catalogue, clocks, delivery, faults, impact, lifecycle, replies, staff
+from faultdesk.services import (
+    attachments,
+    catalogue,
+    clocks,
+    delivery,
+    faults,
+    impact,
+    lifecycle,
+    public_issues,
+    replies,
+    staff,
+)
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
 
@@ -140,10 +151,13 @@ def _page(
         "can_reveal": role is not None and may(role, Permission.REVEAL_CONTACT),
         "can_pause": role is not None and may(role, Permission.PAUSE_CLOCKS),
         "can_message": can_message,
+        "can_publish": role is not None and may(role, Permission.PUBLISH_KNOWN_ISSUE),
         "drafts": replies.drafts(desk, view, actor=actor) if can_message else [],
         "revealed": {},
         "update_error": None,
         "pause_error": None,
+        "public_error": None,
+        "public_values": {},
         **extra,
     }
 
@@ -267,6 +281,29 @@ def post_update(request: Request, number: str, data: PostedDep, desk: DeskDep, a
         clocks.post_update(desk, number, text, actor=actor, first_reply=first_reply)
     except RuleViolation as exc:
         return _side_form(request, desk, actor, number, "update_error", exc, 422)
+    return _back(request, number)
+
+
+@router.post("/faults/{number}/public", response_class=HTMLResponse)
+def publish(request: Request, number: str, data: PostedDep, desk: DeskDep, actor: StaffDep) -> Response:
+    """Mark the fault a public known issue with words for end users, change them, or withdraw it
+    (the same service as ``POST/DELETE /api/v1/faults/{number}/public``)."""
+    title, status = ((data.get(name) or [""])[0] for name in ("public_title", "public_status"))
+    version = _int(data.get("version"))
+    try:
+        if (data.get("withdraw") or [""])[0] == "1":
+            public_issues.withdraw(desk, number, actor=actor, if_match=version)
+        else:
+            public_issues.publish(desk, number, title, status, actor=actor, if_match=version)
+    except NotPermitted:
+        raise  # a page of its own (the error mapping), not a form's notice
+    except DomainError as exc:  # bad words (422), a stale version (412), a merged fault (409)
+        code = status_of(exc)
+        lang = language_of(request, actor)
+        problems = reasons(exc, lang) if isinstance(exc, RuleViolation) else {"": said(exc, lang)}
+        values = {"public_title": title, "public_status": status}
+        context = _page(request, desk, actor, number, public_error=problems, public_values=values)
+        return render(request, "fault.html", context, desk=desk, actor=actor, status_code=code)
     return _back(request, number)
 
 

@@ -8,6 +8,7 @@ short-lived cookie, never in a URL a log could keep."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -31,8 +32,8 @@ from faultdesk.entrypoints.common.limits import limit_public
 from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.common.reports import ReportIn
 from faultdesk.entrypoints.web.rendering import language_of, render
-from faultdesk.entrypoints.web.reporter_words import reporter_status, status_words
-from faultdesk.services import intake, lifecycle, messages, reporters
+from faultdesk.entrypoints.web.reporter_words import WORDS, reporter_status, status_words
+from faultdesk.services import intake, lifecycle, messages, public_issues, reporters
 from faultdesk.services.attachments import IncomingFile
 from faultdesk.services.desk import Desk
 from faultdesk.services.records import Actor
@@ -43,6 +44,9 @@ PUBLIC_CHANNELS = (Channel.APP, Channel.WEB, Channel.MINI_PROGRAM)
 RECEIPT_COOKIE = "faultdesk_receipt"
 RECEIPT_LIFETIME = timedelta(hours=1)
 HONEYPOT = "website"  # hidden from people; bots fill every field
+FOLLOW = "follow"  # "这就是我遇到的问题": the public fault's number, on the button pressed
+_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,40}$")
+_COUNTED = re.compile(r"^[fk][0-9]{1,10}$")
 FORM_FIELDS = (
     "symptom",
     "scenario",
@@ -175,7 +179,13 @@ def _to_receipt(request: Request, token: str) -> Response:
     return response
 
 
-def _submit(request: Request, form: dict[str, str], trap: bool, files: list[IncomingFile] | RuleViolation) -> Response:
+def _submit(
+    request: Request,
+    form: dict[str, str],
+    trap: bool,
+    files: list[IncomingFile] | RuleViolation,
+    follow: str | None = None,
+) -> Response:
     """The post's work, in the threadpool: the limit, the API's model, the intake service."""
     desk, lang = _desk(request), language_of(request)
     try:
@@ -204,7 +214,12 @@ def _submit(request: Request, form: dict[str, str], trap: bool, files: list[Inco
     elif body is not None and not errors:
         try:
             result = intake.submit_report(
-                desk, body.draft(desk.timezone), actor=Actor.public(), client=client_of(request), files=files
+                desk,
+                body.draft(desk.timezone),
+                actor=Actor.public(),
+                client=client_of(request),
+                files=files,
+                follow=follow,
             )
         except RuleViolation as exc:
             errors = _reasons(exc, lang)
@@ -220,8 +235,30 @@ async def submit_report(request: Request) -> Response:
     raw = await request.form()
     form = {name: str(raw.get(name) or "").strip() for name in FORM_FIELDS}
     trap = bool(str(raw.get(HONEYPOT) or "").strip())
-    files = await _files(raw, _desk(request).attachment_max_bytes)
-    return await run_in_threadpool(_submit, request, form, trap, files)
+    follow = str(raw.get(FOLLOW) or "").strip()
+    files = await _files(raw, _desk(request).attachment_max_bytes)  # closes the form's files
+    return await run_in_threadpool(_submit, request, form, trap, files, follow if _NUMBER.match(follow) else None)
+
+
+# ---- deflection: what the form suggests while the symptom is typed --------------------------------
+
+
+@router.get("/report/suggestions", response_class=HTMLResponse)
+def suggestions(request: Request, symptom: str = "", counted: str = "") -> Response:
+    """The public known issues and articles matching the symptom typed so far (static/js/reporter.js
+    asks, debounced, from the third character): public words only, never an internal title.
+    Throttled or empty, the answer is empty: the form works on without suggestions."""
+    try:
+        limit_public(request, "suggest")
+    except Throttled:
+        return Response(status_code=204)
+    seen = frozenset(k for k in counted.split(",")[:50] if _COUNTED.match(k))
+    found = public_issues.suggestions(_desk(request), symptom, counted=seen)
+    if found.empty:
+        return Response(status_code=204)
+    lang = language_of(request)
+    words = {i.key: WORDS[reporter_status(i.status)][0 if lang == "zh" else 1] for i in found.issues}
+    return _page(request, "fragments/report_suggestions.html", {"found": found, "state_words": words})
 
 
 def _qr_data_uri(link: str, lang: str) -> str:
@@ -243,6 +280,7 @@ def receipt(request: Request) -> Response:
         request,
         "report_receipt.html",
         {
+            "joined": public_issues.joined(desk, token),
             "link": link,
             "path": f"/t/{token}",
             "qr": _qr_data_uri(link, lang),

@@ -326,6 +326,26 @@ def audit_text(event: AuditEvent, people: People, lang: str) -> tuple[str, str] 
             if files := len(a.get("attachments") or []):
                 text += _t(lang, f"（上传了 {files} 个附件）", f" ({files} attachment(s))")
             return text, ""
+        case "published":
+            title = _clip(a.get("public_title") or "")
+            return _t(lang, f"公开为已知问题「{title}」", f'published it as a known issue "{title}"') + c + _clip(
+                a.get("public_status") or ""
+            ), ""
+        case "unpublished":
+            return _t(lang, "取消公开，改为仅内部可见", "withdrew it from the public known issues"), ""
+        case "followed_known_issue":
+            return _t(
+                lang,
+                f"用户在反馈表单选择“这就是我遇到的问题”：反馈 #{event.entity_id} 关联到本故障单，影响用户 {a.get('affected_users')}",
+                f"a reporter chose “This is my problem” on the report form: report #{event.entity_id} joined; "
+                f"{a.get('affected_users')} users",
+            ), ""
+        case "fix_shipped":
+            return _t(
+                lang,
+                f"版本 {b.get('waiting_release')} 已发布：已通知反馈人修复上线",
+                f"version {b.get('waiting_release')} is released: the reporters were told",
+            ), "good"
     if event.action in LIFECYCLE:
         return None
     return _t(lang, "更新了故障单", "updated the fault"), ""

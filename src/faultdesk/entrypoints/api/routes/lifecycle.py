@@ -37,7 +37,7 @@ def version_of(if_match: str | None) -> int | None:
     return int(m.group(1))
 
 
-def _detail(desk: Any, view: FaultView, actor: Any, response: Response) -> FaultDetailOut:
+def fault_detail(desk: Any, view: FaultView, actor: Any, response: Response) -> FaultDetailOut:
     _, reports = faults.get_fault(desk, view.number, actor=actor)
     response.headers["ETag"] = etag(view)
     return FaultDetailOut.of(view, reports)
@@ -55,7 +55,7 @@ def transition(
     """Take one lifecycle action. Send the fault's ETag as ``If-Match``: a stale one gets 412."""
     command = command_of(body, desk.timezone, desk.clock.now())
     view = lifecycle.act(desk, number, command, actor=actor, if_match=version_of(if_match))
-    return _detail(desk, view, actor, response)
+    return fault_detail(desk, view, actor, response)
 
 
 class ActionOut(BaseModel):
@@ -141,13 +141,13 @@ class LinkIn(BaseModel):
 @router.post("/faults/{number}/reports", response_model=FaultDetailOut)
 def link_reports(number: str, body: LinkIn, desk: DeskDep, actor: ActorDep, response: Response) -> FaultDetailOut:
     view = lifecycle.link_reports(desk, number, body.report_ids, actor=actor)
-    return _detail(desk, view, actor, response)
+    return fault_detail(desk, view, actor, response)
 
 
 @router.delete("/faults/{number}/reports/{report_id}", response_model=FaultDetailOut)
 def unlink_report(number: str, report_id: IdPath, desk: DeskDep, actor: ActorDep, response: Response) -> FaultDetailOut:
     view = lifecycle.unlink_report(desk, number, report_id, actor=actor)
-    return _detail(desk, view, actor, response)
+    return fault_detail(desk, view, actor, response)
 
 
 class EstimateIn(BaseModel):
@@ -158,7 +158,7 @@ class EstimateIn(BaseModel):
 @router.put("/faults/{number}/estimate", response_model=FaultDetailOut)
 def set_estimate(number: str, body: EstimateIn, desk: DeskDep, actor: ActorDep, response: Response) -> FaultDetailOut:
     view = lifecycle.set_estimate(desk, number, body.estimated_users, body.source, actor=actor)
-    return _detail(desk, view, actor, response)
+    return fault_detail(desk, view, actor, response)
 
 
 class ImpactOut(BaseModel):
