@@ -273,3 +273,18 @@ def test_an_overdue_improvement_action_does_not_put_its_archived_fault_in_the_br
     assert "补充异常场景测试用例" in page(client, "pm1", "/improvements?tab=overdue", path="").text
     body = page(client, "pm1", "?queue=breached").text
     assert number not in numbers(body) and counts(body)["breached"] == 0
+
+
+def test_the_product_filter_picks_a_product_by_name_and_keeps_the_choice(client, staff):
+    from faultdesk.services.catalogue import add_product
+    from faultdesk.services.records import Actor
+
+    desk = client.app.state.desk
+    add_product(desk, "mall", "优选商城", [("login", "账号登录", "core")], actor=Actor.system())
+    add_product(desk, "admin", "商家后台", [], actor=Actor.system())
+    mine = register(client, staff, "商城登录失败", product="mall", function="login")
+    other = register(client, staff, "后台导出失败", product="admin")
+    body = page(client, "pm1", "?queue=all&product=mall").text
+    assert numbers(body) == [mine] and other not in numbers(body)
+    assert '<option value="mall" selected>优选商城</option>' in body  # by name, the choice kept
+    assert '<option value="admin" >商家后台</option>' in body

@@ -20,6 +20,7 @@ from faultdesk.domain.matching.documents import DocumentKind, MatchDocument
 from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
+from faultdesk.services.catalogue import MAX_PRODUCTS
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
@@ -29,6 +30,7 @@ from faultdesk.services.records import (
     ClockWindow,
     FaultFilter,
     FaultView,
+    ProductRecord,
     ReportFilter,
     TextMatch,
     UserRecord,
@@ -127,6 +129,7 @@ class QueuePage:
     waiting_reports: int
     users: list[UserRecord]
     types: list[FaultType]
+    products: list[ProductRecord]  # the product filter picks one by name
 
 
 def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
@@ -149,8 +152,9 @@ def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
         tab_counts = _counts(uow, actor, now)
         waiting = uow.reports.search(ReportFilter(linked=False, page_size=1)).total
         types = uow.catalogue.fault_types()
+        products = uow.catalogue.products(MAX_PRODUCTS)
     return QueuePage(
-        rows, page.total, min(query.page, pages), pages, query.page_size, tab_counts, waiting, users, types
+        rows, page.total, min(query.page, pages), pages, query.page_size, tab_counts, waiting, users, types, products
     )
 
 
