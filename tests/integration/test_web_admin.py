@@ -438,3 +438,15 @@ def test_a_dead_letter_is_shown_and_sent_again(client, staff, admin, wiring, clo
     res = post(client, admin, f"/admin/outbox/{row}/retry", status=409)
     assert "不在死信中" in res.text
     post(client, admin, f"/admin/outbox/{MAX_ID + 1}/retry", status=404)
+
+
+def test_the_dead_letters_show_the_newest_first_with_the_count_of_all(client, staff, admin, wiring, clock, monkeypatch):
+    from faultdesk.entrypoints.web import admin as admin_pages
+
+    monkeypatch.setattr(admin_pages, "DEAD_SHOWN", 2)
+    for i in range(3):
+        _dead_letter(wiring, clock, f"第 {i} 封")
+    html = get(client, admin, "/admin/outbox")
+    assert "第 2 封" in html and "第 1 封" in html and "第 0 封" not in html  # the newest two of three
+    assert html.index("第 2 封") < html.index("第 1 封")
+    assert "共 3 条，按时间倒序显示最新的 2 条" in html

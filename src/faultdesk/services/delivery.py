@@ -145,6 +145,16 @@ def list_messages(
         return uow.outbox.listing(state=state, report_id=None, fault_id=fault_id, limit=limit)
 
 
+def dead_letters(desk: Desk, *, actor: Actor, limit: int) -> tuple[list[StoredMessage], int]:
+    """The newest dead letters (up to ``limit``) and how many there are in all: what the admin
+    fixes first is what failed last."""
+    require(actor, Permission.MANAGE_USERS)
+    with desk.uow() as uow:
+        return uow.outbox.listing(state="dead", report_id=None, fault_id=None, limit=limit, newest_first=True), (
+            uow.outbox.count("dead")
+        )
+
+
 def retry_message(desk: Desk, row_id: int, *, actor: Actor) -> None:
     """Send a dead letter again (after fixing the channel's configuration, say)."""
     require(actor, Permission.MANAGE_USERS)

@@ -1295,10 +1295,13 @@ class MemoryOutbox(_Store):
         self.t.outbox[row_id] = _OutboxRow(replace(row.message, state="pending", next_attempt_at=now), row.lease_until)
         return True
 
+    def count(self, state: str) -> int:
+        return sum(1 for row in self.t.outbox.values() if row.message.state == state)
+
     def listing(
-        self, *, state: str | None, report_id: int | None, fault_id: int | None, limit: int
+        self, *, state: str | None, report_id: int | None, fault_id: int | None, limit: int, newest_first: bool = False
     ) -> list[StoredMessage]:
-        messages = [self.t.outbox[i].message for i in sorted(self.t.outbox)]
+        messages = [self.t.outbox[i].message for i in sorted(self.t.outbox, reverse=newest_first)]
         return [
             m
             for m in messages

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from faultdesk.adapters.db import tables as t
 from faultdesk.adapters.db.ids import among
@@ -172,8 +172,12 @@ class SqlOutbox:
         )
         return int(result.rowcount) == 1
 
+    def count(self, state: str) -> int:
+        self.flush()
+        return int(self.conn.execute(select(func.count()).select_from(_o).where(_o.c.state == state)).scalar_one())
+
     def listing(
-        self, *, state: str | None, report_id: int | None, fault_id: int | None, limit: int
+        self, *, state: str | None, report_id: int | None, fault_id: int | None, limit: int, newest_first: bool = False
     ) -> list[StoredMessage]:
         self.flush()
         stmt = select(_o)
@@ -183,4 +187,5 @@ class SqlOutbox:
             stmt = stmt.where(_o.c.report_id == report_id)
         if fault_id is not None:
             stmt = stmt.where(_o.c.fault_id == fault_id)
-        return [_message(r) for r in self.conn.execute(stmt.order_by(_o.c.id).limit(limit))]
+        order = _o.c.id.desc() if newest_first else _o.c.id
+        return [_message(r) for r in self.conn.execute(stmt.order_by(order).limit(limit))]

@@ -567,10 +567,10 @@ DEAD_SHOWN = 100
 
 
 def _outbox_page(request: Request, desk: Desk, actor: Actor, outcome: Outcome | None = None) -> Response:
-    dead = delivery.list_messages(desk, actor=actor, state="dead", fault=None, limit=DEAD_SHOWN)
+    dead, total = delivery.dead_letters(desk, actor=actor, limit=DEAD_SHOWN)
     # A refusal about a message no longer listed (retried meanwhile) shows at the top instead.
     orphan = outcome if outcome and all(outcome.form != f"message-{m.id}" for m in dead) else None
-    data = {"dead": dead, "shown": DEAD_SHOWN, "orphan": orphan, **_words(language_of(request, actor))}
+    data = {"dead": dead, "total": total, "shown": DEAD_SHOWN, "orphan": orphan, **_words(language_of(request, actor))}
     return _page(request, desk, actor, "admin_outbox.html", "outbox", data, outcome)
 
 
