@@ -132,7 +132,7 @@ def _contact(desk: Desk, cipher: bytes) -> str | Undeliverable:
 
 
 def list_messages(
-    desk: Desk, *, actor: Actor, state: str | None, fault: str | None, limit: int = 200
+    desk: Desk, *, actor: Actor, state: str | None, fault: str | None, limit: int = 200, newest_first: bool = False
 ) -> list[StoredMessage]:
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
@@ -142,7 +142,9 @@ def list_messages(
             if view is None:
                 raise NotFound(f"no fault {fault}", f"故障单 {fault} 不存在")
             fault_id = view.id
-        return uow.outbox.listing(state=state, report_id=None, fault_id=fault_id, limit=limit)
+        return uow.outbox.listing(
+            state=state, report_id=None, fault_id=fault_id, limit=limit, newest_first=newest_first
+        )
 
 
 def dead_letters(desk: Desk, *, actor: Actor, limit: int) -> tuple[list[StoredMessage], int]:

@@ -114,7 +114,8 @@ def _page(
     entries = tl.build(
         records=lifecycle.stage_records(desk, number, actor=actor),
         events=events,
-        messages=delivery.list_messages(desk, actor=actor, state=None, fault=number, limit=200),
+        # the newest 200: a long P0's timeline keeps its latest updates (it is told newest first)
+        messages=delivery.list_messages(desk, actor=actor, state=None, fault=number, limit=200, newest_first=True),
         people=people,
         zone=desk.timezone,
         lang=lang,
