@@ -31,7 +31,7 @@ from faultdesk.domain.errors import (
 )
 from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.matching.documents import DocumentKind, MatchField
-from faultdesk.domain.reports import Channel, Network, ReportDraft
+from faultdesk.domain.reports import Channel, Network
 from faultdesk.domain.roles import Permission, may
 from faultdesk.entrypoints.common.commands import MergeIn, command_of
 from faultdesk.entrypoints.common.context import DeskDep
@@ -39,17 +39,10 @@ from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.fields import (
     MAX_ID,
     IdPath,
-    Moment,
-    Text40,
-    Text60,
-    Text100,
     Text200,
-    Text254,
-    Text500,
-    Text5000,
-    in_zone,
 )
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
+from faultdesk.entrypoints.common.reports import ReportIn
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import attachments, catalogue, clocks, faults, intake, known_issues, lifecycle
 from faultdesk.services.desk import Desk
@@ -190,34 +183,13 @@ def selected_reports(ids: Annotated[list[str] | None, Query(max_length=MAX_SELEC
 # ---- the hotline / offline entry form -----------------------------------------------------------
 
 
-class HotlineReportForm(BaseModel):
-    """A report taken by phone or in person: the template's fields (故障信息) as the API's
-    ``ReportIn`` types them, with the channel one of the two an agent takes reports from."""
+class HotlineReportForm(ReportIn):
+    """A report taken by phone or in person: the API's ``ReportIn`` (the template's 故障信息), with
+    the channel one of the two an agent takes reports from; the form's other fields are ignored."""
 
     model_config = ConfigDict(extra="ignore")
 
-    channel: Literal["hotline", "offline"]
-    received_at: Moment | None = None
-    occurred_at: Moment | None = None
-    scenario: Text500 | None = None
-    symptom: Text500
-    description: Text5000 | None = None
-    device_model: Text100 | None = None
-    os_version: Text60 | None = None
-    app_version: Text40 | None = None
-    network: Network | None = None
-    product: Text40 | None = None
-    function: Text40 | None = None
-    reporter_id: Text100 | None = None
-    contact: Text254 | None = None
-
-    def draft(self, zone: str) -> ReportDraft:
-        values = self.model_dump() | {
-            "channel": Channel(self.channel),
-            "received_at": in_zone(self.received_at, zone),
-            "occurred_at": in_zone(self.occurred_at, zone),
-        }
-        return ReportDraft(**values)
+    channel: Literal[Channel.HOTLINE, Channel.OFFLINE]
 
 
 HOTLINE_FIELDS = tuple(HotlineReportForm.model_fields)
