@@ -296,6 +296,9 @@ def test_the_rating_is_stored_once_and_fills_the_archive_record(client, wiring, 
     for bad in ("0", "6", "x", ""):
         res = client.post(path + "/rate", data=form(client, satisfaction=bad), headers=HTML)
         assert res.status_code == 422 and 'id="satisfaction-error"' in res.text, bad
+        assert "请选择 1–5 分" in res.text, bad  # the reporter's words, not pydantic's
+    long = client.post(path + "/rate", data=form(client, satisfaction="4", comment="长" * 5001), headers=HTML)
+    assert long.status_code == 422 and "长度不能超过 5000 个字符" in long.text
     ok = client.post(
         path + "/rate", data=form(client, satisfaction="4", comment="处理很快"), headers=HTML, follow_redirects=False
     )

@@ -42,3 +42,12 @@ class ReportIn(ReportFields):
             "occurred_at": in_zone(self.occurred_at, zone),
         }
         return ReportDraft(**values)
+
+
+class RatingIn(BaseModel):
+    """The reporter's 满意度 (1–5) and 用户反馈 after the fault is resolved (the tracking page)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    satisfaction: int = Field(ge=1, le=5)
+    comment: Text5000 | None = None

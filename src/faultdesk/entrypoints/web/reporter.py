@@ -30,7 +30,7 @@ from faultdesk.entrypoints.common.clients import client_of
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.limits import limit_public
 from faultdesk.entrypoints.common.refusals import reasons
-from faultdesk.entrypoints.common.reports import ReportIn
+from faultdesk.entrypoints.common.reports import RatingIn, ReportIn
 from faultdesk.entrypoints.web.rendering import language_of, render
 from faultdesk.entrypoints.web.reporter_words import WORDS, reporter_status, status_words
 from faultdesk.services import intake, lifecycle, messages, public_issues, reporters
@@ -135,6 +135,17 @@ _PLAIN = {
         "Write it as year-month-day hour:minute",
     ),
     "enum": ("请从列表中选择", "Please choose from the list"),
+}
+
+
+# The rating's refusals in a reporter's words (pydantic's would say "Input should be …").
+_RATING_WORDS = {
+    "int_parsing": ("请选择 1–5 分", "choose from 1 to 5"),
+    "int_type": ("请选择 1–5 分", "choose from 1 to 5"),
+    "greater_than_equal": ("请选择 1–5 分", "choose from 1 to 5"),
+    "less_than_equal": ("请选择 1–5 分", "choose from 1 to 5"),
+    "missing": ("请选择 1–5 分", "choose from 1 to 5"),
+    "string_too_long": ("长度不能超过 5000 个字符", "at most 5000 characters"),
 }
 
 
@@ -372,17 +383,20 @@ async def confirm(request: Request, token: str) -> Response:
 
 
 def _rate(request: Request, token: str, satisfaction: str, comment: str) -> Response:
-    lang = language_of(request)
-    errors: dict[str, str] = {}
-    score = int(satisfaction) if satisfaction.isdigit() and len(satisfaction) < 3 else 0
-    if not 1 <= score <= 5:
-        errors["satisfaction"] = "choose from 1 to 5" if lang == "en" else "请选择 1–5 分"
-    if len(comment) > 5000:
-        errors["rating_comment"] = "at most 5000 characters" if lang == "en" else "长度不能超过 5000 个字符"
-    if errors:
+    try:
+        rating = RatingIn(satisfaction=satisfaction, comment=comment or None)
+    except ValidationError as exc:
+        lang = language_of(request)
+        errors = reasons(
+            exc,
+            lang,
+            plain=_RATING_WORDS,
+            name=lambda loc: "rating_comment" if loc[:1] == ("comment",) else "satisfaction",
+        )
         return _tracking(request, token, status_code=422, errors=errors)
+    desk = _desk(request)
     return _answered(
-        request, token, lambda: reporters.rate(_desk(request), token, satisfaction=score, comment=comment or None)
+        request, token, lambda: reporters.rate(desk, token, satisfaction=rating.satisfaction, comment=rating.comment)
     )
 
 
