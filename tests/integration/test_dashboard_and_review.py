@@ -90,6 +90,13 @@ def test_the_dashboards_filters_and_bad_input(seeded):
     bad = client.get("/dashboard", params={"from": "2026-11-31", "to": "2026-12-01"}, headers=with_cookie(token))
     assert bad.status_code == 422 and "开始日期" in bad.text
     assert client.get("/dashboard", follow_redirects=False).status_code == 303  # staff only
+    # the product and owner filters are picked by name, as on the queues (not typed as codes)
+    form = client.get("/dashboard", params={**NOV, "owner": "developer1"}, headers=with_cookie(token)).text
+    assert (
+        '<select name="owner">' in form
+        and '<option value="developer1" selected>developer1 · 研发工程师</option>' in form
+    )
+    assert '<select name="product">' in form
 
 
 def _review(wiring, **params):

@@ -21,7 +21,7 @@ from faultdesk.entrypoints.common.metrics import MetricsParams, metrics_json, me
 from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.common.review_report import CONTENT_TYPES, FORMATS, NoCjkFont, render_review
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
-from faultdesk.services import catalogue, metrics
+from faultdesk.services import catalogue, metrics, staff
 from faultdesk.services.metric_records import DurationKind
 from faultdesk.services.metrics import MetricsResult, compliance_rate
 from faultdesk.services.queues import OWNER_STAGE
@@ -189,6 +189,8 @@ def dashboard(request: Request, desk: DeskDep, actor: StaffDep, params: ParamsDe
         "nav": "dashboard",
         "params": params,
         "fault_types": catalogue.list_fault_types(desk),
+        "products": catalogue.list_products(desk, actor=actor),
+        "people": [u for u in staff.list_users(desk, actor=actor) if u.active],
         "channels": list(Channel),
         "severities": [Severity.P0, Severity.P1, Severity.P2],
         "problems": {},
