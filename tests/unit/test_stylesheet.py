@@ -20,3 +20,13 @@ def test_every_block_of_the_stylesheet_is_closed_where_it_opens():
         if depth == 0:
             assert not re.match(r"^\s*(<<<<<<<|=======|>>>>>>>)", line), f"app.css:{number}: a merge marker"
     assert depth == 0, "app.css ends inside a block"
+
+
+def test_every_card_of_the_fault_page_has_its_place_in_the_phones_order():
+    """On a phone the fault page is one column ordered by work (clocks and actions before the long
+    lists): a card without an order would land on top of everything."""
+    page = (CSS.parent.parent / "templates" / "fault.html").read_text()
+    cards = re.findall(r'<section class="card ([\w-]+)', page)
+    ordered = set(re.findall(r"\.fault-page \.([\w-]+) \{ order: \d+; \}", CSS.read_text()))
+    assert cards and set(cards) <= ordered, set(cards) - ordered
+    assert len(re.findall(r'<section class="card"', page)) == 0  # no card without its name
