@@ -149,7 +149,7 @@ def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
                 clocks.setdefault(row.fault_id, row)  # soonest due first
         names = {u.id: u.display_name for u in users}
         rows = [QueueRow(f, clocks.get(f.id), _owner(f, names)) for f in page.items]
-        tab_counts = _counts(uow, actor, now)
+        tab_counts = _counts(uow, actor, now, known=_counted_already(query, page.total))
         waiting = uow.reports.search(ReportFilter(linked=False, page_size=1)).total
         types = uow.catalogue.fault_types()
         products = uow.catalogue.products(MAX_PRODUCTS)
@@ -248,9 +248,24 @@ def _text_match(desk: Desk, uow: UnitOfWork, text: str) -> TextMatch:
     return TextMatch(fault_ids=tuple(sorted(fault_ids)))
 
 
-def _counts(uow: UnitOfWork, actor: Actor, now: datetime) -> dict[Queue, int]:
-    """Every tab's count: one count each for my work and the clocks' queues, one GROUP BY for
-    the stages and severities."""
+# The tabs counted one query each (the others come from one GROUP BY).
+_COUNTED_ALONE = frozenset({Queue.MINE, Queue.STAGE4, *CLOCK_QUEUES})
+
+
+def _counted_already(query: QueueQuery, total: int) -> dict[Queue, int]:
+    """A tab viewed with none of the user's filters: its page's total is its count already."""
+    plain = QueueQuery()
+    unfiltered = replace(query, sort=plain.sort, page=plain.page, page_size=plain.page_size)
+    return (
+        {query.queue: total}
+        if query.queue in _COUNTED_ALONE and unfiltered == replace(plain, queue=query.queue)
+        else {}
+    )
+
+
+def _counts(uow: UnitOfWork, actor: Actor, now: datetime, *, known: dict[Queue, int]) -> dict[Queue, int]:
+    """Every tab's count: one count each for my work and the clocks' queues (unless ``known``:
+    the tab on screen, counted by its page), one GROUP BY for the stages and severities."""
     tally = uow.faults.tally()
     counts: dict[Queue, int] = {Queue.ALL: sum(tally.values())}
     for tab, stage in STAGE_QUEUES.items():
@@ -258,11 +273,14 @@ def _counts(uow: UnitOfWork, actor: Actor, now: datetime) -> dict[Queue, int]:
             counts[tab] = sum(n for (status, _), n in tally.items() if status in q.STAGE_STATUSES[stage])
     for tab, sev in SEVERITY_QUEUES.items():
         counts[tab] = sum(n for (status, s), n in tally.items() if s is sev and status in OPEN_STATES)
-    counts[Queue.MINE] = uow.faults.count(queue_filter(Queue.MINE, actor, now))
+    counts.update(known)
+    if Queue.MINE not in known:
+        counts[Queue.MINE] = uow.faults.count(queue_filter(Queue.MINE, actor, now))
     for tab in (Queue.STAGE4, *CLOCK_QUEUES):
-        window = queue_filter(tab, actor, now).clocks
-        assert window is not None
-        counts[tab] = uow.faults.count_with_clocks(window)
+        if tab not in known:
+            window = queue_filter(tab, actor, now).clocks
+            assert window is not None
+            counts[tab] = uow.faults.count_with_clocks(window)
     return counts
 
 
