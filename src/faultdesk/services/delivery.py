@@ -152,9 +152,14 @@ def dead_letters(desk: Desk, *, actor: Actor, limit: int) -> tuple[list[StoredMe
     fixes first is what failed last."""
     require(actor, Permission.MANAGE_USERS)
     with desk.uow() as uow:
-        return uow.outbox.listing(state="dead", report_id=None, fault_id=None, limit=limit, newest_first=True), (
-            uow.outbox.count("dead")
-        )
+        newest = uow.outbox.listing(state="dead", report_id=None, fault_id=None, limit=limit, newest_first=True)
+        return newest, uow.outbox.count("dead")
+
+
+def dead_letter_count(desk: Desk, *, actor: Actor) -> int:
+    require(actor, Permission.MANAGE_USERS)
+    with desk.uow() as uow:
+        return uow.outbox.count("dead")
 
 
 def retry_message(desk: Desk, row_id: int, *, actor: Actor) -> None:

@@ -972,8 +972,11 @@ def _clock_faults(rows: Iterable[ClockRow], w: ClockWindow) -> set[int]:
             case ClockQueue.OWED_REPLY:
                 return c.state in _NOT_MET and c.kind in (ClockKind.FIRST_REPLY, ClockKind.UPDATE)
 
-    own = (r for r in rows if r.fault_id is not None and r.clock.kind is not ClockKind.IMPROVEMENT)
-    return {r.fault_id for r in own if r.fault_id is not None and hit(r.clock)}
+    return {
+        r.fault_id
+        for r in rows
+        if r.fault_id is not None and r.clock.kind is not ClockKind.IMPROVEMENT and hit(r.clock)
+    }
 
 
 class MemoryKnowledge(_Store):

@@ -139,7 +139,7 @@ def index(request: Request, desk: DeskDep, actor: AdminDep) -> Response:
         "active_users": sum(1 for u in users if u.active),
         "products": len(catalogue.list_products(desk, actor=actor)),
         "types": len(catalogue.list_fault_types(desk)),
-        "dead": delivery.dead_letters(desk, actor=actor, limit=0)[1],
+        "dead": delivery.dead_letter_count(desk, actor=actor),
         "warnings": settings.calendar_warnings(desk, actor=actor),
     }
     return _page(request, desk, actor, "admin_index.html", "index", data, None)
