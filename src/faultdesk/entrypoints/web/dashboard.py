@@ -49,10 +49,10 @@ def _params(
         end=end or None,
         period=period or ("week" if not (start or end) else None),
         back=back,
-        severity=[s for s in severity or [] if s],
-        type_code=[t for t in type_code or [] if t],
+        severity=severity or [],  # a form's empty "all" choice is dropped by metrics_query's _clean
+        type_code=type_code or [],
         product=[product] if product else [],
-        channel=[c for c in channel or [] if c],
+        channel=channel or [],
         owner=owner or None,
     )
 
