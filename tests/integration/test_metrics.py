@@ -219,3 +219,9 @@ def test_the_cli_prints_the_same_figures(seeded, wiring, settings, monkeypatch):
     assert "MTTR" in text.stdout and "13/19" in text.stdout
     bad = runner.invoke(app, ["report", "metrics", "--from", "2026-11-31", "--to", "2026-12-01"])
     assert bad.exit_code == 1 and "from" in bad.output and "Traceback" not in bad.output
+    # --back as the API's back: the period before the one holding today
+    earlier = runner.invoke(app, ["report", "metrics", "--period", "year", "--back", "1", "--json"])
+    assert earlier.exit_code == 0, earlier.output
+    period = json.loads(earlier.stdout)["period"]
+    api_earlier = client.get("/api/v1/metrics", params={"period": "year", "back": 1}, headers=staff["pm"]).json()
+    assert period == api_earlier["period"]

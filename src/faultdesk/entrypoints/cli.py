@@ -413,6 +413,7 @@ def report_metrics(
     period: Annotated[
         str | None, typer.Option(help="week / month / quarter / year around now, instead of --from/--to")
     ] = None,
+    back: Annotated[int, typer.Option(min=0, max=1200, help="with --period: that many periods earlier")] = 0,
     bucket: Annotated[str | None, typer.Option(help="the trend's day / week / month")] = None,
     severity: Many = None,
     type_code: Annotated[list[str] | None, typer.Option("--type")] = None,
@@ -431,6 +432,7 @@ def report_metrics(
         start=start,
         end=end,
         period=period,
+        back=back,
         bucket=bucket,
         severity=severity or [],
         type_code=type_code or [],
