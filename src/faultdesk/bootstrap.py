@@ -23,9 +23,10 @@ from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.domain.matching.synonyms import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.severity import SeverityRules
-from faultdesk.services.desk import Desk, LoginLimits
+from faultdesk.services.desk import Desk, LoginLimits, ShortCache
 from faultdesk.services.known_issue_index import KnownIssueLibrary
 from faultdesk.services.ports import Notifier, PasswordHasher, RateCounters
+from faultdesk.services.queues import COUNTS_TTL_S as QUEUE_COUNTS_TTL_S
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ def bootstrap(
     engine = engine or engine_for(settings)
     clock = clock or SystemClock()
     notifiers = notifiers_from(settings)
+    counts = ShortCache(QUEUE_COUNTS_TTL_S, now=lambda: clock.now().timestamp())
     desk = Desk(
-        uow=partial(SqlUnitOfWork, engine),
+        uow=partial(SqlUnitOfWork, engine, on_counted_change=counts.clear),
         clock=clock,
         secrets=Vault(settings.resolved_secret_key()),
         passwords=passwords or Argon2Passwords(),
@@ -107,6 +109,7 @@ def bootstrap(
         exports_dir=settings.home / "exports",
         files=DirectoryFiles(settings.attachments_dir),
         attachment_max_bytes=settings.attachment_max_bytes,
+        queue_counts=counts,
     )
     return Wiring(settings, engine, desk, notifiers)
 

@@ -299,3 +299,25 @@ def test_a_filtered_view_keeps_its_tabs_count_unfiltered(client, desk_of_four, t
     assert plain[tab] == narrowed[tab] == everything[tab]
     if tab == "mine":
         assert plain["mine"] >= 1  # pm1's move on the registered fault: a count that a filter would lose
+
+
+def test_tab_counts_are_shared_a_while_and_follow_this_process_changes_at_once(client, wiring, clock, staff):
+    """The counts are kept COUNTS_TTL_S for every view and refresh, unless a commit here wrote
+    faults, clocks or reports; a change another process made shows once the time is over."""
+    from sqlalchemy import insert, select
+
+    from faultdesk.adapters.db import tables as t
+    from faultdesk.services.queues import COUNTS_TTL_S
+
+    register(client, staff, "支付页面提示系统繁忙", symptom="支付页面点击付款后提示系统繁忙")
+    assert counts(page(client, "pm1", "?queue=P0").text)["all"] == 1
+    with wiring.engine.begin() as conn:  # another process's fault: this process hears nothing of it
+        row = conn.execute(select(t.faults).limit(1)).mappings().one()
+        copy = dict(row) | {"id": row["id"] + 100, "number": row["number"][:-3] + "999"}
+        conn.execute(insert(t.faults).values(copy))
+    assert counts(page(client, "pm1", "?queue=P0").text)["all"] == 1  # kept
+    clock.advance(timedelta(seconds=COUNTS_TTL_S))
+    assert counts(page(client, "pm1", "?queue=P0").text)["all"] == 2  # the time is over
+    register(client, staff, "首页轮播图错位", symptom="首页轮播图显示错位")
+    assert counts(page(client, "pm1", "?queue=P0").text)["all"] == 3  # a change here: at once
+    assert counts(page(client, "pm1", "?queue=P0").text)["stage1"] == 3

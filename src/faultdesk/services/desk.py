@@ -33,30 +33,42 @@ from faultdesk.services.ports import (
 T = TypeVar("T")
 
 
-class SettingsCache:
-    """Organisation settings that change a few times a year (calendar overrides, edited message
-    templates), kept for a short while: reading them per report or per fired clock cost more than
-    the work itself. Changes made in this process clear it at once; other processes see them
-    within ``ttl_s``."""
+class ShortCache:
+    """Values kept for a short while, by key: the organisation's settings, which change a few
+    times a year (reading them per report or per fired clock cost more than the work itself),
+    and the queue tabs' counts, which every open queue asks for every 15 s. Changes made in this
+    process clear it at once; other processes see them within ``ttl_s``. ``now`` is the time in
+    seconds (the desk's clock for the counts, so a test that moves time expires them); a ``ttl_s``
+    of 0 keeps nothing."""
 
-    def __init__(self, ttl_s: float = 30.0) -> None:
+    def __init__(self, ttl_s: float = 30.0, now: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
+        self._now = now
         self._values: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        self._generation = 0  # a value read before a clear() is not kept after it
+
+    @property
+    def keeps(self) -> bool:
+        return self.ttl_s > 0
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        now = self._now()
         with self._lock:
             hit = self._values.get(key)
-            if hit is not None and time.monotonic() < hit[0]:
+            if hit is not None and hit[0] <= now < hit[0] + self.ttl_s:  # (a clock moved back misses)
                 return cast(T, hit[1])
+            generation = self._generation
         value = load()
         with self._lock:
-            self._values[key] = (time.monotonic() + self.ttl_s, value)
+            if self.keeps and generation == self._generation:
+                self._values[key] = (now, value)
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._generation += 1
 
 
 FAILED_LOGINS_PER_ACCOUNT = Rate(5, 15 * 60)
@@ -87,7 +99,10 @@ class Desk:
     policy: ClockPolicy = field(default_factory=ClockPolicy)
     language: str = "zh"
     channels: frozenset[str] = frozenset()  # configured delivery channels: email, sms, dingtalk, …
-    settings_cache: SettingsCache = field(default_factory=SettingsCache)
+    settings_cache: ShortCache = field(default_factory=ShortCache)
+    # The queue tabs' counts (services/queues.py); bootstrap keeps them QUEUE_COUNTS_TTL_S and its unit
+    # of work clears them when a commit wrote faults, clocks or reports. Kept nowhere by default.
+    queue_counts: ShortCache = field(default_factory=lambda: ShortCache(ttl_s=0))
     auto_link_confidence: float = 0.8
     report_window: timedelta = REPORT_WINDOW  # how long ago a report may say it arrived
     sessions: SessionPolicy = field(default_factory=SessionPolicy)  # web sessions' idle timeout and cap

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction, event
+from sqlalchemy.sql.dml import UpdateBase
 
 from faultdesk.adapters.db.audit_store import SqlAudit
 from faultdesk.adapters.db.catalogue_store import SqlCatalogue
@@ -35,6 +38,15 @@ from faultdesk.services.ports import (
     Users,
 )
 
+# What the queue tabs count (services/queues.py): a commit that wrote one of these clears the counts.
+COUNTED_TABLES = frozenset({"faults", "clocks", "reports"})
+_WROTE_COUNTED = "faultdesk.wrote_counted"  # in the connection's info until the commit
+
+
+def _note_counted_write(conn: Connection, clause: Any, *_: Any) -> None:
+    if isinstance(clause, UpdateBase) and getattr(clause.table, "name", None) in COUNTED_TABLES:
+        conn.info[_WROTE_COUNTED] = True
+
 
 class SqlUnitOfWork:
     users: Users
@@ -50,8 +62,11 @@ class SqlUnitOfWork:
     export_jobs: ExportJobs
     metrics: Metrics
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_counted_change: Callable[[], None] | None = None) -> None:
         self._engine = engine
+        self._on_counted_change = on_counted_change
+        if on_counted_change is not None and not event.contains(engine, "after_execute", _note_counted_write):
+            event.listen(engine, "after_execute", _note_counted_write)
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -59,6 +74,7 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         self._conn = conn
         self._tx = conn.begin()
+        conn.info.pop(_WROTE_COUNTED, None)  # (the pooled connection's info outlives a unit of work)
         self.users = SqlUsers(conn)
         self.sessions = SqlSessions(conn)
         self.catalogue = SqlCatalogue(conn)
@@ -89,3 +105,9 @@ class SqlUnitOfWork:
         assert self._tx is not None, "commit outside a unit of work"
         self._outbox.flush()  # the outbox rows commit with the change that caused them
         self._tx.commit()
+        if (
+            self._on_counted_change is not None
+            and self._conn is not None
+            and self._conn.info.pop(_WROTE_COUNTED, False)
+        ):
+            self._on_counted_change()
