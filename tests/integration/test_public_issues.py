@@ -291,6 +291,7 @@ def test_the_automatic_progress_message_never_carries_the_internal_title(client,
     assert auto, [m.kind for m in sent]
     assert all(INTERNAL not in m.body and INTERNAL not in m.subject for m in sent)
     assert "您反馈的问题正在处理中" in auto[0].body
+    assert "当前状态：处理中" in auto[0].body and "分析分级" not in auto[0].body  # the reporter's word, not the stage's
     page = client.get(path, headers=HTML).text
     assert "您反馈的问题正在处理中" in page and INTERNAL not in page
     # once public, the message names the public title

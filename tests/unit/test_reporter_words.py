@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from faultdesk.domain.faults import FaultStatus
+from faultdesk.domain.reporter_status import BY_FAULT_STATUS, EXPLAINED, WORDS, ReporterStatus, status_words
 from faultdesk.entrypoints.common.labels import STATUS
-from faultdesk.entrypoints.web.reporter_words import BY_FAULT_STATUS, EXPLAINED, WORDS, ReporterStatus, status_words
 
 SIX = {"已受理", "处理中", "修复中", "待您确认", "已解决", "已关闭"}
 

@@ -40,7 +40,7 @@ class FaultStatus(StrEnum):
     CANNOT_REPRODUCE = "cannot_reproduce"
 
 
-# The staff's words for each state (the reporter's are simpler: entrypoints/web/reporter_words.py).
+# The staff's words for each state (the reporter's are simpler: domain/reporter_status.py).
 STATUS_WORDS: dict[FaultStatus, tuple[str, str]] = {
     FaultStatus.REGISTERED: ("已登记", "registered"),
     FaultStatus.TRIAGING: ("分析分级中", "analysing and grading"),

@@ -35,12 +35,12 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
     "progress_auto": {
         "zh": (
             "【故障快响】{{ number }} 处理进展",
-            "您反馈的问题{% if public_title %}（{{ public_title }}）{% endif %}正在处理中，当前阶段：{{ status_zh }}。我们会继续同步进展。",
+            "您反馈的问题{% if public_title %}（{{ public_title }}）{% endif %}正在处理中，当前状态：{{ reporter_status_zh }}。我们会继续同步进展。",
         ),
         "en": (
             "[FaultDesk] {{ number }} progress",
             "The problem you reported{% if public_title %} ({{ public_title }}){% endif %} is being worked on; "
-            "current stage: {{ status }}. We will keep you posted.",
+            "its status: {{ reporter_status_en }}. We will keep you posted.",
         ),
     },
     "closing": {

@@ -14,6 +14,7 @@ from typing import Any
 from faultdesk.domain.calendars import BusinessCalendar, add_business_time, calendar_with
 from faultdesk.domain.delivery import single_line
 from faultdesk.domain.faults import Severity
+from faultdesk.domain.reporter_status import status_words
 from faultdesk.domain.reports import ContactKind
 from faultdesk.domain.roles import Role
 from faultdesk.services.desk import Desk
@@ -58,6 +59,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "public_title": "部分用户点「忘记密码」时提示错误",
     "status": "fixing",
     "status_zh": "修复中",
+    "reporter_status_zh": "修复中",
+    "reporter_status_en": "Being fixed",
     "severity": "P1",
     "users": 120,
     "text": "已完成问题定位，正在修复中",
@@ -289,6 +292,9 @@ def fault_context(fault: AboutFault) -> dict[str, Any]:
         "title": fault.title,
         "status": fault.status.value,
         "status_zh": STATUS_ZH.get(fault.status.value, fault.status.value),
+        # a reporter's words for it (UI.md: reporters never see the staff's stage names)
+        "reporter_status_zh": status_words(fault.status, "zh")[0],
+        "reporter_status_en": status_words(fault.status, "en")[0],
         "severity": fault.severity.name if fault.severity is not None else "",
         "users": fault.impact_users,
     }

@@ -24,6 +24,7 @@ from starlette.datastructures import FormData, UploadFile
 from faultdesk.domain.attachments import FIELD as FILES_FIELD
 from faultdesk.domain.attachments import MAX_ATTACHMENTS, check_count, size_text
 from faultdesk.domain.errors import DomainError, NotFound, RuleViolation, Throttled
+from faultdesk.domain.reporter_status import WORDS, reporter_status, status_words
 from faultdesk.domain.reports import Channel, Contact, Network
 from faultdesk.domain.sla import ClockKind, Mode
 from faultdesk.entrypoints.common.clients import client_of
@@ -32,7 +33,6 @@ from faultdesk.entrypoints.common.limits import limit_public
 from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.common.reports import RatingIn, ReportIn
 from faultdesk.entrypoints.web.rendering import language_of, render
-from faultdesk.entrypoints.web.reporter_words import WORDS, reporter_status, status_words
 from faultdesk.services import intake, lifecycle, messages, public_issues, reporters
 from faultdesk.services.attachments import IncomingFile
 from faultdesk.services.desk import Desk
