@@ -22,7 +22,7 @@ def test_progress_auto_says_the_reporters_word(lang: str, status: FaultStatus) -
         "reporter_status_en": status_words(status, "en")[0],
         "public_title": None,
     }
-    text = jinja2.Environment(autoescape=False).from_string(body).render(context)  # noqa: S701 - plain text
+    text = jinja2.Environment(autoescape=False).from_string(body).render(context)
     assert status_words(status, lang)[0] in text
     assert status.value not in text.replace(status_words(status, "en")[0].lower(), "")
     if STATUS_ZH[status.value] != status_words(status, "zh")[0]:
