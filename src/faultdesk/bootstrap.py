@@ -23,7 +23,7 @@ from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
 from faultdesk.domain.matching.synonyms import DEFAULT_SYNONYMS, Synonyms
 from faultdesk.domain.severity import SeverityRules
-from faultdesk.services.desk import Desk, LoginLimits, ShortCache
+from faultdesk.services.desk import Desk, LoginLimits, SharedReads, ShortCache
 from faultdesk.services.known_issue_index import KnownIssueLibrary
 from faultdesk.services.ports import Notifier, PasswordHasher, RateCounters
 from faultdesk.services.queues import COUNTS_TTL_S as QUEUE_COUNTS_TTL_S
@@ -84,7 +84,7 @@ def bootstrap(
     notifiers = notifiers_from(settings)
     counts = ShortCache(QUEUE_COUNTS_TTL_S, now=lambda: clock.now().timestamp())
     desk = Desk(
-        uow=partial(SqlUnitOfWork, engine, on_counted_change=counts.clear),
+        uow=SharedReads(partial(SqlUnitOfWork, engine, on_counted_change=counts.clear)),
         clock=clock,
         secrets=Vault(settings.resolved_secret_key()),
         passwords=passwords or Argon2Passwords(),

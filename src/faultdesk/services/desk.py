@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -71,6 +73,68 @@ class ShortCache:
             self._generation += 1
 
 
+class SharedReads:
+    """The desk's units of work, and ``one_read()``: a page that asks a dozen services for one
+    fault (its reports, clocks, timeline, actions …) reads them all in one transaction of one
+    connection, each fault looked up once, instead of a dozen transactions reading the fault a
+    dozen times. Inside it a unit of work may not commit: the page only reads."""
+
+    def __init__(self, open_uow: Callable[[], UnitOfWork]) -> None:
+        self._open = open_uow
+        self._shared: ContextVar[UnitOfWork | None] = ContextVar("shared_read", default=None)
+
+    def __call__(self) -> UnitOfWork:
+        shared = self._shared.get()
+        return shared if shared is not None else self._open()
+
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        if self._shared.get() is not None:  # already inside one
+            yield
+            return
+        with self._open() as uow:
+            token = self._shared.set(cast(UnitOfWork, _SharedRead(uow)))
+            try:
+                yield
+            finally:
+                self._shared.reset(token)
+
+
+class _SharedRead:
+    """The shared unit of work as each service sees it: entering and leaving it do nothing (the
+    scope closes it); a fault read by its number is read once."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.faults = _FaultsReadOnce(uow.faults)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
+    def __enter__(self) -> _SharedRead:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def commit(self) -> None:
+        raise RuntimeError("a shared read does not commit: write in a unit of work of its own")
+
+
+class _FaultsReadOnce:
+    def __init__(self, faults: Any) -> None:
+        self._faults = faults
+        self._by_number: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._faults, name)
+
+    def by_number(self, number: str) -> Any:
+        if number not in self._by_number:
+            self._by_number[number] = self._faults.by_number(number)
+        return self._by_number[number]
+
+
 FAILED_LOGINS_PER_ACCOUNT = Rate(5, 15 * 60)
 FAILED_LOGINS_PER_ADDRESS = Rate(20, 15 * 60)
 
@@ -113,3 +177,7 @@ class Desk:
     exports_dir: Path | None = None  # FAULTDESK_HOME/exports: the worker's export files
     files: AttachmentFiles | None = None  # the reporters' attachments (bootstrap: FAULTDESK_HOME/attachments)
     attachment_max_bytes: int = DEFAULT_MAX_BYTES  # each attachment
+
+    def one_read(self) -> AbstractContextManager[None]:
+        """Every service called inside reads in one shared transaction (``SharedReads``)."""
+        return self.uow.one_read() if isinstance(self.uow, SharedReads) else nullcontext()

@@ -106,6 +106,13 @@ def _form(action: lc.Action, view: Any, suggestion: Any) -> ActionForm:
 def _page(
     request: Request, desk: Desk, actor: Actor, number: str, *, redo: ActionForm | None = None, **extra: Any
 ) -> dict[str, Any]:
+    with desk.one_read():  # a dozen services, one transaction, the fault read once
+        return _read_page(request, desk, actor, number, redo=redo, **extra)
+
+
+def _read_page(
+    request: Request, desk: Desk, actor: Actor, number: str, *, redo: ActionForm | None, **extra: Any
+) -> dict[str, Any]:
     lang = language_of(request, actor)
     view, reports = faults.get_fault(desk, number, actor=actor)
     _, allowed = lifecycle.available_actions(desk, number, actor=actor)
