@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     union,
     update,
 )
@@ -214,7 +215,8 @@ class SqlFaults:
         stmt = _FAULTS
         if after is not None:
             at, fault_id = after
-            stmt = stmt.where(or_(_f.c.updated_at > at, and_(_f.c.updated_at == at, _f.c.id > fault_id)))
+            # a row value: SQLite's planner reads an OR of the two from the whole table (34 ms at 100,000 faults)
+            stmt = stmt.where(tuple_(_f.c.updated_at, _f.c.id) > tuple_(at, fault_id))
         return [_fault(r) for r in self.conn.execute(stmt.order_by(_f.c.updated_at, _f.c.id).limit(limit))]
 
     def by_ids(self, fault_ids: list[int]) -> list[FaultView]:
