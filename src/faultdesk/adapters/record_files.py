@@ -151,7 +151,10 @@ def read_sheets(
             book.close()
         return
     text = io.TextIOWrapper(data, encoding="utf-8-sig", newline="")
-    yield "csv", ([revive(c) for c in row] for row in csv.reader(text))
+    try:
+        yield "csv", ([revive(c) for c in row] for row in csv.reader(text))
+    finally:
+        text.detach()  # the caller's file stays the caller's to close
 
 
 def _text(value: object) -> str:

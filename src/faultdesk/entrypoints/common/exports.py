@@ -5,6 +5,7 @@ an uploaded file for an import (the CLI's ``import``, the console's /admin/impor
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 import secrets
@@ -209,7 +210,9 @@ def import_file(
                 "no record table: its first row must be the header (Fault number, Reported at, …)",
             )
         return history.ImportResult(0, [history.RowProblem(0, "file", zh, en)])
-    return history.import_history(desk, parsed.records, parsed.problems, commit=commit, actor=actor)
+    result = history.import_history(desk, parsed.records, parsed.problems, commit=commit, actor=actor)
+    lines = {line for line, _ in parsed.records} | {p.row for p in parsed.problems if p.row > 1}
+    return dataclasses.replace(result, read=len(lines))
 
 
 def import_format(file_name: str) -> str | None:
