@@ -116,6 +116,7 @@ def test_a_dry_run_lists_each_rows_problems_and_writes_nothing(client, staff, ad
     assert ("4", "反馈时间", "时间格式应为 年-月-日 时:分:秒：昨天") in found
     assert ("5", "故障现象", "不能为空") in found
     assert ("5", "故障类型", "未知的故障类型：没有的类型") in found
+    assert [int(row) for row, _, _ in found] == sorted(int(row) for row, _, _ in found)  # row by row
     assert (figure(res.text, "read"), figure(res.text, "create"), figure(res.text, "bad")) == (4, 0, 3)
     assert "未写入任何数据" in res.text and 'name="kept"' not in res.text  # nothing to commit
     assert numbers_in_the_desk(client, staff) == []

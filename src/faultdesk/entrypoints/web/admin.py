@@ -32,6 +32,7 @@ from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.exports import check_upload, import_format, keep_upload
 from faultdesk.entrypoints.common.fields import MAX_ID, Day, Text40, Text60, Text100, Text200, Text254, Text5000
+from faultdesk.entrypoints.common.record_table import COLUMNS
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, delivery, known_issues, settings, staff
@@ -613,7 +614,11 @@ def _import_page(
     """The upload form; after a check, its result (and the commit button when the table is
     clean); after a commit, the numbers created."""
     lang = language_of(request, actor)
-    problems = [p for p in result.problems if p.row > 0] if result else []
+    # Row by row, each row's cells in the table's column order (the checks find them in two passes).
+    order = {key: i for i, key in enumerate(COLUMNS)}
+    problems = sorted(
+        (p for p in (result.problems if result else []) if p.row > 0), key=lambda p: (p.row, order.get(p.column, 0))
+    )
 
     def reason(p: RowProblem) -> str:
         return p.reason_en if lang == "en" else p.reason_zh
