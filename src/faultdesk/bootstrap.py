@@ -107,6 +107,8 @@ def bootstrap(
         public_url=settings.public_url,
         record_table=partial(SqlRecordTable, reader_engine(engine)),
         exports_dir=settings.home / "exports",
+        imports_dir=settings.home / "imports",
+        import_max_bytes=settings.import_max_bytes,
         files=DirectoryFiles(settings.attachments_dir),
         attachment_max_bytes=settings.attachment_max_bytes,
         queue_counts=counts,

@@ -28,6 +28,7 @@ from faultdesk.domain.calendars import is_known_zone
 from faultdesk.domain.numbering import InvalidNumberFormat, NumberFormat
 from faultdesk.domain.sessions import SessionPolicy
 from faultdesk.domain.sla import ClockPolicy, policy_from
+from faultdesk.services.desk import DEFAULT_IMPORT_MAX_BYTES
 
 SECRET_FILE = "secret.key"
 
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
     # Each attachment of a report (screenshots, screen recordings); the report form and the
     # tracking page's addition take up to 5 of them on top of max_body_bytes.
     attachment_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1024, le=512 * 1024 * 1024)
+    # A record table uploaded on the console's import page (/admin/import), .xlsx or CSV.
+    import_max_bytes: int = Field(default=DEFAULT_IMPORT_MAX_BYTES, ge=1024, le=512 * 1024 * 1024)
     db_pool_size: int = 20  # at least the concurrent requests, so connections are not churned
     # How long a request waits for a pooled connection before it fails (SQLite: the one writer
     # connection); unset: 60 s on SQLite, 30 s on PostgreSQL. Raise it for bursts of many

@@ -231,3 +231,21 @@ def test_the_demo_refuses_a_database_with_other_data_unless_forced(env, store):
     assert "19 faults" in ok("demo", "--force")
     assert "already loaded" in ok("demo", "--force")
     assert _counts(store) == (19, 86)
+
+
+def test_import_checks_then_commits_and_says_what_is_wrong_with_a_file_that_is_no_table(env, tmp_path):
+    """`faultdesk import` reads through the same functions as the console's /admin/import."""
+    ok("init")
+    ok("db", "upgrade")
+    ok("user", "create", "boss", "--role", "admin", "--password", "s3cret-pw")
+    header = "故障编号,反馈时间,故障现象,故障类型,当前状态\r\n"
+    headless = tmp_path / "notes.csv"
+    headless.write_text("名字,年龄\r\n张三,3\r\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(headless)])
+    assert result.exit_code != 0 and "没有找到记录表" in result.output
+    table = tmp_path / "old.csv"
+    table.write_text(header + "240105-01-001,2024-01-05 09:30:00,登录后白屏,01,已归档\r\n", encoding="utf-8")
+    assert "dry run: 1 faults would be imported" in ok("import", str(table))
+    assert "imported 1 faults" in ok("import", str(table), "--commit")
+    again = runner.invoke(app, ["import", str(table)])
+    assert again.exit_code != 0 and "该故障编号已存在" in again.output

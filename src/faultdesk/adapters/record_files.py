@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -123,11 +124,25 @@ def write_xlsx(
     return done
 
 
-def read_sheets(name: str, data: IO[bytes]) -> Iterator[tuple[str, Iterator[list[str]]]]:
-    """Each sheet of an uploaded table as rows of text (a CSV is one sheet): (sheet, rows)."""
+class TooLarge(ValueError):
+    """An .xlsx that unpacks to more than the caller allows (a zip bomb, or simply too big)."""
+
+
+def read_sheets(
+    name: str, data: IO[bytes], *, max_unpacked: int | None = None
+) -> Iterator[tuple[str, Iterator[list[str]]]]:
+    """Each sheet of an uploaded table as rows of text (a CSV is one sheet): (sheet, rows).
+    ``max_unpacked``: an .xlsx whose parts unpack to more bytes than this is refused unread (the
+    sizes the zip declares bound what its reader inflates)."""
     if name.lower().endswith(".xlsx"):
         import openpyxl  # read_only: row by row, the sheet never held whole
 
+        if max_unpacked is not None:
+            with zipfile.ZipFile(data) as packed:
+                unpacked = sum(info.file_size for info in packed.infolist())
+            data.seek(0)
+            if unpacked > max_unpacked:
+                raise TooLarge(f"unpacks to {unpacked} bytes, more than {max_unpacked}")
         book = openpyxl.load_workbook(data, read_only=True, data_only=False)
         try:
             for sheet in book.worksheets:
@@ -136,7 +151,10 @@ def read_sheets(name: str, data: IO[bytes]) -> Iterator[tuple[str, Iterator[list
             book.close()
         return
     text = io.TextIOWrapper(data, encoding="utf-8-sig", newline="")
-    yield "csv", ([revive(c) for c in row] for row in csv.reader(text))
+    try:
+        yield "csv", ([revive(c) for c in row] for row in csv.reader(text))
+    finally:
+        text.detach()  # the caller's file stays the caller's to close
 
 
 def _text(value: object) -> str:

@@ -34,6 +34,9 @@ from faultdesk.services.ports import (
 
 T = TypeVar("T")
 
+# An uploaded record table (the console's import page, issue 13.5); FAULTDESK_IMPORT_MAX_BYTES changes it.
+DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
 
 class ShortCache:
     """Values kept for a short while, by key: the organisation's settings, which change a few
@@ -175,6 +178,8 @@ class Desk:
     # The record table read for exports (issue 13): on SQLite a reader of its own beside the one writer.
     record_table: Callable[[], RecordTable] | None = None
     exports_dir: Path | None = None  # FAULTDESK_HOME/exports: the worker's export files
+    imports_dir: Path | None = None  # FAULTDESK_HOME/imports: uploaded tables between check and commit
+    import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES  # an uploaded table
     files: AttachmentFiles | None = None  # the reporters' attachments (bootstrap: FAULTDESK_HOME/attachments)
     attachment_max_bytes: int = DEFAULT_MAX_BYTES  # each attachment
 

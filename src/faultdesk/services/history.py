@@ -56,10 +56,11 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class ImportResult:
-    rows: int
+    rows: int  # the records that read (the faults a clean table creates)
     problems: list[RowProblem] = field(default_factory=list)
     committed: bool = False
     numbers: list[str] = field(default_factory=list)
+    read: int | None = None  # the table's data rows, those that did not read included (when known)
 
 
 def import_history(

@@ -101,7 +101,10 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
 
     # The form posts with attachments: every file at its limit, the text fields, multipart's framing.
     uploads = MAX_ATTACHMENTS * (settings.attachment_max_bytes + 4096) + settings.max_body_bytes
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=uploads)
+    # The import page's table: the file at its limit and the form around it (the page refuses a
+    # file past its limit beside the field; only a body past this one gets the bare 422).
+    imports = settings.import_max_bytes + settings.max_body_bytes
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=uploads, import_limit=imports)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)  # outermost: its time covers the other middleware too
     return app

@@ -14,23 +14,32 @@ from faultdesk.entrypoints.common.limits import limit_public as limit_public
 
 # The reporter's forms that carry attachments: the report form and the tracking page's addition.
 UPLOAD_PATHS = re.compile(r"^/(report|t/[^/]+/more)$")
+# The console's import page: one record table (FAULTDESK_IMPORT_MAX_BYTES), checked there beside its field.
+IMPORT_PATH = "/admin/import"
 
 
 class BodyLimit:
     """Refuses bodies over ``limit`` bytes with a 422 before anything parses them; the forms that
     carry attachments (``UPLOAD_PATHS``) may send ``upload_limit`` bytes (their files checked one
-    by one beside the field)."""
+    by one beside the field), the import page (``IMPORT_PATH``) ``import_limit``."""
 
-    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, upload_limit: int | None = None, import_limit: int | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
         self.upload_limit = max(limit, upload_limit or limit)
+        self.import_limit = max(limit, import_limit or limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if UPLOAD_PATHS.match(scope.get("path", "")) else self.limit
+        path = scope.get("path", "")
+        if path == IMPORT_PATH:
+            limit = self.import_limit
+        else:
+            limit = self.upload_limit if UPLOAD_PATHS.match(path) else self.limit
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         if length is not None:

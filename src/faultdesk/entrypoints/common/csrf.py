@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from faultdesk.domain.errors import NotPermitted
+from faultdesk.entrypoints.common.forms import request_form
 
 CSRF_COOKIE = "faultdesk_csrf"
 CSRF_FIELD = "csrf_token"
@@ -69,7 +70,7 @@ async def check_csrf(request: Request) -> None:
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        form = await request.form()  # starlette keeps it: the route's Form() fields read the same one
+        form = await request_form(request)  # starlette keeps it: the route's Form() fields read the same one
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not _matches(request, sent):

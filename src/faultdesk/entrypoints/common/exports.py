@@ -1,22 +1,29 @@
 """The record table written as a file or a stream: the API's download, the CLI's ``export``, the
-console's "export this view" and the worker's export jobs all go through here."""
+console's "export this view" and the worker's export jobs all go through here; and read back from
+an uploaded file for an import (the CLI's ``import``, the console's /admin/import)."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
+import re
+import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from fastapi import BackgroundTasks, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from faultdesk.adapters.record_files import csv_chunks, read_sheets, write_xlsx
+from faultdesk.adapters.record_files import TooLarge, csv_chunks, read_sheets, write_xlsx
+from faultdesk.domain.errors import FieldProblem, NotFound, RuleViolation
+from faultdesk.domain.roles import Permission
 from faultdesk.entrypoints.common import record_table as rt
 from faultdesk.services import catalogue, exports, history
-from faultdesk.services.access import actor_of
+from faultdesk.services.access import actor_of, require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import ExportJob
 from faultdesk.services.records import Actor, FaultFilter
@@ -162,14 +169,123 @@ def _requester(desk: Desk, user_id: int) -> Actor:
     return actor_of(user)
 
 
-def import_file(desk: Desk, name: str, data: IO[bytes], *, commit: bool, actor: Actor) -> history.ImportResult:
-    """Read an uploaded table and import it (a dry run unless ``commit``)."""
+# ---- imports: an uploaded table, checked, then committed (the CLI's ``import`` and /admin/import) ----
+
+IMPORT_FORMATS = ("xlsx", "csv")
+# What an .xlsx may unpack to, for each byte of the upload's limit (text packs ~5–10 times).
+UNPACKED_PER_BYTE = 20
+_STAGED = re.compile(r"[A-Za-z0-9_-]{22}\.(?:xlsx|csv)")
+
+
+def _unreadable(exc: Exception, name: str) -> history.RowProblem:
+    """A file that is not a table at all, said in words (the exception's own text is English)."""
+    if isinstance(exc, TooLarge):
+        zh, en = "解压后过大（不像是记录表）", "too large once unpacked (not a record table)"
+    elif name.lower().endswith(".xlsx"):
+        zh, en = "不是有效的 Excel (.xlsx) 文件", "not a valid Excel (.xlsx) file"
+    elif isinstance(exc, UnicodeDecodeError):
+        zh, en = "不是 UTF-8 编码的 CSV（请在 Excel 中另存为“CSV UTF-8”）", "not a UTF-8 CSV (save it as CSV UTF-8)"
+    else:
+        zh, en = "不是有效的 CSV 文件", "not a valid CSV file"
+    return history.RowProblem(0, "file", f"无法读取文件：{zh}", f"cannot read the file: {en}")
+
+
+def import_file(
+    desk: Desk, name: str, data: IO[bytes], *, commit: bool, actor: Actor, max_unpacked: int | None = None
+) -> history.ImportResult:
+    """Read an uploaded table and import it (a dry run unless ``commit``). A file that is not a
+    table, or holds no record table's header, or no row, is one problem of the ``file``."""
     codes = rt.type_codes(catalogue.list_fault_types(desk))
     try:
-        parsed = rt.parse_table(read_sheets(name, data), desk.timezone, codes)
+        parsed = rt.parse_table(read_sheets(name, data, max_unpacked=max_unpacked), desk.timezone, codes)
     except Exception as exc:  # not a table at all: one problem, nothing written
-        reason: Any = str(exc)[:200]
-        return history.ImportResult(
-            0, [history.RowProblem(0, "file", f"无法读取文件：{reason}", f"cannot read the file: {reason}")]
-        )
-    return history.import_history(desk, parsed.records, parsed.problems, commit=commit, actor=actor)
+        log.info("import of %s unreadable: %s: %s", name, type(exc).__name__, str(exc)[:200])
+        return history.ImportResult(0, [_unreadable(exc, name)])
+    if not parsed.records and not parsed.problems:
+        if parsed.tables:
+            zh, en = "记录表中没有数据行", "the record table has no rows"
+        else:
+            zh, en = (
+                "没有找到记录表：首行须是表头（故障编号、反馈时间……）",
+                "no record table: its first row must be the header (Fault number, Reported at, …)",
+            )
+        return history.ImportResult(0, [history.RowProblem(0, "file", zh, en)])
+    result = history.import_history(desk, parsed.records, parsed.problems, commit=commit, actor=actor)
+    lines = {line for line, _ in parsed.records} | {p.row for p in parsed.problems if p.row > 1}
+    return dataclasses.replace(result, read=len(lines))
+
+
+def import_format(file_name: str) -> str | None:
+    """``xlsx`` or ``csv`` by the uploaded file's name, else None (no other kind is read)."""
+    suffix = Path(file_name).suffix.lower().lstrip(".")
+    return suffix if suffix in IMPORT_FORMATS else None
+
+
+def keep_upload(desk: Desk, fmt: str, data: IO[bytes], *, actor: Actor) -> str:
+    """Copy an uploaded table to ``imports_dir`` under a random name of ours, which the page
+    carries from the check to the commit (never the client's name or path). A file past
+    ``import_max_bytes``, or an empty one, is refused beside the ``file`` field and not kept."""
+    require(actor, Permission.IMPORT_HISTORY)
+    assert desk.imports_dir is not None and fmt in IMPORT_FORMATS
+    desk.imports_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_urlsafe(16)}.{fmt}"
+    path = desk.imports_dir / name
+    size = 0
+    try:
+        with path.open("xb") as out:
+            while chunk := data.read(1024 * 1024):
+                size += len(chunk)
+                if size > desk.import_max_bytes:
+                    mb = desk.import_max_bytes / (1024 * 1024)
+                    raise RuleViolation([FieldProblem("file", f"larger than {mb:g} MB", f"文件超过 {mb:g} MB")])
+                out.write(chunk)
+        if size == 0:
+            raise RuleViolation([FieldProblem("file", "the file is empty", "文件是空的")])
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return name
+
+
+def _gone() -> NotFound:
+    return NotFound("no such checked file: upload the table again", "没有这个已检查的文件（可能已导入），请重新上传")
+
+
+def _kept(desk: Desk, name: str) -> Path:
+    """The path of a table ``keep_upload`` kept; any other name (a path, a guess, one already
+    committed) names nothing."""
+    if desk.imports_dir is not None and _STAGED.fullmatch(name):
+        path = desk.imports_dir / name
+        if path.is_file():
+            return path
+    raise _gone()
+
+
+def check_upload(desk: Desk, name: str, *, commit: bool, actor: Actor) -> history.ImportResult:
+    """Check the kept table ``name`` (a dry run), or with ``commit`` import exactly it; the file
+    is deleted after a commit, and after a check that found problems (it cannot be committed)."""
+    require(actor, Permission.IMPORT_HISTORY)
+    path = _kept(desk, name)
+    if commit:  # taken first, atomically: a second commit of the same file (a double click) finds none
+        taken = path.with_name(path.name + ".committing")
+        try:
+            path.rename(taken)
+        except FileNotFoundError:
+            raise _gone() from None
+        path = taken
+    result: history.ImportResult | None = None
+    try:
+        with path.open("rb") as data:
+            result = import_file(
+                desk, name, data, commit=commit, actor=actor, max_unpacked=desk.import_max_bytes * UNPACKED_PER_BYTE
+            )
+    finally:
+        if commit or result is None or result.problems:
+            path.unlink(missing_ok=True)
+    return result
+
+
+def discard_upload(desk: Desk, name: str) -> None:
+    """Forget a kept table (the page's "choose another file")."""
+    with contextlib.suppress(NotFound):
+        _kept(desk, name).unlink(missing_ok=True)

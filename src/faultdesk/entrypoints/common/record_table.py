@@ -223,6 +223,7 @@ def _work_of(data: dict[str, Any] | None) -> WorkOf | None:
 class ParsedTable:
     records: list[tuple[int, FaultRecord]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    tables: int = 0  # sheets whose first row names the table's columns
 
 
 def _reverse(table: dict[Any, tuple[str, str]]) -> dict[str, Any]:
@@ -326,6 +327,7 @@ def parse_table(
         keys = [_HEADER_WORDS.get(h.strip()) for h in head]
         if "number" not in keys:
             continue  # a notes sheet, not the table
+        out.tables += 1
         missing = [k for k in REQUIRED if k not in keys]
         if missing:
             out.problems += [RowProblem(1, k, "缺少此列", "this column is missing") for k in missing]

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from faultdesk.domain.errors import FieldProblem, RuleViolation
+from faultdesk.entrypoints.common.forms import request_form
 
 IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, LF and CR are text
 IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -62,7 +63,7 @@ async def refuse_control_characters(request: Request) -> None:
                 parsed = None  # invalid JSON: the body's own validation says so
             problems += [_reason(name) for name in bad_fields(parsed)]
     elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()  # parsed once and kept by the request
+        form = await request_form(request)  # parsed once and kept by the request
         problems += [
             _reason(name) for name, value in form.multi_items() if isinstance(value, str) and IN_TEXT.search(value)
         ]

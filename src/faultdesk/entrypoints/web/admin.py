@@ -1,6 +1,6 @@
 """Administration (``/admin/…``, administrators only): staff accounts, products and their
-functions, fault types, the business calendar, message templates with a preview, synonyms and the
-outbox's dead letters. Every form calls the same service as the API and the CLI; bad input comes
+functions, fault types, the business calendar, message templates with a preview, synonyms, the
+outbox's dead letters and the import of history (an older record table, checked, then committed). Every form calls the same service as the API and the CLI; bad input comes
 back as the form with the reason beside the field (422), and nothing is written by halves."""
 
 from __future__ import annotations
@@ -8,14 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import UploadFile
 
 from faultdesk.domain.errors import (
     DomainError,
+    FieldProblem,
     NotFound,
     NotPermitted,
     RuleViolation,
@@ -26,17 +30,20 @@ from faultdesk.entrypoints.common import labels
 from faultdesk.entrypoints.common.catalogue_bodies import FunctionIn, FunctionPatch, ProductIn, ProductPatch
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
+from faultdesk.entrypoints.common.exports import check_upload, import_format, keep_upload
 from faultdesk.entrypoints.common.fields import MAX_ID, Day, Text40, Text60, Text100, Text200, Text254, Text5000
+from faultdesk.entrypoints.common.record_table import COLUMNS
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, delivery, known_issues, settings, staff
 from faultdesk.services.desk import Desk
+from faultdesk.services.history import ImportResult, RowProblem
 from faultdesk.services.message_texts import DEFAULTS
 from faultdesk.services.records import Actor
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
-SECTIONS = ("users", "products", "types", "calendar", "templates", "synonyms", "outbox")
+SECTIONS = ("users", "products", "types", "calendar", "templates", "synonyms", "outbox", "import")
 
 
 def administrator(actor: StaffDep) -> Actor:
@@ -586,3 +593,109 @@ def retry(message_row: str, request: Request, desk: DeskDep, actor: AdminDep) ->
     if outcome:
         return _outbox_page(request, desk, actor, outcome)
     return _done("/admin/outbox", "retried")
+
+
+# ---- the import of history (issue 13.5) ----------------------------------------------------------
+
+PROBLEMS_SHOWN = 500  # a table's row problems listed on the page (the rest counted)
+NUMBERS_SHOWN = 100  # imported numbers listed as links after a commit
+IMPORT_FIELD = "file"  # the form's file input
+
+
+def _import_page(
+    request: Request,
+    desk: Desk,
+    actor: Actor,
+    outcome: Outcome | None = None,
+    result: ImportResult | None = None,
+    kept: str | None = None,
+    file_name: str = "",
+) -> Response:
+    """The upload form; after a check, its result (and the commit button when the table is
+    clean); after a commit, the numbers created."""
+    lang = language_of(request, actor)
+    # Row by row, each row's cells in the table's column order (the checks find them in two passes).
+    order = {key: i for i, key in enumerate(COLUMNS)}
+    problems = sorted(
+        (p for p in (result.problems if result else []) if p.row > 0), key=lambda p: (p.row, order.get(p.column, 0))
+    )
+
+    def reason(p: RowProblem) -> str:
+        return p.reason_en if lang == "en" else p.reason_zh
+
+    data: dict[str, Any] = {
+        "result": result,
+        "kept": kept,
+        "file_name": file_name,
+        "problems": problems[:PROBLEMS_SHOWN],
+        "problem_total": len(problems),
+        "bad_rows": len({p.row for p in problems}),
+        "numbers": result.numbers[:NUMBERS_SHOWN] if result else [],
+        "max_mb": f"{desk.import_max_bytes / (1024 * 1024):g}",
+        "column_word": lambda key: labels.words(labels.RECORD_COLUMN, key, lang),
+        "reason": reason,
+    }
+    if outcome is None and result is not None and result.problems:
+        outcome = Outcome("import", 422)
+    if outcome is not None and result is not None:
+        # A problem of the file as a whole (unreadable, no table in it) is said beside the file input.
+        whole = [p for p in result.problems if p.row == 0]
+        if whole:
+            outcome.errors.setdefault(IMPORT_FIELD, reason(whole[0]))
+    return _page(request, desk, actor, "admin_import.html", "import", data, outcome)
+
+
+@router.get("/admin/import", response_class=HTMLResponse)
+def import_page(request: Request, desk: DeskDep, actor: AdminDep) -> Response:
+    return _import_page(request, desk, actor)
+
+
+def _choose(upload: object) -> tuple[UploadFile, str]:
+    """The form's file and its kind, or the refusal beside the file input."""
+    if not isinstance(upload, UploadFile) or not (upload.filename or upload.size):
+        raise RuleViolation([FieldProblem(IMPORT_FIELD, "choose a .xlsx or .csv file", "请选择 .xlsx 或 .csv 文件")])
+    fmt = import_format(upload.filename or "")
+    if fmt is None:
+        raise RuleViolation(
+            [FieldProblem(IMPORT_FIELD, "only .xlsx and .csv files are read", "只能导入 .xlsx 或 .csv 文件")]
+        )
+    return upload, fmt
+
+
+def _check(request: Request, desk: Desk, actor: Actor, upload: object) -> Response:
+    """Keep the uploaded table under a name of ours and dry-run it (the CLI's ``import``)."""
+    done: list[tuple[str, ImportResult]] = []
+
+    def change() -> None:
+        chosen, fmt = _choose(upload)
+        kept = keep_upload(desk, fmt, chosen.file, actor=actor)
+        done.append((kept, check_upload(desk, kept, commit=False, actor=actor)))
+
+    outcome = _attempt(request, actor, "import", {}, change)
+    shown = Path(upload.filename or "").name if isinstance(upload, UploadFile) else ""
+    if outcome or not done:
+        return _import_page(request, desk, actor, outcome, file_name=shown)
+    kept, result = done[0]
+    return _import_page(request, desk, actor, None, result, None if result.problems else kept, shown)
+
+
+@router.post("/admin/import", response_class=HTMLResponse)
+async def check_import(request: Request, desk: DeskDep, actor: AdminDep) -> Response:
+    raw = await request.form()  # parsed once: the CSRF check read the same form
+    try:
+        return await run_in_threadpool(_check, request, desk, actor, raw.get(IMPORT_FIELD))
+    finally:
+        await raw.close()
+
+
+@router.post("/admin/import/commit", response_class=HTMLResponse)
+def commit_import(request: Request, desk: DeskDep, actor: AdminDep, values: FormDep) -> Response:
+    """Import exactly the table that was checked, named by the name we gave it."""
+    done: list[ImportResult] = []
+    kept = values.get("kept", "")
+    outcome = _attempt(
+        request, actor, "commit", {}, lambda: done.append(check_upload(desk, kept, commit=True, actor=actor))
+    )
+    if outcome or not done:
+        return _import_page(request, desk, actor, outcome, file_name=values.get("file_name", "")[:200])
+    return _import_page(request, desk, actor, None, done[0], file_name=values.get("file_name", "")[:200])
