@@ -56,6 +56,7 @@ from faultdesk.services.metric_records import (
 _f, _r, _c, _ia, _u, _sr = t.faults, t.reports, t.clocks, t.improvement_actions, t.users, t.stage_records
 _related = _f.alias("repeated")
 _RESOLVED = (FaultStatus.RESOLVED.value, FaultStatus.ARCHIVED.value)
+_KINDS = [k.value for k in ClockKind]
 
 # A clock's fault: its own, or (a report's register clock) its report's.
 # (An alias: the channel filter's EXISTS over reports must not correlate with this join.)
@@ -102,7 +103,12 @@ class SqlMetrics:
     def _clock_where(self, scope: MetricScope) -> ColumnElement[bool]:
         """Clocks started in the period whose fault the filter keeps (with no filter on the fault
         itself, a report's register clock counts before its report is registered)."""
-        conds = [_c.c.started_at >= scope.start, _c.c.started_at < scope.end, self._faults_where(scope)]
+        conds = [
+            _c.c.kind.in_(_KINDS),  # every clock: the index on (kind, started_at) serves the period's range
+            _c.c.started_at >= scope.start,
+            _c.c.started_at < scope.end,
+            self._faults_where(scope),
+        ]
         if _has_fault_filter(scope) or scope.fault_filter.channel:
             conds.append(_f.c.id.is_not(None))
         return and_(*conds)
@@ -212,21 +218,20 @@ class SqlMetrics:
         if kind is DurationKind.RESOLVE:
             # A fault's resolution is when its archive clock started (the Resolved reaction starts
             # it); after a reopen, the last one counts, as the archive record's durations do.
+            # Only the archive clocks started since the period's start (the index's range): a
+            # fault's last one is in the period exactly when its last since then is before the end.
+            last = func.max(_c.c.started_at)
             resolved = (
-                select(_c.c.fault_id, func.max(_c.c.started_at).label("at"))
-                .where(_c.c.kind == ClockKind.ARCHIVE.value)
+                select(_c.c.fault_id, last.label("at"))
+                .where(_c.c.kind == ClockKind.ARCHIVE.value, _c.c.started_at >= scope.start)
                 .group_by(_c.c.fault_id)
+                .having(last < scope.end)
                 .subquery("resolved")
             )
             timed = (
                 select(resolved.c.at.label("at"), self._seconds(resolved.c.at, _f.c.registered_at).label("v"))
                 .select_from(_f.join(resolved, resolved.c.fault_id == _f.c.id))
-                .where(
-                    _f.c.status.in_(_RESOLVED),
-                    resolved.c.at >= scope.start,
-                    resolved.c.at < scope.end,
-                    self._faults_where(scope),
-                )
+                .where(_f.c.status.in_(_RESOLVED), self._faults_where(scope))
             )
         else:
             timed = (
