@@ -1442,7 +1442,12 @@ class MemoryMetrics(_Store):
                 faults[b] += 1
         return list(zip(self._reports_in(scope, edges), faults, strict=True))
 
-    def durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]:
+    def durations(
+        self, scope: MetricScope, kinds: list[DurationKind], edges: list[datetime]
+    ) -> dict[DurationKind, list[DurationStats]]:
+        return {kind: self._durations(scope, kind, edges) for kind in kinds}
+
+    def _durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]:
         values: list[list[float]] = [[] for _ in edges[1:]]
         if kind is DurationKind.RESOLVE:
             resolved: dict[int, datetime] = {}

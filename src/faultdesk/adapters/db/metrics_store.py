@@ -11,16 +11,20 @@ the Julian-day difference on SQLite (which stores naive UTC text).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
+    DateTime,
     Float,
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -29,8 +33,10 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    type_coerce,
     values,
 )
+from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.sql.elements import ColumnElement
 
 from faultdesk.adapters.db import tables as t
@@ -56,7 +62,7 @@ from faultdesk.services.metric_records import (
 _f, _r, _c, _ia, _u, _sr = t.faults, t.reports, t.clocks, t.improvement_actions, t.users, t.stage_records
 _related = _f.alias("repeated")
 _RESOLVED = (FaultStatus.RESOLVED.value, FaultStatus.ARCHIVED.value)
-_KINDS = [k.value for k in ClockKind]
+_KINDS = tuple(k.value for k in ClockKind)
 
 # A clock's fault: its own, or (a report's register clock) its report's.
 # (An alias: the channel filter's EXISTS over reports must not correlate with this join.)
@@ -93,18 +99,20 @@ class SqlMetrics:
     # ---- pieces ----------------------------------------------------------------------------
 
     def _seconds(self, later: Any, earlier: Any) -> ColumnElement[float]:
-        if self.postgres:
-            return cast(func.extract("epoch", later - earlier), Float)
+        if self.postgres:  # date_part is double precision already (EXTRACT is numeric: a conversion a row)
+            return type_coerce(func.date_part("epoch", later - earlier), Float)
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
     def _faults_where(self, scope: MetricScope) -> ColumnElement[bool]:
         return fault_conditions(scope.fault_filter)
 
-    def _clock_where(self, scope: MetricScope) -> ColumnElement[bool]:
-        """Clocks started in the period whose fault the filter keeps (with no filter on the fault
-        itself, a report's register clock counts before its report is registered)."""
+    def _clock_where(self, scope: MetricScope, kinds: Sequence[str] = _KINDS) -> ColumnElement[bool]:
+        """Clocks of ``kinds`` (all of them unless told: named so that the index on (kind,
+        started_at) serves the period's range) started in the period whose fault the filter keeps
+        (with no filter on the fault itself, a report's register clock counts before its report is
+        registered)."""
         conds = [
-            _c.c.kind.in_(_KINDS),  # every clock: the index on (kind, started_at) serves the period's range
+            _c.c.kind.in_(kinds),
             _c.c.started_at >= scope.start,
             _c.c.started_at < scope.end,
             self._faults_where(scope),
@@ -119,29 +127,56 @@ class SqlMetrics:
         table = values(column("i", Integer), column("lo", UtcDateTime), column("hi", UtcDateTime), name="buckets")
         return table.data(rows).cte("buckets")  # WITH buckets(i, lo, hi) AS (VALUES …): both stores read it
 
-    def _stats(self, timed: Select[Any], edges: list[datetime]) -> list[DurationStats]:
-        """Count, mean, median and 90th percentile of ``timed``'s (at, v) rows per bucket of ``at``."""
+    def _bucketed(self, timed: Select[Any], edges: list[datetime]) -> Any:
+        """``timed``'s rows with the index ``g`` of the bucket their ``at`` falls in (rows outside
+        the edges are dropped). One bucket is 0 for every row; for more, PostgreSQL looks the
+        bucket up with ``width_bucket`` in the sorted lower edges (one binary search a row) and
+        SQLite joins the buckets (one index range each)."""
         d = timed.subquery("d")
-        b = self._buckets(edges)
-        grouped = (
-            select(b.c.i.label("g"), d.c.v.label("v"))
-            .select_from(d.join(b, and_(d.c.at >= b.c.lo, d.c.at < b.c.hi)))
-            .subquery("g")
-        )
+        others = [c for c in d.c if c.key != "at"]
+        in_edges = and_(d.c.at >= edges[0], d.c.at < edges[-1])
+        if len(edges) == 2:
+            return select(literal(0, Integer).label("g"), *others).where(in_edges).subquery("g")
         if self.postgres:
-            stmt = select(
-                grouped.c.g,
-                func.count(),
-                func.avg(grouped.c.v),
-                func.percentile_cont(0.5).within_group(grouped.c.v),
-                func.percentile_cont(0.9).within_group(grouped.c.v),
-            ).group_by(grouped.c.g)
+            lows = bindparam("lows", edges[:-1], type_=ARRAY(DateTime(timezone=True)))
+            g = (func.width_bucket(d.c.at, lows) - 1).label("g")
+            return select(g, *others).where(in_edges).subquery("g")
+        b = self._buckets(edges)
+        joined = d.join(b, and_(d.c.at >= b.c.lo, d.c.at < b.c.hi))
+        return select(b.c.i.label("g"), *others).select_from(joined).subquery("g")
+
+    def _stats(self, timed: Select[Any], keys: list[str], edges: list[datetime]) -> dict[str, list[DurationStats]]:
+        """Count, mean, median and 90th percentile of ``timed``'s (k, at, v) rows per ``k`` (one
+        of ``keys``) and bucket of ``at``, in one pass over the rows."""
+        grouped = self._bucketed(timed, edges)
+        found: dict[tuple[str, int], DurationStats] = {}
+        if self.postgres:
+            # Each key's figures FILTERed from the same rows (grouping by the key would sort them
+            # all once more before the percentiles sort each group's); both percentiles from one
+            # ordering of the values.
+            figures: list[Any] = []
+            for key in keys:
+                mine = grouped.c.k == key
+                figures += [
+                    func.count().filter(mine),
+                    func.avg(grouped.c.v).filter(mine),
+                    func.percentile_cont(pg_array([literal(0.5, Float), literal(0.9, Float)]))
+                    .within_group(grouped.c.v)
+                    .filter(mine),
+                ]
+            for g, *row in self.conn.execute(select(grouped.c.g, *figures).group_by(grouped.c.g)):
+                for j, key in enumerate(keys):
+                    n, mean, ps = row[3 * j : 3 * j + 3]
+                    if n:
+                        found[(key, int(g))] = DurationStats(int(n), _ms(mean), _ms(ps[0]), _ms(ps[1]))
         else:
+            part = (grouped.c.k, grouped.c.g)
             ranked = select(
+                grouped.c.k,
                 grouped.c.g,
                 grouped.c.v,
-                (func.row_number().over(partition_by=grouped.c.g, order_by=grouped.c.v) - 1).label("k"),
-                func.count().over(partition_by=grouped.c.g).label("n"),
+                (func.row_number().over(partition_by=part, order_by=grouped.c.v) - 1).label("r"),
+                func.count().over(partition_by=part).label("n"),
             ).subquery("r")
 
             def cont(p: float) -> ColumnElement[float]:
@@ -149,18 +184,18 @@ class SqlMetrics:
                 low = cast(position, Integer)  # truncation: the floor of a non-negative position
                 share = position - low
                 weight = case(
-                    (ranked.c.k == low, 1.0 - share),
-                    (ranked.c.k == low + 1, share),
+                    (ranked.c.r == low, 1.0 - share),
+                    (ranked.c.r == low + 1, share),
                     else_=0.0,
                 )
                 return func.sum(ranked.c.v * weight)
 
-            stmt = select(ranked.c.g, func.count(), func.avg(ranked.c.v), cont(0.5), cont(0.9)).group_by(ranked.c.g)
-        found = {
-            int(g): DurationStats(int(n), _ms(mean), _ms(med), _ms(p90))
-            for g, n, mean, med, p90 in self.conn.execute(stmt)
-        }
-        return [found.get(i, NO_DURATIONS) for i in range(len(edges) - 1)]
+            stmt = select(ranked.c.k, ranked.c.g, func.count(), func.avg(ranked.c.v), cont(0.5), cont(0.9)).group_by(
+                ranked.c.k, ranked.c.g
+            )
+            for k, g, n, mean, med, p90 in self.conn.execute(stmt):
+                found[(k, int(g))] = DurationStats(int(n), _ms(mean), _ms(med), _ms(p90))
+        return {k: [found.get((k, i), NO_DURATIONS) for i in range(len(edges) - 1)] for k in keys}
 
     # ---- the port ----------------------------------------------------------------------------
 
@@ -214,8 +249,11 @@ class SqlMetrics:
         reports = self._reports_in(scope, edges)
         return [(reports[i], faults.get(i, 0)) for i in range(len(edges) - 1)]
 
-    def durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]:
-        if kind is DurationKind.RESOLVE:
+    def durations(
+        self, scope: MetricScope, kinds: list[DurationKind], edges: list[datetime]
+    ) -> dict[DurationKind, list[DurationStats]]:
+        found: dict[str, list[DurationStats]] = {}
+        if DurationKind.RESOLVE in kinds:
             # A fault's resolution is when its archive clock started (the Resolved reaction starts
             # it); after a reopen, the last one counts, as the archive record's durations do.
             # Only the archive clocks started since the period's start (the index's range): a
@@ -229,17 +267,28 @@ class SqlMetrics:
                 .subquery("resolved")
             )
             timed = (
-                select(resolved.c.at.label("at"), self._seconds(resolved.c.at, _f.c.registered_at).label("v"))
+                select(
+                    literal(DurationKind.RESOLVE.value).label("k"),
+                    resolved.c.at.label("at"),
+                    self._seconds(resolved.c.at, _f.c.registered_at).label("v"),
+                )
                 .select_from(_f.join(resolved, resolved.c.fault_id == _f.c.id))
                 .where(_f.c.status.in_(_RESOLVED), self._faults_where(scope))
             )
-        else:
+            found |= self._stats(timed, [DurationKind.RESOLVE.value], edges)
+        clock_kinds = [ClockKind(k.value).value for k in kinds if k is not DurationKind.RESOLVE]
+        if clock_kinds:  # the clock kinds in one pass over the period's clocks
             timed = (
-                select(_c.c.started_at.label("at"), self._seconds(_c.c.met_at, _c.c.started_at).label("v"))
+                select(
+                    _c.c.kind.label("k"),
+                    _c.c.started_at.label("at"),
+                    self._seconds(_c.c.met_at, _c.c.started_at).label("v"),
+                )
                 .select_from(_clocks_with_faults)
-                .where(_c.c.kind == ClockKind(kind.value).value, _c.c.met_at.is_not(None), self._clock_where(scope))
+                .where(_c.c.met_at.is_not(None), self._clock_where(scope, clock_kinds))
             )
-        return self._stats(timed, edges)
+            found |= self._stats(timed, clock_kinds, edges)
+        return {k: found.get(k.value, [NO_DURATIONS] * (len(edges) - 1)) for k in kinds}
 
     def compliance(self, scope: MetricScope) -> list[ComplianceRow]:
         met = func.sum(case((_met, 1), else_=0))
