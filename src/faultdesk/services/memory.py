@@ -1406,7 +1406,10 @@ class MemoryMetrics(_Store):
                 return i
         return None
 
-    def volume(self, scope: MetricScope) -> Volume:
+    def volume(self, scope: MetricScope, edges: list[datetime]) -> tuple[Volume, list[tuple[int, int]]]:
+        return self._volume(scope), self._arrivals(scope, edges)
+
+    def _volume(self, scope: MetricScope) -> Volume:
         faults = self._in_period(scope)
         by: dict[tuple[Severity | None, str], int] = {}
         for v in faults:
@@ -1434,7 +1437,7 @@ class MemoryMetrics(_Store):
                 counts[i] += 1
         return counts
 
-    def arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]:
+    def _arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]:
         faults = [0] * (len(edges) - 1)
         for i in self._kept(scope):
             b = self._bucket(self.t.faults[i].view.registered_at, edges)

@@ -168,7 +168,7 @@ def _metrics(desk: Desk, uow: UnitOfWork, query: MetricsQuery, now: datetime) ->
     edges = bucket_edges(query.period, query.bucket, desk.timezone)
     m = uow.metrics
     durations = {kind: stats[0] for kind, stats in m.durations(scope, list(DurationKind), whole).items()}
-    arrivals = m.arrivals(scope, edges)
+    volume, arrivals = m.volume(scope, edges)
     resolve = m.durations(scope, [DurationKind.RESOLVE], edges)[DurationKind.RESOLVE]
     trend = [
         TrendPoint(lo, hi, reports, faults, stats)
@@ -181,7 +181,7 @@ def _metrics(desk: Desk, uow: UnitOfWork, query: MetricsQuery, now: datetime) ->
         query=query,
         zone=desk.timezone,
         now=now,
-        volume=m.volume(scope),
+        volume=volume,
         durations=durations,
         compliance=m.compliance(scope),
         breaches=m.breaches(scope, BREACHES_SHOWN),

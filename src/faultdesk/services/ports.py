@@ -346,8 +346,9 @@ class Metrics(Protocol):
     """Figures aggregated by the store (issue 13): no use case loads the faults to count them.
     ``edges`` are a period's bucket edges (n + 1 instants for n buckets)."""
 
-    def volume(self, scope: MetricScope) -> Volume: ...
-    def arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]: ...  # (reports, faults)
+    def volume(  # the period's volume and, per bucket, (reports in, faults in)
+        self, scope: MetricScope, edges: list[datetime]
+    ) -> tuple[Volume, list[tuple[int, int]]]: ...
     def durations(
         self, scope: MetricScope, kinds: list[DurationKind], edges: list[datetime]
     ) -> dict[DurationKind, list[DurationStats]]: ...  # the clock kinds read in one pass

@@ -199,55 +199,52 @@ class SqlMetrics:
 
     # ---- the port ----------------------------------------------------------------------------
 
-    def volume(self, scope: MetricScope) -> Volume:
-        in_period = and_(_f.c.registered_at >= scope.start, _f.c.registered_at < scope.end, self._faults_where(scope))
+    def volume(self, scope: MetricScope, edges: list[datetime]) -> tuple[Volume, list[tuple[int, int]]]:
+        """One pass over the period's faults (by bucket, severity and type) and one over its
+        reports (by bucket): the volume is their sums."""
+        timed = select(
+            _f.c.registered_at.label("at"),
+            _f.c.severity.label("severity"),
+            _f.c.type_code.label("type_code"),
+            case((_f.c.reopen_count > 0, 1), else_=0).label("reopened"),
+            case((_f.c.recurrence == Recurrence.RECURRENCE.value, 1), else_=0).label("recurrence"),
+        ).where(self._faults_where(scope))
+        d = self._bucketed(timed, edges)
         rows = self.conn.execute(
             select(
-                _f.c.severity,
-                _f.c.type_code,
-                func.count(),
-                func.sum(case((_f.c.reopen_count > 0, 1), else_=0)),
-                func.sum(case((_f.c.recurrence == Recurrence.RECURRENCE.value, 1), else_=0)),
-            )
-            .where(in_period)
-            .group_by(_f.c.severity, _f.c.type_code)
+                d.c.g, d.c.severity, d.c.type_code, func.count(), func.sum(d.c.reopened), func.sum(d.c.recurrence)
+            ).group_by(d.c.g, d.c.severity, d.c.type_code)
         ).all()
-        by: dict[tuple[Severity | None, str], int] = {(sev, code): int(n) for sev, code, n, _, _ in rows}
-        return Volume(
-            reports_in=self._reports_in(scope, [scope.start, scope.end])[0],
-            faults_in=sum(by.values()),
-            reopened=sum(int(r[3] or 0) for r in rows),
-            recurrences=sum(int(r[4] or 0) for r in rows),
+        by: dict[tuple[Severity | None, str], int] = {}
+        faults = [0] * (len(edges) - 1)
+        for g, sev, code, n, _, _ in rows:
+            by[(sev, code)] = by.get((sev, code), 0) + int(n)
+            faults[int(g)] += int(n)
+        reports = self._reports_in(scope, edges)
+        volume = Volume(
+            reports_in=sum(reports),
+            faults_in=sum(faults),
+            reopened=sum(int(r[4] or 0) for r in rows),
+            recurrences=sum(int(r[5] or 0) for r in rows),
             by_severity_type=by,
         )
+        return volume, list(zip(reports, faults, strict=True))
 
     def _reports_in(self, scope: MetricScope, edges: list[datetime]) -> list[int]:
-        b = self._buckets(edges)
-        joined = _r.join(b, and_(_r.c.received_at >= b.c.lo, _r.c.received_at < b.c.hi))
+        source: Any = _r
         conds: list[ColumnElement[bool]] = []
         flt = scope.fault_filter
         if flt.channel:
             conds.append(_r.c.channel.in_([c.value for c in flt.channel]))
         if _has_fault_filter(scope):  # a report counts with the fault it belongs to
-            joined = joined.join(_f, _f.c.id == _r.c.fault_id)
+            source = _r.join(_f, _f.c.id == _r.c.fault_id)
             conds.append(fault_conditions(replace(flt, channel=[])))  # the report's own channel above
-        rows = self.conn.execute(
-            select(b.c.i, func.count()).select_from(joined).where(and_(True, *conds)).group_by(b.c.i)
+        d = self._bucketed(
+            select(_r.c.received_at.label("at"), _r.c.id.label("id")).select_from(source).where(and_(True, *conds)),
+            edges,
         )
-        found = {int(i): int(n) for i, n in rows}
+        found = {int(g): int(n) for g, n in self.conn.execute(select(d.c.g, func.count()).group_by(d.c.g))}
         return [found.get(i, 0) for i in range(len(edges) - 1)]
-
-    def arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]:
-        b = self._buckets(edges)
-        rows = self.conn.execute(
-            select(b.c.i, func.count())
-            .select_from(_f.join(b, and_(_f.c.registered_at >= b.c.lo, _f.c.registered_at < b.c.hi)))
-            .where(self._faults_where(scope))
-            .group_by(b.c.i)
-        )
-        faults = {int(i): int(n) for i, n in rows}
-        reports = self._reports_in(scope, edges)
-        return [(reports[i], faults.get(i, 0)) for i in range(len(edges) - 1)]
 
     def durations(
         self, scope: MetricScope, kinds: list[DurationKind], edges: list[datetime]
