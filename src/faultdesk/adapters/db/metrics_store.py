@@ -58,6 +58,7 @@ from faultdesk.services.metric_records import (
     TopFault,
     Volume,
 )
+from faultdesk.services.records import FaultFilter
 
 _f, _r, _c, _ia, _u, _sr = t.faults, t.reports, t.clocks, t.improvement_actions, t.users, t.stage_records
 _related = _f.alias("repeated")
@@ -106,6 +107,13 @@ class SqlMetrics:
     def _faults_where(self, scope: MetricScope) -> ColumnElement[bool]:
         return fault_conditions(scope.fault_filter)
 
+    @staticmethod
+    def _clock_source(scope: MetricScope) -> Any:
+        """The clocks joined to their faults when a filter reads the fault; the clocks alone when
+        none does (the figures then read only the index on (kind, started_at, met_at) or the clocks)."""
+        no_filter = replace(scope.fault_filter, sort=FaultFilter().sort, page=1, page_size=FaultFilter().page_size)
+        return _c if no_filter == FaultFilter() else _clocks_with_faults
+
     def _clock_where(self, scope: MetricScope, kinds: Sequence[str] = _KINDS) -> ColumnElement[bool]:
         """Clocks of ``kinds`` (all of them unless told: named so that the index on (kind,
         started_at) serves the period's range) started in the period whose fault the filter keeps
@@ -147,28 +155,20 @@ class SqlMetrics:
 
     def _stats(self, timed: Select[Any], keys: list[str], edges: list[datetime]) -> dict[str, list[DurationStats]]:
         """Count, mean, median and 90th percentile of ``timed``'s (k, at, v) rows per ``k`` (one
-        of ``keys``) and bucket of ``at``, in one pass over the rows."""
+        of ``keys``) and bucket of ``at``, in one pass over the rows (for the clocks, in the order
+        of the index on (kind, started_at, met_at), which holds all they read)."""
         grouped = self._bucketed(timed, edges)
         found: dict[tuple[str, int], DurationStats] = {}
-        if self.postgres:
-            # Each key's figures FILTERed from the same rows (grouping by the key would sort them
-            # all once more before the percentiles sort each group's); both percentiles from one
-            # ordering of the values.
-            figures: list[Any] = []
-            for key in keys:
-                mine = grouped.c.k == key
-                figures += [
-                    func.count().filter(mine),
-                    func.avg(grouped.c.v).filter(mine),
-                    func.percentile_cont(pg_array([literal(0.5, Float), literal(0.9, Float)]))
-                    .within_group(grouped.c.v)
-                    .filter(mine),
-                ]
-            for g, *row in self.conn.execute(select(grouped.c.g, *figures).group_by(grouped.c.g)):
-                for j, key in enumerate(keys):
-                    n, mean, ps = row[3 * j : 3 * j + 3]
-                    if n:
-                        found[(key, int(g))] = DurationStats(int(n), _ms(mean), _ms(ps[0]), _ms(ps[1]))
+        if self.postgres:  # both percentiles from one ordering of each group's values
+            stmt = select(
+                grouped.c.k,
+                grouped.c.g,
+                func.count(),
+                func.avg(grouped.c.v),
+                func.percentile_cont(pg_array([literal(0.5, Float), literal(0.9, Float)])).within_group(grouped.c.v),
+            ).group_by(grouped.c.k, grouped.c.g)
+            for k, g, n, mean, (med, p90) in self.conn.execute(stmt):
+                found[(k, int(g))] = DurationStats(int(n), _ms(mean), _ms(med), _ms(p90))
         else:
             part = (grouped.c.k, grouped.c.g)
             ranked = select(
@@ -281,7 +281,7 @@ class SqlMetrics:
                     _c.c.started_at.label("at"),
                     self._seconds(_c.c.met_at, _c.c.started_at).label("v"),
                 )
-                .select_from(_clocks_with_faults)
+                .select_from(self._clock_source(scope))
                 .where(_c.c.met_at.is_not(None), self._clock_where(scope, clock_kinds))
             )
             found |= self._stats(timed, clock_kinds, edges)
@@ -292,7 +292,7 @@ class SqlMetrics:
         breached = func.sum(case((_breached(scope.now), 1), else_=0))
         rows = self.conn.execute(
             select(_c.c.kind, _c.c.severity, met, breached, func.count())
-            .select_from(_clocks_with_faults)
+            .select_from(self._clock_source(scope))
             .where(self._clock_where(scope))
             .group_by(_c.c.kind, _c.c.severity)
         )
