@@ -310,7 +310,9 @@ class SqlMetrics:
         return sorted(out, key=lambda r: (order.index(r.kind), -1 if r.severity is None else int(r.severity)))
 
     def breaches(self, scope: MetricScope, limit: int) -> list[BreachRow]:
-        rows = self.conn.execute(
+        # The first ``limit`` clocks first, then their faults: a LIMIT right above the clocks lets
+        # each parallel worker keep only its top rows instead of sorting all the period's breaches.
+        first = (
             select(
                 _c.c.id,
                 _c.c.kind,
@@ -318,14 +320,35 @@ class SqlMetrics:
                 _c.c.due_at,
                 _c.c.breached_at,
                 _c.c.met_at,
-                _f.c.number,
-                _f.c.title,
+                _c.c.fault_id,
                 _c.c.report_id,
             )
-            .select_from(_clocks_with_faults)
+            .select_from(self._clock_source(scope))
             .where(self._clock_where(scope), _breached(scope.now))
             .order_by(_c.c.due_at, _c.c.id)
             .limit(limit)
+            .subquery("first")
+        )
+        of_report = _r.alias("breach_report")
+        fault = _f.alias("breach_fault")
+        rows = self.conn.execute(
+            select(
+                first.c.id,
+                first.c.kind,
+                first.c.severity,
+                first.c.due_at,
+                first.c.breached_at,
+                first.c.met_at,
+                fault.c.number,
+                fault.c.title,
+                first.c.report_id,
+            )
+            .select_from(
+                first.outerjoin(of_report, of_report.c.id == first.c.report_id).outerjoin(
+                    fault, fault.c.id == func.coalesce(first.c.fault_id, of_report.c.fault_id)
+                )
+            )
+            .order_by(first.c.due_at, first.c.id)
         )
         return [
             BreachRow(
