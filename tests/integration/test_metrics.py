@@ -153,6 +153,18 @@ def test_named_periods_and_buckets(seeded):
     assert sum(p["faults_in"] for p in by_week["trend"]) == 4
 
 
+def test_a_resolution_counts_in_the_period_of_the_fault_s_last_one(seeded):
+    """Fault 3 was resolved on 11-03 and, after a reopen, again on 11-04 (10:00 in Shanghai): a
+    period that holds only the first has no resolution (the store reads only the archive clocks
+    started since the period's start, and the last of those must fall before its end)."""
+    client, staff = seeded
+    first_only = _get(client, staff["pm"], **{"from": "2026-11-03", "to": "2026-11-04"})
+    assert first_only["durations"]["resolve"]["count"] == 0
+    last = _get(client, staff["pm"], **{"from": "2026-11-04", "to": "2026-11-05"})
+    assert last["durations"]["resolve"] == {"count": 1, "mean_s": 48 * H, "median_s": 48 * H, "p90_s": 48 * H}
+    assert [p["mttr"]["count"] for p in last["trend"]] == [1]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

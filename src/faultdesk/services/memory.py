@@ -1406,7 +1406,10 @@ class MemoryMetrics(_Store):
                 return i
         return None
 
-    def volume(self, scope: MetricScope) -> Volume:
+    def volume(self, scope: MetricScope, edges: list[datetime]) -> tuple[Volume, list[tuple[int, int]]]:
+        return self._volume(scope), self._arrivals(scope, edges)
+
+    def _volume(self, scope: MetricScope) -> Volume:
         faults = self._in_period(scope)
         by: dict[tuple[Severity | None, str], int] = {}
         for v in faults:
@@ -1434,7 +1437,7 @@ class MemoryMetrics(_Store):
                 counts[i] += 1
         return counts
 
-    def arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]:
+    def _arrivals(self, scope: MetricScope, edges: list[datetime]) -> list[tuple[int, int]]:
         faults = [0] * (len(edges) - 1)
         for i in self._kept(scope):
             b = self._bucket(self.t.faults[i].view.registered_at, edges)
@@ -1442,7 +1445,12 @@ class MemoryMetrics(_Store):
                 faults[b] += 1
         return list(zip(self._reports_in(scope, edges), faults, strict=True))
 
-    def durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]:
+    def durations(
+        self, scope: MetricScope, kinds: list[DurationKind], edges: list[datetime]
+    ) -> dict[DurationKind, list[DurationStats]]:
+        return {kind: self._durations(scope, kind, edges) for kind in kinds}
+
+    def _durations(self, scope: MetricScope, kind: DurationKind, edges: list[datetime]) -> list[DurationStats]:
         values: list[list[float]] = [[] for _ in edges[1:]]
         if kind is DurationKind.RESOLVE:
             resolved: dict[int, datetime] = {}

@@ -167,9 +167,9 @@ def _metrics(desk: Desk, uow: UnitOfWork, query: MetricsQuery, now: datetime) ->
     whole = [scope.start, scope.end]
     edges = bucket_edges(query.period, query.bucket, desk.timezone)
     m = uow.metrics
-    durations = {kind: m.durations(scope, kind, whole)[0] for kind in DurationKind}
-    arrivals = m.arrivals(scope, edges)
-    resolve = m.durations(scope, DurationKind.RESOLVE, edges)
+    durations = {kind: stats[0] for kind, stats in m.durations(scope, list(DurationKind), whole).items()}
+    volume, arrivals = m.volume(scope, edges)
+    resolve = m.durations(scope, [DurationKind.RESOLVE], edges)[DurationKind.RESOLVE]
     trend = [
         TrendPoint(lo, hi, reports, faults, stats)
         for (lo, hi), (reports, faults), stats in zip(itertools.pairwise(edges), arrivals, resolve, strict=True)
@@ -181,7 +181,7 @@ def _metrics(desk: Desk, uow: UnitOfWork, query: MetricsQuery, now: datetime) ->
         query=query,
         zone=desk.timezone,
         now=now,
-        volume=m.volume(scope),
+        volume=volume,
         durations=durations,
         compliance=m.compliance(scope),
         breaches=m.breaches(scope, BREACHES_SHOWN),

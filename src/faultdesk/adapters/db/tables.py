@@ -353,6 +353,9 @@ Index("ix_clocks_next_fire_at", clocks.c.next_fire_at)
 Index("ix_clocks_fault_id_kind", clocks.c.fault_id, clocks.c.kind)
 Index("ix_clocks_report_id", clocks.c.report_id)
 Index("ix_clocks_state_due_at", clocks.c.state, clocks.c.due_at)
+# The metrics: a kind's clocks started in a period (compliance, breaches, resolutions), and their
+# durations from the index alone.
+Index("ix_clocks_kind_started_at", clocks.c.kind, clocks.c.started_at, clocks.c.met_at)
 # The clocks' queues (breaching soon, breached, paused) read the faults of the clocks in a state
 # and due range (and stage 4's, by kind) from this index alone: their counts touch no clock row.
 # Partial: a fault's own clocks (fault_store._clock_faults repeats the predicate word for word, so
