@@ -12,7 +12,7 @@ from faultdesk.adapters.attachment_files import DirectoryFiles
 from faultdesk.adapters.crypto import Vault
 from faultdesk.adapters.db.engine import make_engine, reader_engine
 from faultdesk.adapters.db.record_table_store import SqlRecordTable
-from faultdesk.adapters.db.uow import SqlUnitOfWork
+from faultdesk.adapters.db.uow import SqlUnitOfWork, watch_counted_writes
 from faultdesk.adapters.holidays_cn import official_calendar
 from faultdesk.adapters.notify import DingTalkNotifier, FeishuNotifier, SmtpNotifier, WebhookNotifier, WeComNotifier
 from faultdesk.adapters.passwords import Argon2Passwords
@@ -83,6 +83,7 @@ def bootstrap(
     clock = clock or SystemClock()
     notifiers = notifiers_from(settings)
     counts = ShortCache(QUEUE_COUNTS_TTL_S, now=lambda: clock.now().timestamp())
+    watch_counted_writes(engine)  # its commits clear the counts
     desk = Desk(
         uow=SharedReads(partial(SqlUnitOfWork, engine, on_counted_change=counts.clear)),
         clock=clock,

@@ -48,6 +48,13 @@ def _note_counted_write(conn: Connection, clause: Any, *_: Any) -> None:
         conn.info[_WROTE_COUNTED] = True
 
 
+def watch_counted_writes(engine: Engine) -> None:
+    """Mark each connection of ``engine`` that writes a counted table (once per engine, at start-up),
+    so a unit of work given ``on_counted_change`` can tell after its commit."""
+    if not event.contains(engine, "after_execute", _note_counted_write):
+        event.listen(engine, "after_execute", _note_counted_write)
+
+
 class SqlUnitOfWork:
     users: Users
     sessions: Sessions
@@ -64,9 +71,7 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: Engine, on_counted_change: Callable[[], None] | None = None) -> None:
         self._engine = engine
-        self._on_counted_change = on_counted_change
-        if on_counted_change is not None and not event.contains(engine, "after_execute", _note_counted_write):
-            event.listen(engine, "after_execute", _note_counted_write)
+        self._on_counted_change = on_counted_change  # (the engine watched by watch_counted_writes)
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
