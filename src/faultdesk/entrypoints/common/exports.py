@@ -4,7 +4,6 @@ an uploaded file for an import (the CLI's ``import``, the console's /admin/impor
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import re
@@ -283,9 +282,3 @@ def check_upload(desk: Desk, name: str, *, commit: bool, actor: Actor) -> histor
         if commit or result is None or result.problems:
             path.unlink(missing_ok=True)
     return result
-
-
-def discard_upload(desk: Desk, name: str) -> None:
-    """Forget a kept table (the page's "choose another file")."""
-    with contextlib.suppress(NotFound):
-        _kept(desk, name).unlink(missing_ok=True)
