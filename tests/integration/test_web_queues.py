@@ -321,3 +321,13 @@ def test_tab_counts_are_shared_a_while_and_follow_this_process_changes_at_once(c
     register(client, staff, "首页轮播图错位", symptom="首页轮播图显示错位")
     assert counts(page(client, "pm1", "?queue=P0").text)["all"] == 3  # a change here: at once
     assert counts(page(client, "pm1", "?queue=P0").text)["stage1"] == 3
+
+
+def test_a_report_taken_here_shows_in_the_waiting_count_at_once(client, staff):
+    """Intake writes the report, its audit row and its clock in one statement on PostgreSQL (a
+    SELECT whose WITH inserts): the commit must still clear the kept counts."""
+    waiting = re.compile(r'href="/reports">[^<]*<span class="count">(\d+)</span>')
+    client.post("/api/v1/reports", json=a_report())
+    assert waiting.search(page(client, "agent1").text).group(1) == "1"
+    client.post("/api/v1/reports", json=a_report(symptom="首页轮播图显示错位"))
+    assert waiting.search(page(client, "agent1").text).group(1) == "2"  # not the kept 1

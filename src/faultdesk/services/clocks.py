@@ -65,17 +65,16 @@ def _meet(uow: UnitOfWork, rows: list[ClockRow], kinds: set[ClockKind] | None, n
 # ---- reactions to what happened -----------------------------------------------------------------
 
 
+def register_clock(desk: Desk, uow: UnitOfWork, received_at: datetime, now: datetime) -> sla.SlaClock:
+    """A new report's clock: it must be registered in time, counted from its arrival (a report
+    sent with an earlier time counts from then, never from the future). Stored with the report."""
+    started = received_at if received_at < now else now
+    return sla.start_clock(ClockKind.REGISTER, None, started, desk.policy, messages.calendar(desk, uow))
+
+
 def on_report(desk: Desk, uow: UnitOfWork, report: ReportView, now: datetime, *, token: str) -> None:
-    """A report arrived: it must be registered within the register clock; the reporter gets a
-    receipt with their tracking link (the token is known only now: only its digest is stored)."""
-    _start(
-        desk,
-        uow,
-        ClockKind.REGISTER,
-        None,
-        report.received_at if report.received_at < now else now,
-        report_id=report.id,
-    )
+    """A report arrived (stored with its register clock): the reporter gets a receipt with their
+    tracking link (the token is known only now: only its digest is stored)."""
     link = messages.tracking_link(desk, token)
     context = {"symptom": report.symptom, "tracking_link": link, "tracking_hint": link}  # hint: older edited templates
     messages.to_reporter(desk, uow, report, "receipt", context, now)

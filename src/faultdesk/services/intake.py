@@ -68,12 +68,25 @@ def submit_report(
 
 
 def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Actor, token: str) -> ReportView:
-    """Validate and insert one report inside the caller's unit of work; audits the creation,
-    starts its register clock and queues the reporter's receipt."""
+    """Validate and insert one report inside the caller's unit of work, with its audit event and
+    its register clock; queues the reporter's receipt."""
     now = desk.clock.now()
     report, product_id, function_id = _admit(desk, uow, draft, now=now, actor=actor)
     contact = report.contact
     key = impact.reporter_key(desk, report)
+    submitted = AuditEvent(
+        at=now,
+        actor=actor,
+        entity="report",
+        entity_id="",  # the new report's id: the store fills it in
+        action="submitted",
+        after={
+            "channel": report.channel.value,
+            "symptom": report.symptom,
+            "received_at": report.received_at.isoformat(),
+            "contact": contact.masked() if contact else None,  # never the clear contact
+        },
+    )
     # The store answers with the view of what it wrote (built as every read builds it): no read-back.
     view = uow.reports.add(
         report,
@@ -84,21 +97,8 @@ def store_report(desk: Desk, uow: UnitOfWork, draft: ReportDraft, *, actor: Acto
         function_id=function_id,
         at=now,
         reporter_key=key,
-    )
-    uow.audit.record(
-        AuditEvent(
-            at=now,
-            actor=actor,
-            entity="report",
-            entity_id=str(view.id),
-            action="submitted",
-            after={
-                "channel": report.channel.value,
-                "symptom": report.symptom,
-                "received_at": report.received_at.isoformat(),
-                "contact": contact.masked() if contact else None,  # never the clear contact
-            },
-        )
+        audit=submitted,
+        clock=clocks.register_clock(desk, uow, report.received_at, now),
     )
     clocks.on_report(desk, uow, view, now, token=token)
     return view

@@ -519,6 +519,8 @@ class MemoryReports(_Store):
         function_id: int | None,
         at: datetime,
         reporter_key: str | None = None,
+        audit: AuditEvent | None = None,
+        clock: SlaClock | None = None,
     ) -> ReportView:
         _unique(self.t.reports.values(), lambda r: r.token_hash == token_hash, "tracking token hash")
         report_id = self._new_id("reports")
@@ -537,6 +539,10 @@ class MemoryReports(_Store):
             reporter_key=reporter_key,
         )
         self.t.reports[report_id] = _ReportRow(view, token_hash, contact_cipher, product_id, function_id)
+        if audit is not None:
+            MemoryAudit(self.t, self._db).record(replace(audit, entity_id=str(report_id)))
+        if clock is not None:
+            MemoryClocks(self.t, self._db).add(clock, report_id=report_id)
         return view
 
     def _view(self, row: _ReportRow) -> ReportView:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Connection, insert, select
 
 from faultdesk.adapters.db import tables as t
@@ -14,25 +16,27 @@ from faultdesk.services.records import (
 _INSERT_AUDIT = insert(t.audit_events)
 
 
+def audit_values(event: AuditEvent) -> dict[str, Any]:
+    """An audit event as the row's columns (the report store writes a report's first one too)."""
+    return {
+        "at": event.at,
+        "actor_id": event.actor.id,
+        "actor_label": event.actor.label,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "action": event.action,
+        "fault_id": event.fault_id,
+        "before": event.before,
+        "after": event.after,
+    }
+
+
 class SqlAudit:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def record(self, event: AuditEvent) -> None:
-        self.conn.execute(
-            _INSERT_AUDIT,
-            {
-                "at": event.at,
-                "actor_id": event.actor.id,
-                "actor_label": event.actor.label,
-                "entity": event.entity,
-                "entity_id": event.entity_id,
-                "action": event.action,
-                "fault_id": event.fault_id,
-                "before": event.before,
-                "after": event.after,
-            },
-        )
+        self.conn.execute(_INSERT_AUDIT, audit_values(event))
 
     def timeline(self, fault_id: int) -> list[AuditEvent]:
         return self._events(t.audit_events.c.fault_id == fault_id)

@@ -19,7 +19,7 @@ _INSERT_CLOCK = insert(_c)  # built once: executed with parameters on the hot in
 _FIRED_COLUMNS = ("state", "next_fire_at", "warned_at", "breached_at", "met_at", "escalation_level")
 
 
-def _clock_values(clock: SlaClock) -> dict[str, Any]:
+def clock_values(clock: SlaClock) -> dict[str, Any]:
     return {
         "kind": clock.kind.value,
         "severity": int(clock.severity) if clock.severity is not None else None,
@@ -122,12 +122,12 @@ class SqlClocks:
             "fault_id": fault_id,
             "report_id": report_id,
             "improvement_id": improvement_id,
-            **_clock_values(clock),
+            **clock_values(clock),
         }
         return int(self.conn.execute(_INSERT_CLOCK, params).inserted_primary_key[0])  # type: ignore[index]
 
     def save(self, row_id: int, clock: SlaClock) -> None:
-        self.conn.execute(update(_c).where(_c.c.id == row_id).values(**_clock_values(clock)))
+        self.conn.execute(update(_c).where(_c.c.id == row_id).values(**clock_values(clock)))
 
     def save_fired(self, changes: list[tuple[int, SlaClock, SlaClock]]) -> None:
         """Write what firing changed for a batch of (row id, before, after).

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RootTransaction, event
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import UpdateBase
 
 from faultdesk.adapters.db.audit_store import SqlAudit
@@ -17,6 +18,7 @@ from faultdesk.adapters.db.fault_store import SqlFaults
 from faultdesk.adapters.db.knowledge_store import SqlKnowledge
 from faultdesk.adapters.db.metrics_store import SqlMetrics
 from faultdesk.adapters.db.outbox_store import SqlOutbox
+from faultdesk.adapters.db.queries import WRITES
 from faultdesk.adapters.db.record_table_store import SqlExportJobs
 from faultdesk.adapters.db.report_store import SqlReports
 from faultdesk.adapters.db.session_store import SqlSessions
@@ -44,7 +46,13 @@ _WROTE_COUNTED = "faultdesk.wrote_counted"  # in the connection's info until the
 
 
 def _note_counted_write(conn: Connection, clause: Any, *_: Any) -> None:
-    if isinstance(clause, UpdateBase) and getattr(clause.table, "name", None) in COUNTED_TABLES:
+    if isinstance(clause, UpdateBase):
+        written = {getattr(clause.table, "name", None)}
+    elif isinstance(clause, Executable):  # a SELECT whose WITH writes says what it writes
+        written = set(clause.get_execution_options().get(WRITES, ()))
+    else:
+        return
+    if written & COUNTED_TABLES:
         conn.info[_WROTE_COUNTED] = True
 
 

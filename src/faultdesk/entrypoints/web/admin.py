@@ -32,6 +32,7 @@ from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.exports import check_upload, import_format, keep_upload
 from faultdesk.entrypoints.common.fields import MAX_ID, Day, Text40, Text60, Text100, Text200, Text254, Text5000
+from faultdesk.entrypoints.common.forms import request_form
 from faultdesk.entrypoints.common.record_table import COLUMNS
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
@@ -58,7 +59,7 @@ AdminDep = Annotated[Actor, Depends(administrator)]
 
 async def form_of(request: Request) -> dict[str, str]:
     """The posted form as text fields (files are not taken here)."""
-    data = await request.form()
+    data = await request_form(request)
     return {k: v for k, v in data.items() if isinstance(v, str) and k != "csrf_token"}
 
 
@@ -681,7 +682,7 @@ def _check(request: Request, desk: Desk, actor: Actor, upload: object) -> Respon
 
 @router.post("/admin/import", response_class=HTMLResponse)
 async def check_import(request: Request, desk: DeskDep, actor: AdminDep) -> Response:
-    raw = await request.form()  # parsed once: the CSRF check read the same form
+    raw = await request_form(request)  # parsed once: the CSRF check read the same form
     try:
         return await run_in_threadpool(_check, request, desk, actor, raw.get(IMPORT_FIELD))
     finally:

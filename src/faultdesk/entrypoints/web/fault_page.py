@@ -23,6 +23,7 @@ from faultdesk.domain.roles import Permission, Role, may
 from faultdesk.entrypoints.common.commands import BODY_OF, command_of, fields_of
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
+from faultdesk.entrypoints.common.forms import request_form
 from faultdesk.entrypoints.common.labels import DELIVERY_CHANNEL, REPORT_CHANNEL, field_label, value_label, words
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web import action_forms as af
@@ -50,7 +51,7 @@ FormData = dict[str, list[str]]
 
 async def posted(request: Request) -> FormData:
     """The posted form, every name with all its values (check_csrf has read it already)."""
-    form = await request.form()
+    form = await request_form(request)
     return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
 
 

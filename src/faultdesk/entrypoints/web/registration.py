@@ -41,6 +41,7 @@ from faultdesk.entrypoints.common.fields import (
     IdPath,
     Text200,
 )
+from faultdesk.entrypoints.common.forms import request_form
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.common.reports import ReportIn
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
@@ -60,7 +61,7 @@ Errors = dict[str, str]  # field -> reason in the page's language
 
 async def posted(request: Request) -> FormData:
     """The posted form (``check_csrf`` already read it; starlette keeps the one parse)."""
-    return await request.form()
+    return await request_form(request)
 
 
 PostedDep = Annotated[FormData, Depends(posted)]

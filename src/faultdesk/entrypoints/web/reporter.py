@@ -29,6 +29,7 @@ from faultdesk.domain.reports import Channel, Contact, Network
 from faultdesk.domain.sla import ClockKind, Mode
 from faultdesk.entrypoints.common.clients import client_of
 from faultdesk.entrypoints.common.csrf import check_csrf
+from faultdesk.entrypoints.common.forms import request_form
 from faultdesk.entrypoints.common.limits import limit_public
 from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.common.reports import RatingIn, ReportIn
@@ -243,7 +244,7 @@ def _submit(
 
 @router.post("/report", response_class=HTMLResponse)
 async def submit_report(request: Request) -> Response:
-    raw = await request.form()
+    raw = await request_form(request)
     form = {name: str(raw.get(name) or "").strip() for name in FORM_FIELDS}
     trap = bool(str(raw.get(HONEYPOT) or "").strip())
     follow = str(raw.get(FOLLOW) or "").strip()
@@ -377,7 +378,7 @@ def _answered(request: Request, token: str, answer: Callable[[], object]) -> Res
 
 @router.post("/t/{token}/confirm", response_class=HTMLResponse)
 async def confirm(request: Request, token: str) -> Response:
-    raw = await request.form()
+    raw = await request_form(request)
     outcome, comment = str(raw.get("outcome") or ""), str(raw.get("comment") or "").strip()
     return await run_in_threadpool(_guarded, request, token, lambda: _confirm(request, token, outcome, comment))
 
@@ -402,7 +403,7 @@ def _rate(request: Request, token: str, satisfaction: str, comment: str) -> Resp
 
 @router.post("/t/{token}/rate", response_class=HTMLResponse)
 async def rate(request: Request, token: str) -> Response:
-    raw = await request.form()
+    raw = await request_form(request)
     satisfaction, comment = str(raw.get("satisfaction") or ""), str(raw.get("comment") or "").strip()
     return await run_in_threadpool(_guarded, request, token, lambda: _rate(request, token, satisfaction, comment))
 
@@ -424,7 +425,7 @@ def _add(request: Request, token: str, text: str, files: list[IncomingFile] | Ru
 
 @router.post("/t/{token}/more", response_class=HTMLResponse)
 async def add_information(request: Request, token: str) -> Response:
-    raw = await request.form()
+    raw = await request_form(request)
     text = str(raw.get("text") or "")
     files = await _files(raw, _desk(request).attachment_max_bytes)
     return await run_in_threadpool(_guarded, request, token, lambda: _add(request, token, text, files))
