@@ -123,7 +123,7 @@ PAGES = (
     Page("waiting reports", "/reports", (f"/api/v1/reports?linked=false&page_size={QUEUE_SIZE}",)),
     Page("report + candidates", "/reports/{report}", (REPORT, f"{REPORT}/candidates")),
     Page("kb search", "/kb?q={kb}", ("/api/v1/kb?q={kb}",)),
-    Page("improvements", "/improvements", ("/api/v1/improvement-actions?status=open",)),
+    Page("improvements", "/improvements", (f"/api/v1/improvement-actions?status=open&page_size={QUEUE_SIZE}",)),
     Page("admin users", "/admin/users", (), who="admin"),
 )
 

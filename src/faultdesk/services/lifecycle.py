@@ -317,12 +317,18 @@ def _recount(
 
 
 def improvements(
-    desk: Desk, *, actor: Actor, number: str | None = None, status: lc.ActionStatus | None = None
+    desk: Desk,
+    *,
+    actor: Actor,
+    number: str | None = None,
+    status: lc.ActionStatus | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[ImprovementRecord]:
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
         fault_id = _fault(uow, number).id if number else None
-        return uow.knowledge.improvements(fault_id=fault_id, status=status, owner_id=None)
+        return uow.knowledge.improvements(fault_id=fault_id, status=status, owner_id=None, offset=offset, limit=limit)
 
 
 def set_improvement_status(

@@ -1008,7 +1008,13 @@ class MemoryKnowledge(_Store):
         )
 
     def improvements(
-        self, *, fault_id: int | None, status: ActionStatus | None, owner_id: int | None
+        self,
+        *,
+        fault_id: int | None,
+        status: ActionStatus | None,
+        owner_id: int | None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[ImprovementRecord]:
         rows = [
             (i, row)
@@ -1018,7 +1024,8 @@ class MemoryKnowledge(_Store):
             and (owner_id is None or row.owner_id == owner_id)
         ]
         rows.sort(key=lambda item: (item[1].due, item[0]))
-        return [self._improvement(i, row) for i, row in rows]
+        shown = rows[offset:] if limit is None else rows[offset : offset + limit]
+        return [self._improvement(i, row) for i, row in shown]
 
     def improvement(self, improvement_id: int) -> ImprovementRecord | None:
         row = self.t.improvements.get(improvement_id)

@@ -212,8 +212,17 @@ class Faults(Protocol):
 class Knowledge(Protocol):
     def add_improvement(self, fault_id: int, title: str, owner_id: int, due: date, at: datetime) -> int: ...
     def improvements(
-        self, *, fault_id: int | None, status: ActionStatus | None, owner_id: int | None
-    ) -> list[ImprovementRecord]: ...
+        self,
+        *,
+        fault_id: int | None,
+        status: ActionStatus | None,
+        owner_id: int | None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[ImprovementRecord]:
+        """By due date then id; ``limit`` None: all of them from ``offset``."""
+        ...
+
     def improvement(self, improvement_id: int) -> ImprovementRecord | None: ...
     def set_improvement_status(self, improvement_id: int, status: ActionStatus, at: datetime) -> None: ...
     def improvement_page(

@@ -68,7 +68,13 @@ class SqlKnowledge:
         )
 
     def improvements(
-        self, *, fault_id: int | None, status: ActionStatus | None, owner_id: int | None
+        self,
+        *,
+        fault_id: int | None,
+        status: ActionStatus | None,
+        owner_id: int | None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[ImprovementRecord]:
         stmt = self._improvements()
         if fault_id is not None:
@@ -77,7 +83,8 @@ class SqlKnowledge:
             stmt = stmt.where(_ia.c.status == status.value)
         if owner_id is not None:
             stmt = stmt.where(_ia.c.owner_id == owner_id)
-        return [self._improvement(x) for x in self.conn.execute(stmt.order_by(_ia.c.due, _ia.c.id))]
+        stmt = stmt.order_by(_ia.c.due, _ia.c.id).offset(offset).limit(limit)
+        return [self._improvement(x) for x in self.conn.execute(stmt)]
 
     def improvement(self, improvement_id: int) -> ImprovementRecord | None:
         row = self.conn.execute(self._improvements().where(_ia.c.id == improvement_id)).first()

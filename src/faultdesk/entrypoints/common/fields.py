@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 from pydantic_core import PydanticCustomError
 
@@ -29,6 +29,9 @@ Whole = Annotated[int, Strict()]
 
 # Ids are PostgreSQL integers: a larger one can name nothing, so it is bad input, not a lookup.
 MAX_ID = 2**31 - 1
+# A list's page number and size, as every paged list of the API and the console takes them.
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]  # in bodies
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 

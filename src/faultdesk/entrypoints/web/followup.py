@@ -21,7 +21,7 @@ from faultdesk.domain.roles import Permission, may
 from faultdesk.entrypoints.common.commands import ImprovementStatusIn, ReleaseIn
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
-from faultdesk.entrypoints.common.fields import IdPath
+from faultdesk.entrypoints.common.fields import IdPath, PageNo
 from faultdesk.entrypoints.common.refusals import reasons, said
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, followup, known_issues, lifecycle
@@ -33,7 +33,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 KB_LIMIT = 20
 IMPROVEMENTS_PER_PAGE = 50
 RELEASES_PER_PAGE = 20
-PageNo = Annotated[int, Query(ge=1, le=100_000)]
 
 # A fault number in free text (both presets: 231025-01-001 and 20231025001), drawn as a link.
 FAULT_NUMBER = re.compile(r"(?<![\w-])(\d{6}-\d{2}-\d{3,}|20\d{9,})(?![\w-])")

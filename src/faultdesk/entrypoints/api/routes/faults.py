@@ -27,14 +27,12 @@ from faultdesk.entrypoints.api.schemas import (
 )
 from faultdesk.entrypoints.common.commands import SeverityName
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import IdPath, Moment, in_zone
+from faultdesk.entrypoints.common.fields import IdPath, Moment, PageNo, PageSize, in_zone
 from faultdesk.services import catalogue, faults, staff
 from faultdesk.services.records import FaultFilter, ReportFilter
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
-PageNo = Annotated[int, Query(ge=1, le=100_000)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
 FaultSort = Literal[
     "registered_at", "-registered_at", "updated_at", "-updated_at", "severity", "-severity",
     "affected_users", "-affected_users", "number", "-number",

@@ -15,7 +15,7 @@ from faultdesk.entrypoints.api.limits import limit_public
 from faultdesk.entrypoints.api.schemas import FaultDetailOut
 from faultdesk.entrypoints.common.commands import ImprovementStatusIn, TransitionIn, command_of, fields_of
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
-from faultdesk.entrypoints.common.fields import Id, IdPath, Text200, Text5000, Whole
+from faultdesk.entrypoints.common.fields import Id, IdPath, PageNo, PageSize, Text200, Text5000, Whole
 from faultdesk.services import faults, impact, lifecycle
 from faultdesk.services.records import FaultView
 
@@ -212,8 +212,14 @@ def improvement_actions(
     actor: ActorDep,
     fault: Annotated[str | None, Query(description="fault number")] = None,
     status: ActionStatus | None = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
 ) -> list[ImprovementOut]:
-    return [ImprovementOut(**vars(i)) for i in lifecycle.improvements(desk, actor=actor, number=fault, status=status)]
+    """Improvement actions by due date, a page at a time (``page``, ``page_size``: at most 200)."""
+    found = lifecycle.improvements(
+        desk, actor=actor, number=fault, status=status, offset=(page - 1) * page_size, limit=page_size
+    )
+    return [ImprovementOut(**vars(i)) for i in found]
 
 
 @router.patch("/improvement-actions/{improvement_id}", response_model=ImprovementOut)
