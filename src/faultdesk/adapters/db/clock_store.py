@@ -203,5 +203,6 @@ class SqlClocks:
         # By fault alone (a page's few hundred clocks), the state checked here: with the state in
         # the query, SQLite without statistics walks the (state, due) index of every clock instead.
         stmt = _CLOCK_SELECT.where(among(self.conn, _c.c.fault_id, fault_ids))
-        rows = [_clock(r) for r in self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id))]
-        return [r for r in rows if r.clock.state is not ClockState.MET]
+        # (the met ones, most of a page's, are dropped before they are made into clocks)
+        rows = self.conn.execute(stmt.order_by(_c.c.due_at, _c.c.id)).all()
+        return [_clock(r) for r in rows if r.state != ClockState.MET.value]

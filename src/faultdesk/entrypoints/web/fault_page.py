@@ -12,8 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from pydantic import ValidationError
 
 from faultdesk.domain import lifecycle as lc
@@ -28,7 +26,7 @@ from faultdesk.entrypoints.common.labels import DELIVERY_CHANNEL, REPORT_CHANNEL
 from faultdesk.entrypoints.common.refusals import reasons, said, status_of
 from faultdesk.entrypoints.web import action_forms as af
 from faultdesk.entrypoints.web import timeline as tl
-from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render, templates
+from faultdesk.entrypoints.web.rendering import StaffDep, in_language, language_of, render, templates
 from faultdesk.services import (
     attachments,
     catalogue,
@@ -316,12 +314,11 @@ def publish(request: Request, number: str, data: PostedDep, desk: DeskDep, actor
     return _back(request, number)
 
 
-@pass_context
-def field_words(ctx: Context, name: str) -> str:
+def field_words(lang: str, name: str) -> str:
     """A form field's label by the last word of its path (``cases.0.key`` → 用例编号; a row's
     number is skipped: ``cases.0`` → 验证用例)."""
     words = [part for part in name.split(".") if not part.isdigit()]
-    return field_label(words[-1], ctx.get("lang", "zh")) if words else ""
+    return field_label(words[-1], lang) if words else ""
 
 
 DRAFT_WORDS = {
@@ -333,20 +330,14 @@ DRAFT_WORDS = {
 
 
 def _worded(table: dict[Any, tuple[str, str]], convert: Any = None) -> Any:
-    @pass_context
-    def word(ctx: Context, code: Any) -> str:
+    def word(lang: str, code: Any) -> str:
         try:
             key = convert(code) if convert else code
         except ValueError:
             key = code
-        return words(table, key, ctx.get("lang", "zh"))
+        return words(table, key, lang)
 
     return word
-
-
-@pass_context
-def _value_label(ctx: Context, field_name: str, value: Any) -> str:
-    return value_label(field_name, value, ctx.get("lang", "zh"))
 
 
 def bare_name(name: str) -> str:
@@ -356,10 +347,8 @@ def bare_name(name: str) -> str:
 
 
 templates.env.filters["bare_name"] = bare_name
-templates.env.globals.update(
-    field_words=field_words,
-    value_label=_value_label,
-    channel_word=_worded(REPORT_CHANNEL, Channel),
-    channel_word_delivery=_worded(DELIVERY_CHANNEL),
-    draft_word=_worded(DRAFT_WORDS),
-)
+in_language("field_words", field_words)
+in_language("value_label", lambda lang, field_name, value: value_label(field_name, value, lang))
+in_language("channel_word", _worded(REPORT_CHANNEL, Channel))
+in_language("channel_word_delivery", _worded(DELIVERY_CHANNEL))
+in_language("draft_word", _worded(DRAFT_WORDS))

@@ -23,6 +23,7 @@ from faultdesk.domain.reports import Channel
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.fields import Day
+from faultdesk.entrypoints.common.labels import label
 from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import queues
@@ -143,6 +144,11 @@ def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Resp
         "rows_url": "/queue/rows" + _link(page_params),
         "export_url": "/queue/export" + _link(page_params, page=1),
         "type_names": {t.code: (t.label_zh if lang == "zh" else t.label_en) for t in result.types},
+        # The owner filter's choices, each person's name with their role (every user a page: one
+        # loop here, not four lookups and a label call each in the template's).
+        "owners": []
+        if fragment
+        else [(u.username, f"{u.display_name} · {label(u.role, lang)}") for u in result.users if u.active],
         "statuses": list(FaultStatus),
         "channels": list(Channel),
         "sorts": QUEUE_SORTS,

@@ -6,7 +6,9 @@ by the switch before login), else ``Accept-Language``; Chinese when nothing says
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -44,15 +46,41 @@ def _localtime(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -
     return value.astimezone(ZoneInfo(zone)).strftime(fmt) if value else ""
 
 
-@pass_context
-def _tr(ctx: Context, zh: str, en: str) -> str:
+# Functions of the page's language. Each is a global that reads ``lang`` from the template's
+# context (``pass_context``) for templates drawn some other way, and ``render`` also hands every
+# page the same functions bound to its language once: Jinja gives a ``pass_context`` function
+# called inside a loop or a block with variables a context of its own (a copy of every variable),
+# and a queue page makes some 300 such calls (its rows' labels, the owner filter's roles).
+_IN_LANGUAGE: dict[str, Callable[..., Any]] = {}  # name -> function(lang, *args)
+_BOUND: dict[str, dict[str, Any]] = {}  # lang -> name -> function(*args)
+
+
+def in_language(name: str, function: Callable[..., Any]) -> None:
+    """Make ``function(lang, *args)`` the templates' ``name(*args)``, in the page's language."""
+
+    @pass_context
+    def from_context(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        return function(ctx.get("lang", "zh"), *args, **kwargs)
+
+    templates.env.globals[name] = from_context
+    _IN_LANGUAGE[name] = function
+    _BOUND.clear()
+
+
+def _in(lang: str) -> dict[str, Any]:
+    bound = _BOUND.get(lang)
+    if bound is None:
+        bound = _BOUND[lang] = {name: partial(f, lang) for name, f in _IN_LANGUAGE.items()}
+    return bound
+
+
+def _tr(lang: str, zh: str, en: str) -> str:
     """The page's words written once in both languages, side by side in the template."""
-    return zh if ctx.get("lang", "zh") == "zh" else en
+    return zh if lang == "zh" else en
 
 
-@pass_context
-def _label(ctx: Context, code: Any) -> str:
-    return label_in(code, ctx.get("lang", "zh"))
+def _label(lang: str, code: Any) -> str:
+    return label_in(code, lang)
 
 
 @pass_context
@@ -61,7 +89,9 @@ def _time_left(ctx: Context, due: datetime, *, paused: bool = False, met: bool =
 
 
 templates.env.filters["localtime"] = _localtime
-templates.env.globals.update(tr=_tr, label=_label, time_left=_time_left)
+templates.env.globals.update(time_left=_time_left)
+in_language("tr", _tr)
+in_language("label", _label)
 
 
 def render(
@@ -85,6 +115,12 @@ def render(
         "htmx": request.headers.get("hx-request") == "true",
         **context,
     }
+    now = full["now"]
+
+    def time_left_now(due: datetime, *, paused: bool = False, met: bool = False) -> Any:
+        return time_left(due, now, paused=paused, met=met)
+
+    full = {**_in(lang), "time_left": time_left_now, **full}  # (see in_language)
     response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
     response.headers.setdefault("Cache-Control", "no-store")  # pages carry private data
     keep_csrf_cookie(request, response)
