@@ -321,3 +321,15 @@ def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing(cli
 def test_an_unknown_fault_is_a_404_page(client, staff, tokens):
     res = client.get("/faults/991231-01-999", headers=with_cookie(tokens["pm"]))
     assert res.status_code == 404 and "故障单 991231-01-999 不存在" in res.text
+
+
+def test_the_action_forms_speak_english_to_who_chose_it(client, staff, tokens):
+    """The forms' widgets (a macro file of their own) take the page's language: imported without
+    the page's context they gave an English page 请选择, 方案说明, 紧急修复上线 …)."""
+    number = new_fault(client, staff["agent"])
+    drive(client, staff["admin"], number, "planning")
+    client.post("/language", data={"lang": "en", "csrf_token": TEST_CSRF}, headers=with_cookie(tokens["pm"]))
+    html = page(client, tokens["pm"], number)
+    plan = _form_of(html, "propose_plan")
+    assert "Choose" in plan and "Emergency" in plan.title(), plan[:2000]
+    assert not re.findall(r"[\u4e00-\u9fff]+", plan)
