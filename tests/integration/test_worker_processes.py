@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from faultdesk.adapters.db import tables as t
-from faultdesk.adapters.db.clock_store import _clock_values
+from faultdesk.adapters.db.clock_store import clock_values
 from faultdesk.bootstrap import bootstrap
 from faultdesk.config import Settings
 from faultdesk.domain.calendars import ALWAYS
@@ -64,7 +64,7 @@ def _seed_due_clocks(wiring, faults: int, per_fault: int, severity: int = 1, ema
         )
         conn.execute(
             insert(t.clocks),
-            [{"fault_id": f, **_clock_values(base)} for f in range(1, faults + 1) for _ in range(per_fault)],
+            [{"fault_id": f, **clock_values(base)} for f in range(1, faults + 1) for _ in range(per_fault)],
         )
 
 
