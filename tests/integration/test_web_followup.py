@@ -203,3 +203,47 @@ def test_the_follow_up_pages_are_complete_in_english(client, staff):
             shown[max(0, CJK.search(shown).start() - 200) :][:400],
         )
     assert "Overdue" in html and "Add edge-case tests" in html and "overdue" in html
+
+
+def test_improvement_tab_counts_are_kept_a_while_and_follow_this_process_changes_at_once(client, staff, clock, wiring):
+    """The tabs' counts are kept like the queue tabs' (COUNTS_TTL_S); a status change or a new
+    action committed here shows at once, another process's write once the time is over."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from faultdesk.adapters.db import tables as t
+    from faultdesk.services.queues import COUNTS_TTL_S
+
+    def counts(token: str) -> dict[str, int]:
+        page = client.get("/improvements?tab=mine", headers=with_cookie(token)).text
+        return {
+            tab: int(n)
+            for tab, n in re.findall(r'href="/improvements\?tab=(\w+)"[^>]*>[^<]*<span class="count">(\d+)', page)
+        }
+
+    retrospected(client, staff)
+    pm = log_in(client, "pm1")
+    assert counts(pm)["all"] == 1
+    with wiring.engine.begin() as conn:  # another process adds an action: this process hears nothing of it
+        row = conn.execute(select(t.improvement_actions).limit(1)).mappings().one()
+        conn.execute(insert(t.improvement_actions).values({k: v for k, v in row.items() if k != "id"}))
+    assert counts(pm)["all"] == 1  # kept
+    clock.advance(timedelta(seconds=COUNTS_TTL_S))
+    pm = log_in(client, "pm1")
+    assert counts(pm)["all"] == 2  # the time is over
+    tester = log_in(client, "tester1")
+    improvement_id = re.search(r'id="improvement-(\d+)"', client.get("/improvements", headers=with_cookie(tester)).text)
+    assert improvement_id
+    before = counts(pm)
+    done = post(client, tester, f"/improvements/{improvement_id.group(1)}/status", {"status": "done"}, htmx=True)
+    assert done.status_code == 200
+    assert counts(pm)["overdue"] == before["overdue"] and counts(pm)["all"] == 2
+    clock.set(
+        datetime(2026, 12, 20, 2, 0, tzinfo=UTC)
+    )  # both due 2026-12-10: the open copy is overdue, not the done one
+    pm, tester = log_in(client, "pm1"), log_in(client, "tester1")
+    assert counts(pm)["overdue"] == 1
+    reopened = post(client, tester, f"/improvements/{improvement_id.group(1)}/status", {"status": "open"}, htmx=True)
+    assert reopened.status_code == 200
+    assert counts(pm)["overdue"] == 2  # a change here: at once

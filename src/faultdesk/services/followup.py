@@ -61,17 +61,22 @@ def improvement_page(
     today = local_today(desk)
     offset, limit = page_bounds(page, page_size)
     with desk.uow() as uow:
-        counts = {}
-        for name in IMPROVEMENT_TABS:
-            s = _scope(name, actor, today)
-            counts[name] = uow.knowledge.count_improvements(
-                owner_id=s.owner_id, status=s.status, due_before=s.due_before
-            )
+
+        def count_tabs() -> dict[str, int]:
+            scopes = {name: _scope(name, actor, today) for name in IMPROVEMENT_TABS}
+            return {
+                name: uow.knowledge.count_improvements(owner_id=s.owner_id, status=s.status, due_before=s.due_before)
+                for name, s in scopes.items()
+            }
+
+        # The tabs' counts are kept a few seconds like the queue tabs' (desk.queue_counts; a commit
+        # here that writes improvement actions clears them): "all" counts the whole table.
+        kept = desk.queue_counts.get(("improvements", actor.id, today), count_tabs)
         s = _scope(tab, actor, today)
         items, total = uow.knowledge.improvement_page(
             owner_id=s.owner_id, status=s.status, due_before=s.due_before, offset=offset, limit=limit
         )
-    return Page(items, total, page, page_size), counts
+    return Page(items, total, page, page_size), kept | {tab: total}  # the shown tab: counted now
 
 
 def improvement(desk: Desk, improvement_id: int, *, actor: Actor) -> ImprovementRecord:

@@ -40,8 +40,9 @@ from faultdesk.services.ports import (
     Users,
 )
 
-# What the queue tabs count (services/queues.py): a commit that wrote one of these clears the counts.
-COUNTED_TABLES = frozenset({"faults", "clocks", "reports"})
+# What the queue tabs (services/queues.py) and the improvement tabs (services/followup.py) count:
+# a commit that wrote one of these clears the kept counts.
+COUNTED_TABLES = frozenset({"faults", "clocks", "reports", "improvement_actions"})
 _WROTE_COUNTED = "faultdesk.wrote_counted"  # in the connection's info until the commit
 
 
