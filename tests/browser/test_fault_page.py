@@ -5,6 +5,8 @@ Screenshots: test-artifacts/browser/fault-*.png."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, PHONE, assert_no_raw_codes, assert_no_sideways_scroll, log_in, shot
@@ -141,4 +143,14 @@ def test_the_fault_page_at_390_px_and_in_english(demo_console, browser):
     shot(page, "fault-english")
     words = page.inner_text("main")
     assert "archived" in words and "故障" not in page.inner_text("#timeline-h")
+    # The action forms' own words too (their widgets are a macro file of their own): the people's
+    # names in the pickers and the texts in the boxes may be Chinese, the form's words may not.
+    page.click(".action-form summary")
+    words = page.eval_on_selector_all(
+        ".action-form summary, .action-form legend, .action-form label > span, .action-form button",
+        "els => els.map(e => e.innerText)",
+    )
+    assert words and not [w for w in words if re.search(r"[\u4e00-\u9fff]", w)], words
+    assert "Add a row" in words
+    shot(page, "fault-english-action-form")
     english.close()
