@@ -153,7 +153,6 @@ def _read_page(
         "severity_history": lifecycle.severity_history(desk, number, actor=actor),
         "forms": forms,
         "people": people,
-        "staff": active,
         "staff_options": StaffOptions(active, lang),
         "fault_type": types.get(view.type_code),
         "names": catalogue.names_of(catalogue.list_products(desk, actor=actor)) if view.product_code else {},
