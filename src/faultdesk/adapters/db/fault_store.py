@@ -375,36 +375,42 @@ _OPEN_CLOCKS = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BR
 _REPLY_CLOCKS = (ClockKind.FIRST_REPLY.value, ClockKind.UPDATE.value)
 
 
+def _only(flt: FaultFilter, **cleared: Any) -> bool:
+    """Nothing but the ``cleared`` fields narrows the faults (a sort or a page does not)."""
+    return replace(flt, sort=_PLAIN.sort, page=_PLAIN.page, page_size=_PLAIN.page_size, **cleared) == _PLAIN
+
+
 def _clocks_alone(flt: FaultFilter) -> bool:
-    """Nothing but a clock queue narrows the faults (a sort or a page does not)."""
-    return replace(flt, clocks=None, sort=_PLAIN.sort, page=_PLAIN.page, page_size=_PLAIN.page_size) == _PLAIN
+    """Nothing but a clock queue narrows the faults."""
+    return _only(flt, clocks=None)
 
 
 _PLAIN = FaultFilter()
 
 
-def _clock_faults(w: ClockWindow) -> Select[Any] | CompoundSelect[Any]:
-    """The faults with a clock of the window's queue, read from the partial index of the faults'
-    own clocks (tables.FAULT_QUEUE_CLOCKS) alone.
-
-    A fault's own clocks only: an improvement action's (due days after the archive) is the
-    retrospective's follow-up, listed on /improvements, not a fault waiting on someone. Each part
-    is one AND of index terms (breached is a UNION, not an OR): SQLite's planner takes a partial
-    index only for such a part."""
-    running, due = _c.c.state == ClockState.RUNNING.value, _c.c.due_at
-
-    def own(*cond: ColumnElement[bool]) -> Select[Any]:
-        return select(_c.c.fault_id).where(*cond, t.FAULT_QUEUE_CLOCKS)
-
+def _clock_parts(w: ClockWindow) -> list[tuple[ColumnElement[bool], ...]]:
+    """The window's queue as conditions on a fault's own clocks: each part one AND of index terms
+    (breached is two parts, not an OR: SQLite's planner takes a partial index only for such a part).
+    A fault's own clocks only (tables.FAULT_QUEUE_CLOCKS, added by the readers): an improvement
+    action's (due days after the archive) is the retrospective's follow-up, listed on /improvements,
+    not a fault waiting on someone."""
+    running, due, state = _c.c.state == ClockState.RUNNING.value, _c.c.due_at, _c.c.state
     match w.queue:
         case ClockQueue.BREACHING:
-            return own(running, due > w.now, due <= w.now + timedelta(seconds=w.soon_s))
+            return [(running, due > w.now, due <= w.now + timedelta(seconds=w.soon_s))]
         case ClockQueue.BREACHED:
-            return union(own(_c.c.state == ClockState.BREACHED.value), own(running, due <= w.now))
+            return [(state == ClockState.BREACHED.value,), (running, due <= w.now)]
         case ClockQueue.PAUSED:
-            return own(_c.c.state == ClockState.PAUSED.value)
+            return [(state == ClockState.PAUSED.value,)]
         case ClockQueue.OWED_REPLY:
-            return own(_c.c.state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))
+            return [(state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))]
+
+
+def _clock_faults(w: ClockWindow) -> Select[Any] | CompoundSelect[Any]:
+    """The faults with a clock of the window's queue, read from the partial index of the faults'
+    own clocks alone: a UNION of the queue's parts."""
+    parts = [select(_c.c.fault_id).where(*part, t.FAULT_QUEUE_CLOCKS) for part in _clock_parts(w)]
+    return parts[0] if len(parts) == 1 else union(*parts)
 
 
 def _clock_exists(w: ClockWindow) -> ColumnElement[bool]:
@@ -415,17 +421,8 @@ def _clock_exists(w: ClockWindow) -> ColumnElement[bool]:
     the clocks' side. Given ``IN (UNION …)`` it hashed the union's 4,000 faults against the whole
     faults index first (15 ms a page). SQLite runs an EXISTS once a fault in the sort's order,
     which for a sparse queue reads every fault: it keeps ``_clock_faults``."""
-    running, due, state = _c.c.state == ClockState.RUNNING.value, _c.c.due_at, _c.c.state
-    match w.queue:
-        case ClockQueue.BREACHING:
-            cond = and_(running, due > w.now, due <= w.now + timedelta(seconds=w.soon_s))
-        case ClockQueue.BREACHED:
-            cond = or_(state == ClockState.BREACHED.value, and_(running, due <= w.now))
-        case ClockQueue.PAUSED:
-            cond = state == ClockState.PAUSED.value
-        case ClockQueue.OWED_REPLY:
-            cond = and_(state.in_(_OPEN_CLOCKS), _c.c.kind.in_(_REPLY_CLOCKS))
-    return exists().where(_c.c.fault_id == _f.c.id, cond, t.FAULT_QUEUE_CLOCKS)
+    either = or_(*(and_(*part) for part in _clock_parts(w)))
+    return exists().where(_c.c.fault_id == _f.c.id, either, t.FAULT_QUEUE_CLOCKS)
 
 
 def _owned_by(user_id: int) -> ColumnElement[bool]:
@@ -462,8 +459,7 @@ def _work_faults(w: WorkOf, sort: str | None = None) -> CompoundSelect[Any]:
 
 def _work_alone(flt: FaultFilter) -> bool:
     """Nothing but my work narrows the faults, sorted by a column of theirs (not the due time)."""
-    plain = replace(flt, work_of=None, sort=_PLAIN.sort, page=_PLAIN.page, page_size=_PLAIN.page_size) == _PLAIN
-    return flt.work_of is not None and plain and sort_order(flt.sort)[0] != "due_at"
+    return flt.work_of is not None and _only(flt, work_of=None) and sort_order(flt.sort)[0] != "due_at"
 
 
 def fault_conditions(flt: FaultFilter) -> ColumnElement[bool]:
