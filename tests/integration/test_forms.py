@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from tests.attachment_files import image_with_gps
 from tests.integration.session_helpers import form
-from tests.integration.test_web_attachments import raw_post, tracking_path
-from tests.integration.test_web_reporter import HTML, a_form
+from tests.integration.test_web_attachments import raw_post, stored_rows, tracking_path
+from tests.integration.test_web_reporter import HTML, a_form, report_id_of
 
 BOUNDARY = "----fdformtest"
 
@@ -48,6 +48,8 @@ def test_a_well_formed_form_reaches_the_route_whole(client):
     assert "表单里的每个字段都到了" in page.text
 
 
-def test_a_file_part_arrives_as_an_upload(client):
+def test_a_file_part_arrives_as_an_upload(client, wiring):
     res = raw_post(client, b"shot.png", image_with_gps("PNG"))
     assert res.status_code == 303, res.text
+    [row] = stored_rows(wiring, report_id_of(wiring, tracking_path(client)))
+    assert row.filename == "shot.png" and row.size > 0  # the spooled part was read whole

@@ -98,7 +98,7 @@ def _report_with_trail(report_columns: tuple[str, ...]) -> Select[Any]:
         .cte("new_audit")
     )
     clock = insert(t.clocks).values(given(t.clocks, "clock_", clock_columns) | {"report_id": new_id}).cte("new_clock")
-    written = ("reports", "audit_events", "clocks")  # for uow's watch of the queue counts' tables
+    written = tuple(table.name for table in (_r, audit_events, t.clocks))  # for uow's watch of counted tables
     return select(report.c.id).add_cte(audit, clock).execution_options(**{WRITES: written})
 
 

@@ -86,12 +86,10 @@ async def _multipart(request: Request, boundary: str) -> FormData:
                         text += event
                     elif spool is not None:
                         spool.write(event)
-    except multipart.MultipartError as exc:
+    except BaseException as exc:  # nothing reaches the route: the files taken so far are closed here
         for upload in files:
             upload.file.close()
-        raise HTTPException(status_code=400, detail=f"Malformed multipart body: {exc}") from None
-    except BaseException:
-        for upload in files:
-            upload.file.close()
+        if isinstance(exc, multipart.MultipartError):
+            raise HTTPException(status_code=400, detail=f"Malformed multipart body: {exc}") from None
         raise
     return FormData(items)
