@@ -66,6 +66,29 @@ def test_the_table_has_the_template_headers_one_row_a_fault_and_local_times(clie
     assert english[0][:3] == ["Fault number", "Reported at", "Channel"] and english[1][14] == "registered"
 
 
+def test_an_archived_faults_row_says_what_its_clocks_and_records_say(client, staff):
+    """The row's counted columns (read by the store's one query a fault: LATERAL on PostgreSQL,
+    correlated subqueries on SQLite) agree with the fault's own clocks and stage records."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    number = new_fault(client, staff["agent"], symptom="登录后白屏")
+    drive(client, staff["admin"], number, "archived")
+    clocks = client.get(f"/api/v1/faults/{number}/clocks", headers=staff["admin"]).json()
+    finished = [c for c in clocks if c["state"] in ("met", "breached")]
+    on_time = [c for c in finished if c["breached_at"] is None]
+    replies = sorted(c["met_at"] for c in clocks if c["kind"] == "first_reply" and c["met_at"])
+    assert finished and replies, clocks
+    rows = read_csv(client.get("/api/v1/faults/export?format=csv", headers=staff["pm"]).content)
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["时效达成"] == f"{len(on_time)}/{len(finished)} 达成"
+    first_reply = datetime.fromisoformat(replies[0]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert row["首次响应时间"] == f"{first_reply:%Y-%m-%d %H:%M:%S}"
+    assert row["故障原因"] == "接口参数校验逻辑错误" and row["用户满意度"] == "5"
+    assert row["归档时间"] and row["解决时间"] and row["发布方式"] == "灰度发布 → 全量发布"
+    assert row["反馈数"] == "1" and row["故障现象"] == "登录后白屏"
+
+
 def test_the_export_takes_the_list_filters(client, staff):
     a = new_fault(client, staff["agent"], symptom="闪退")
     b = client.post(

@@ -66,9 +66,11 @@ from faultdesk.services.record_table import (
     IMPORTED,
     TABLE_ACTIONS,
     ClockFact,
+    ClockSummary,
     FaultHead,
     FaultRecord,
     ImprovementLine,
+    RatingSummary,
     ReportHead,
     StepFact,
     assemble,
@@ -1678,19 +1680,19 @@ class MemoryRecordTable:
                 for r in uow.faults.stage_records(view.id)
                 if r.action in TABLE_ACTIONS
             ]
-            clocks = [
+            clocks = ClockSummary.of(
                 ClockFact(c.clock.kind.value, c.clock.state.value, c.clock.met_at, c.clock.breached_at)
                 for c in uow.clocks.of_fault(view.id)
-            ]
+            )
             improvements = [
                 ImprovementLine(i.title, i.owner, i.due, i.status)
                 for i in uow.knowledge.improvements(fault_id=view.id, status=None, owner_id=None)
             ]
-            ratings = [r.satisfaction for r in uow.reports.ratings_of_fault(view.id)]
+            ratings = RatingSummary.of(r.satisfaction for r in uow.reports.ratings_of_fault(view.id))
             imported = [e.after for e in uow.audit.timeline(view.id) if e.entity == "fault" and e.action == IMPORTED]
             yield assemble(
                 head,
-                [_report_head(r) for r in reports[:1]],
+                _report_head(reports[0]) if reports else None,
                 len(reports),
                 steps,
                 clocks,

@@ -9,6 +9,7 @@ columns FaultDesk has no record for (its owners, cause, release, clocks, retrosp
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.lifecycle import Action, ActionStatus, Recurrence, Stage
 from faultdesk.domain.reports import Channel, Network
+from faultdesk.domain.sla import ClockKind, ClockState
 
 # How a fix reached its users (发布方式): the codes a live fault's release steps give.
 GRAY_THEN_FULL = "gray_then_full"  # 灰度发布 → 全量发布 (P0/P1)
@@ -35,10 +37,12 @@ TABLE_ACTIONS = tuple(
         Action.RETROSPECT,
     )
 )
+FINISHED_CLOCKS = (ClockState.MET.value, ClockState.BREACHED.value)
+FIRST_REPLY = ClockKind.FIRST_REPLY.value
 IMPORTED = "imported"  # the audit action of an imported fault; its ``after`` holds the table's words
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see FaultRecord
 class FaultHead:
     """The fault's own columns the table needs."""
 
@@ -57,7 +61,7 @@ class FaultHead:
     registered_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see FaultRecord
 class ReportHead:
     """A report's columns the table shows (its first report's, with the count of all)."""
 
@@ -90,6 +94,36 @@ class ClockFact:
 
 
 @dataclass(frozen=True)
+class ClockSummary:
+    """What the table says of a fault's clocks. The SQL store counts the same in its query
+    (``record_table_store``); the in-memory twin sums its clocks with ``of``."""
+
+    finished: int = 0  # met or breached
+    on_time: int = 0  # finished without a breach
+    first_reply_at: datetime | None = None  # the first first-reply clock met
+
+    @classmethod
+    def of(cls, clocks: Iterable[ClockFact]) -> ClockSummary:
+        clocks = list(clocks)
+        finished = [c for c in clocks if c.state in FINISHED_CLOCKS]
+        replies = [c.met_at for c in clocks if c.kind == FIRST_REPLY and c.met_at is not None]
+        return cls(len(finished), sum(1 for c in finished if c.breached_at is None), min(replies, default=None))
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """The reporters' satisfaction ratings of a fault's reports: how many, and their sum."""
+
+    count: int = 0
+    total: int = 0
+
+    @classmethod
+    def of(cls, ratings: Iterable[int]) -> RatingSummary:
+        values = list(ratings)
+        return cls(len(values), sum(values))
+
+
+@dataclass(frozen=True)
 class ImprovementLine:
     title: str
     owner: str
@@ -97,9 +131,13 @@ class ImprovementLine:
     status: ActionStatus
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FaultRecord:
-    """One row of the record table, in values (codes, UTC instants); the entry points put it in words."""
+    """One row of the record table, in values (codes, UTC instants); the entry points put it in words.
+
+    Not frozen, and with slots: an export builds one a fault, up to a million, and a frozen
+    dataclass's ``__init__`` (``object.__setattr__`` a field) costs four times a plain one's.
+    Nothing changes a record once built."""
 
     number: str
     registered_at: datetime
@@ -149,9 +187,8 @@ def mask_reporter(reporter_id: str | None) -> str | None:
     return reporter_id[:2] + "****" + reporter_id[-2:]
 
 
-def _last(steps: list[StepFact], action: Action) -> StepFact | None:
-    found = [s for s in steps if s.action == action.value]
-    return found[-1] if found else None
+_STAGE_ORDER = {stage.value: i for i, stage in enumerate(Stage)}
+_RELEASE_FULL, _CONFIRM = Action.RELEASE_FULL.value, Action.CONFIRM.value
 
 
 def _instant(value: Any) -> datetime | None:
@@ -160,57 +197,60 @@ def _instant(value: Any) -> datetime | None:
 
 def assemble(
     head: FaultHead,
-    reports: list[ReportHead],
+    first: ReportHead | None,
     report_count: int,
     steps: list[StepFact],
-    clocks: list[ClockFact],
+    clocks: ClockSummary,
     improvements: list[ImprovementLine],
-    ratings: list[int],
+    ratings: RatingSummary,
     usernames: dict[int, str],
     imported: dict[str, Any] | None = None,
 ) -> FaultRecord:
-    """One fault's row. ``reports`` in arrival order (the first is summarised); ``steps`` in the
-    order they were recorded; ``imported``: the ``after`` of the fault's imported audit event."""
+    """One fault's row. ``first``: its first report (summarised; ``report_count`` counts all);
+    ``steps`` in the order they were recorded; ``imported``: the ``after`` of the fault's imported
+    audit event. Runs once a row of an export of up to a million, so it walks the steps once."""
     old = imported or {}
-    first = reports[0] if reports else None
-    cause = _last(steps, Action.RECORD_CAUSE)
-    plan = _last(steps, Action.PROPOSE_PLAN)
-    confirm = _last(steps, Action.CONFIRM)
-    full = _last(steps, Action.RELEASE_FULL)
-    archive = _last(steps, Action.ARCHIVE)
-    retro = _last(steps, Action.RETROSPECT)
-    resolved = [
-        s
-        for s in steps
-        if s.action == Action.RELEASE_FULL.value or (s.action == Action.CONFIRM.value and s.data.get("recovered"))
-    ]
-    resolved_at = resolved[-1].at if resolved else _instant(old.get("resolved_at"))
-    if full is not None:
+    last: dict[str, StepFact] = {}
+    resolved: StepFact | None = None  # the last full release, or confirmation that it recovered
+    for step in steps:
+        last[step.action] = step
+        if step.action == _RELEASE_FULL or (step.action == _CONFIRM and step.data.get("recovered")):
+            resolved = step
+    cause = last.get(Action.RECORD_CAUSE.value)
+    plan = last.get(Action.PROPOSE_PLAN.value)
+    confirm = last.get(_CONFIRM)
+    archive = last.get(Action.ARCHIVE.value)
+    retro = last.get(Action.RETROSPECT.value)
+    if _RELEASE_FULL in last:
         release: str | None = GRAY_THEN_FULL if head.gray_steps else FULL
-    elif resolved:
+    elif resolved is not None:
         release = WITH_FIX
     else:
         release = old.get("release")
-    finished = [c for c in clocks if c.state in ("met", "breached")]
-    first_replies = [c.met_at for c in clocks if c.kind == "first_reply" and c.met_at is not None]
     if archive is not None and archive.data.get("satisfaction") is not None:
         satisfaction: int | None = int(archive.data["satisfaction"])
-    elif ratings:
-        satisfaction = round(sum(ratings) / len(ratings))
+    elif ratings.count:
+        satisfaction = round(ratings.total / ratings.count)
     else:
         satisfaction = old.get("satisfaction")
-    if finished:
-        clocks_total, on_time = len(finished), sum(1 for c in finished if c.breached_at is None)
+    if clocks.finished:
+        clocks_total, on_time = clocks.finished, clocks.on_time
     else:
         clocks_total, on_time = int(old.get("clocks_total", 0)), int(old.get("clocks_on_time", 0))
-    owners = tuple(
-        (Stage(stage), usernames.get(user_id, str(user_id)))
-        for stage, user_id in sorted(head.owners.items(), key=lambda kv: list(Stage).index(Stage(kv[0])))
-        if user_id is not None
+    owners = (
+        tuple(
+            (Stage(stage), usernames.get(user_id, str(user_id)))
+            for stage, user_id in sorted(head.owners.items(), key=lambda kv: _STAGE_ORDER[kv[0]])
+            if user_id is not None
+        )
+        if head.owners
+        else ()
     )
-    handling = (
-        int((resolved[-1].at - head.registered_at).total_seconds() // 60) if resolved else old.get("handling_min")
-    )
+    if resolved is not None:
+        resolved_at: datetime | None = resolved.at
+        handling: int | None = int((resolved.at - head.registered_at).total_seconds() // 60)
+    else:
+        resolved_at, handling = _instant(old.get("resolved_at")), old.get("handling_min")
     return FaultRecord(
         number=head.number,
         registered_at=head.registered_at,
@@ -241,7 +281,7 @@ def assemble(
         or old.get("solution"),
         fix_version=head.fix_version,
         release=release,
-        first_response_at=min(first_replies) if first_replies else _instant(old.get("first_response_at")),
+        first_response_at=clocks.first_reply_at or _instant(old.get("first_response_at")),
         resolved_at=resolved_at,
         handling_min=handling,
         clocks_total=clocks_total,

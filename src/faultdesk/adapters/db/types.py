@@ -52,12 +52,16 @@ class EnumText(TypeDecorator[E]):
     def __init__(self, enum: type[E], length: int) -> None:
         super().__init__(length)
         self.enum = enum
+        self.members = {member.value: member for member in enum}  # a lookup, not an enum call, a row
 
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
         return None if value is None else self.enum(value).value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum(value)
+        if value is None:
+            return None
+        member = self.members.get(value)
+        return member if member is not None else self.enum(value)  # an unknown value raises as before
 
 
 class SeverityColumn(TypeDecorator[Severity]):
