@@ -114,7 +114,8 @@ def browser():
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # A shared CI core can stall a full-page capture past the default 30 s.
+    page.screenshot(path=str(path), full_page=True, timeout=90_000)
     return path
 
 
