@@ -117,7 +117,7 @@ def _fault_rows(dialect: str, flt: FaultFilter) -> Select[Any]:
                 *(_r.c[name] for name in _FIRST),
                 func.count().over().label("report_count"),
                 func.count(_rt.c.satisfaction).over().label("rated"),
-                func.coalesce(func.sum(_rt.c.satisfaction).over(), 0).label("rating_total"),
+                func.sum(_rt.c.satisfaction).over().label("rating_total"),  # NULL: coalesced outside,
             )
             .select_from(_r.outerjoin(_rt, _rt.c.report_id == _r.c.id))
             .where(_of_fault(_r.c.fault_id))

@@ -219,6 +219,18 @@ def words(table: dict[Any, tuple[str, str]], code: Any, lang: Language = "zh") -
     return pair[0] if lang == "zh" else pair[1]
 
 
+class BoundWords(dict[Any, str]):
+    """A table's words in one language, for code that looks up many (an export's million rows):
+    ``bound[code]`` answers what ``words(table, code, lang)`` answers, a missing code as itself."""
+
+    def __missing__(self, code: Any) -> str:
+        return str(code)
+
+
+def bound_words(table: dict[Any, tuple[str, str]], lang: Language) -> BoundWords:
+    return BoundWords({code: words(table, code, lang) for code in table})
+
+
 def field_label(name: str, lang: Language = "zh") -> str:
     return words(FIELD, name, lang)
 

@@ -25,6 +25,7 @@ from faultdesk.entrypoints.common.labels import (
     STAGE,
     STATUS,
     Language,
+    bound_words,
     words,
 )
 from faultdesk.entrypoints.common.text_guard import IN_TEXT
@@ -82,64 +83,56 @@ def _handling(minutes: int | None, lang: Language) -> str | None:
     return f"{hours} 小时 {mins:02d} 分" if lang == "zh" else f"{hours} h {mins:02d} min"
 
 
-def _bound(table: dict[Any, tuple[str, str]], lang: Language) -> dict[Any, str]:
-    return {code: pair[0] if lang == "zh" else pair[1] for code, pair in table.items()}
-
-
 class RowWords:
     """The words of one export's language, looked up once for all its rows (``cells`` runs once a
     fault of an export of up to a million)."""
 
     def __init__(self, lang: Language, zone: ZoneInfo, type_names: dict[str, tuple[str, str]]) -> None:
         self.lang, self.zone = lang, zone
-        self.stage, self.improvement = _bound(STAGE, lang), _bound(IMPROVEMENT_STATUS, lang)
-        self.release, self.channel = _bound(RELEASE_METHOD, lang), _bound(REPORT_CHANNEL, lang)
-        self.network, self.type = _bound(NETWORK, lang), _bound(type_names, lang)
-        self.severity, self.recurrence = _bound(SEVERITY, lang), _bound(RECURRENCE, lang)
-        self.status, self.confirmation = _bound(STATUS, lang), _bound(CONFIRMATION, lang)
+        self.stage, self.improvement = bound_words(STAGE, lang), bound_words(IMPROVEMENT_STATUS, lang)
+        self.release, self.channel = bound_words(RELEASE_METHOD, lang), bound_words(REPORT_CHANNEL, lang)
+        self.network, self.type = bound_words(NETWORK, lang), bound_words(type_names, lang)
+        self.severity, self.recurrence = bound_words(SEVERITY, lang), bound_words(RECURRENCE, lang)
+        self.status, self.confirmation = bound_words(STATUS, lang), bound_words(CONFIRMATION, lang)
         self.ungraded = "未分级" if lang == "zh" else "not graded"
         self.met = "达成" if lang == "zh" else "met"
 
     def cells(self, r: FaultRecord) -> list[Cell]:
         """One fault's row, in the order of ``COLUMNS`` (checked below, at import)."""
         zone = self.zone
-        if r.owners:
-            owners = "；".join(f"{self.stage.get(stage, stage)}: {name}" for stage, name in r.owners)
-        else:
-            owners = r.owners_text  # type: ignore[assignment]
+        owners = "；".join(f"{self.stage[stage]}: {name}" for stage, name in r.owners) if r.owners else r.owners_text
         if r.improvements:
             improvements: str | None = "\n".join(
-                f"{i.title}（{i.owner}，{i.due.isoformat()}，{self.improvement.get(i.status, i.status)}）"
-                for i in r.improvements
+                f"{i.title}（{i.owner}，{i.due.isoformat()}，{self.improvement[i.status]}）" for i in r.improvements
             )
         else:
             improvements = r.improvements_text
         return [
             r.number,
             _time(r.received_at, zone),
-            self.channel.get(r.channel, r.channel) if r.channel else None,
+            self.channel[r.channel] if r.channel else None,
             r.user_info,
             _time(r.occurred_at, zone),
             r.scenario,
             r.symptom,
             r.device_model,
             _versions(r.os_version, r.app_version),
-            self.network.get(r.network, r.network) if r.network else None,
-            self.type.get(r.type_code, r.type_code),
-            self.severity.get(r.severity, str(r.severity)) if r.severity is not None else self.ungraded,
-            self.recurrence.get(r.recurrence, r.recurrence) if r.recurrence else None,
+            self.network[r.network] if r.network else None,
+            self.type[r.type_code],
+            self.severity[r.severity] if r.severity is not None else self.ungraded,
+            self.recurrence[r.recurrence] if r.recurrence else None,
             r.impact_users,
-            self.status.get(r.status, r.status),
+            self.status[r.status],
             owners,
             r.cause,
             r.solution,
             r.fix_version,
-            self.release.get(r.release, r.release) if r.release else None,
+            self.release[r.release] if r.release else None,
             _time(r.first_response_at, zone),
             _time(r.resolved_at, zone),
             _handling(r.handling_min, self.lang),
             f"{r.clocks_on_time}/{r.clocks_total} {self.met}" if r.clocks_total else None,
-            self.confirmation.get(r.confirmed, str(r.confirmed)) if r.confirmed is not None else None,
+            self.confirmation[r.confirmed] if r.confirmed is not None else None,
             r.satisfaction,
             r.retrospective,
             improvements,
