@@ -13,6 +13,15 @@ nothing but the export (it includes the interpreter and FaultDesk's imports, abo
 export's own first ``--bare-rows`` rows (default 100,000) held in a list, so its rate excludes
 reading the database and building the cells: the ratio is the export's whole pipeline over the
 writer alone.
+
+The record table keeps each fault's row as a CSV line, rendered again by the worker after the
+fault changes (migration 0026). The bench renders every line first (``lines_render_s``: the
+worker's time for the whole table, once), then exports with the lines current (``rows_per_s``,
+``ratio``: the export as it runs on a desk whose worker keeps up) and with none current
+(``cold_rows_per_s``, ``cold_ratio``: every row rendered live, as right after a change of the
+zone or of a release that rewords the table, or for an English export). ``cpu_ratio`` is the
+same comparison by CPU time (the export child's against the bare writer's), steadier than the
+clock on a shared machine; a PostgreSQL server's own CPU is not in it.
 """
 
 from __future__ import annotations
@@ -120,19 +129,24 @@ def _desk(url: str, home: Path):  # type: ignore[no-untyped-def]
 
 
 def child_export(url: str, home: str, fmt: str, out: str) -> None:
-    """The export alone, in this process: prints rows, seconds and this process's peak RSS."""
+    """The export alone, in this process: prints rows, seconds and this process's peak RSS. A
+    format ending in ``-cold`` exports as if no kept line were current (every row rendered live)."""
+    from faultdesk.entrypoints.common import record_table as rt
     from faultdesk.entrypoints.common.exports import write_export
     from faultdesk.services.records import Actor, FaultFilter
 
+    fmt, cold = fmt.removesuffix("-cold"), fmt.endswith("-cold")
+    if cold:
+        rt.words_key = lambda *args: "cold"  # type: ignore[assignment]  # no kept line is in these words
     wiring = _desk(url, Path(home))
     from faultdesk.domain.roles import Role
 
     actor = Actor(1, "bench", Role.ADMIN)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows = write_export(wiring.desk, FaultFilter(sort="registered_at"), fmt, "zh", Path(out), actor=actor)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = _peak_rss_kb() / 1024
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "cpu_s": cpu, "peak_mb": peak_mb}))
 
 
 def _peak_rss_kb() -> int:
@@ -143,27 +157,29 @@ def _peak_rss_kb() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status (not Linux?)")
 
 
-def bare(url: str, home: Path, fmt: str, limit: int) -> float:
-    """Rows a second of the bare writer writing the export's first ``limit`` rows from a list."""
+def bare(url: str, home: Path, fmt: str, limit: int) -> tuple[float, float]:
+    """Rows a second of the bare writer writing the export's first ``limit`` rows from a list:
+    by the clock, and by this process's CPU time."""
     import itertools
 
     import xlsxwriter
 
     from faultdesk.domain.roles import Role
     from faultdesk.entrypoints.common import record_table as rt
-    from faultdesk.entrypoints.common.exports import _rows
+    from faultdesk.entrypoints.common.exports import _batches, _cells
     from faultdesk.services.records import Actor, FaultFilter
 
     wiring = _desk(url, home)
     rows = list(
         itertools.islice(
-            _rows(wiring.desk, FaultFilter(sort="registered_at"), "zh", Actor(1, "bench", Role.ADMIN)), limit
+            _cells(_batches(wiring.desk, FaultFilter(sort="registered_at"), "zh", Actor(1, "bench", Role.ADMIN))),
+            limit,
         )
     )
     header = rt.header("zh")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"bare.{fmt}"
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         if fmt == "csv":
             with path.open("w", encoding="utf-8", newline="") as f:
                 w = csv.writer(f)
@@ -182,9 +198,32 @@ def bare(url: str, home: Path, fmt: str, limit: int) -> float:
                     else:
                         sheet.write_string(r, c, cell)
             book.close()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     wiring.engine.dispose()
-    return len(rows) / seconds
+    return len(rows) / seconds, len(rows) / cpu
+
+
+def render_lines(url: str, home: Path) -> float:
+    """Seconds the worker takes to render every fault's kept line (none when all are current)."""
+    from faultdesk.entrypoints.common.exports import refresh_record_lines
+
+    wiring = _desk(url, home)
+    started = time.perf_counter()
+    while refresh_record_lines(wiring.desk, limit=5000):
+        pass
+    seconds = time.perf_counter() - started
+    wiring.engine.dispose()
+    return seconds
+
+
+def _export(store, fmt: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"export.{fmt.removesuffix('-cold')}"
+        done = subprocess.run(
+            [sys.executable, __file__, "--child-export", store.url, str(store.home), fmt, str(target)],
+            check=True, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": "src"},
+        )  # fmt: skip
+        return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def metrics_seconds(url: str, home: Path, start: str, end: str) -> float:
@@ -216,22 +255,24 @@ def measure(store, n: int, bare_rows: int) -> dict[str, object]:  # type: ignore
         "metrics_year_s": round(metrics_seconds(store.url, store.home, "2025-01-01", "2026-01-01"), 3),
         "export": {},
     }
+    out["lines_render_s"] = round(render_lines(store.url, store.home), 1)  # 0 when kept from a run before
     for fmt in ("csv", "xlsx"):
-        with tempfile.TemporaryDirectory() as tmp:
-            target = Path(tmp) / f"export.{fmt}"
-            done = subprocess.run(
-                [sys.executable, __file__, "--child-export", store.url, str(store.home), fmt, str(target)],
-                check=True, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": "src"},
-            )  # fmt: skip
-            result = json.loads(done.stdout.strip().splitlines()[-1])
-        rate = result["rows"] / result["seconds"]
-        bare_rate = bare(store.url, store.home, fmt, bare_rows)
+        result = _export(store, fmt)
+        cold = _export(store, f"{fmt}-cold")
+        rate, cold_rate = result["rows"] / result["seconds"], cold["rows"] / cold["seconds"]
+        bare_rate, bare_cpu_rate = bare(store.url, store.home, fmt, bare_rows)
         out["export"][fmt] = {  # type: ignore[index]
             "rows_per_s": round(rate),
             "bare_rows_per_s": round(bare_rate),
             "ratio": round(rate / bare_rate, 2),
             "peak_mb": round(result["peak_mb"], 1),
             "rows": result["rows"],
+            # By CPU time (this process's; a PostgreSQL server's is not in it): steady where other
+            # work on a shared machine makes the clock's figures swing by a third.
+            "cpu_ratio": round(result["rows"] / result["cpu_s"] / bare_cpu_rate, 2),
+            "cold_rows_per_s": round(cold_rate),  # every row rendered live (no kept line current)
+            "cold_ratio": round(cold_rate / bare_rate, 2),
+            "cold_peak_mb": round(cold["peak_mb"], 1),
         }
     return out
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from faultdesk.adapters.attachment_files import DirectoryFiles
 from faultdesk.adapters.crypto import Vault
 from faultdesk.adapters.db.engine import make_engine, reader_engine
-from faultdesk.adapters.db.record_table_store import SqlRecordTable
+from faultdesk.adapters.db.record_table_store import SqlRecordLines, SqlRecordTable
 from faultdesk.adapters.db.uow import SqlUnitOfWork, watch_counted_writes
 from faultdesk.adapters.holidays_cn import official_calendar
 from faultdesk.adapters.notify import DingTalkNotifier, FeishuNotifier, SmtpNotifier, WebhookNotifier, WeComNotifier
@@ -107,6 +107,7 @@ def bootstrap(
         login_limits=LoginLimits(rate_of(settings.login_account_limit), rate_of(settings.login_address_limit)),
         public_url=settings.public_url,
         record_table=partial(SqlRecordTable, reader_engine(engine)),
+        record_lines=SqlRecordLines(engine),
         exports_dir=settings.home / "exports",
         imports_dir=settings.home / "imports",
         import_max_bytes=settings.import_max_bytes,

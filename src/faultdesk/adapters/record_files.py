@@ -42,25 +42,45 @@ def _csv_cell(cell: Cell) -> str:
     return str(cell) if isinstance(cell, int) else inert(cell)
 
 
-def csv_chunks(header: list[str], rows: Iterable[list[Cell]], *, lines_per_chunk: int = 500) -> Iterator[bytes]:
-    """UTF-8 with a BOM (Excel then reads the Chinese right), CRLF lines, a chunk every few hundred rows."""
+class CsvLines:
+    """Rows as the CSV file's lines (CRLF-ended, every text ``inert``): the one way a row is put in CSV."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def line(self, row: list[Cell]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow([_csv_cell(c) for c in row])
+        return self._buffer.getvalue()
+
+
+def cells_of_line(line: str, numbers: frozenset[int]) -> list[Cell]:
+    """A ``CsvLines`` line's cells again: the columns at ``numbers`` as numbers, an empty cell as None
+    (its texts stay ``inert``; ``inert`` leaves an inert text as it is)."""
+    texts = next(csv.reader((line,)))
+    return [None if not text else int(text) if i in numbers else text for i, text in enumerate(texts)]
+
+
+def csv_chunks(header: list[str], batches: Iterable[list[list[Cell] | str]]) -> Iterator[bytes]:
+    """UTF-8 with a BOM (Excel then reads the Chinese right), CRLF lines, a chunk a batch of rows.
+    A row is its cells, or its line as ``CsvLines`` wrote it (the record table's kept lines)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([inert(h) for h in header])
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-    pending = 0
-    for row in rows:
-        writer.writerow([_csv_cell(c) for c in row])
-        pending += 1
-        if pending >= lines_per_chunk:
+    write, writerow = buffer.write, writer.writerow
+    for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in rows:
+            if isinstance(row, str):
+                write(row)
+            else:
+                writerow([_csv_cell(c) for c in row])
+        if rows:
             yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    if pending:
-        yield buffer.getvalue().encode("utf-8")
 
 
 def write_xlsx(

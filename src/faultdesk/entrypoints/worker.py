@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Mapping
 
-from faultdesk.entrypoints.common.exports import run_next_export_job
+from faultdesk.entrypoints.common.exports import refresh_record_lines, run_next_export_job
 from faultdesk.services import access, clocks, delivery, intake, known_issues
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import Notifier
@@ -60,14 +60,22 @@ def _fire_due_clocks(desk: Desk) -> int:
 
 def run_exports(desk: Desk, stop: threading.Event, interval_s: float) -> None:
     """Export jobs (issue 13), one after another on a thread of their own: a million-row .xlsx
-    takes minutes, and the clocks must not wait for it."""
+    takes minutes, and the clocks must not wait for it. When no job waits, the record table's kept
+    lines of the faults changed since are rendered again, a batch at a time (a job asked for
+    meanwhile goes first)."""
     while not stop.is_set():
+        busy = False
         try:
-            while not stop.is_set() and run_next_export_job(desk):
-                pass
+            busy = run_next_export_job(desk)
         except Exception:
             log.exception("export job failed")
-        stop.wait(interval_s)
+        if not busy:
+            try:
+                busy = refresh_record_lines(desk) > 0
+            except Exception:  # e.g. two workers rendering one fault at once on PostgreSQL: the next pass retries
+                log.exception("rendering the record table's lines failed")
+        if not busy:
+            stop.wait(interval_s)
 
 
 def run(desk: Desk, notifiers: Mapping[str, Notifier], stop: threading.Event, interval_s: float) -> None:

@@ -26,6 +26,7 @@ from faultdesk.services.ports import (
     PasswordHasher,
     Rate,
     RateCounters,
+    RecordLines,
     RecordTable,
     Renderer,
     Secrets,
@@ -177,6 +178,7 @@ class Desk:
     public_url: str = "http://127.0.0.1:8000"  # where staff reach FaultDesk: the links in their notices
     # The record table read for exports (issue 13): on SQLite a reader of its own beside the one writer.
     record_table: Callable[[], RecordTable] | None = None
+    record_lines: RecordLines | None = None  # the record table's rows kept as lines (SQL stores)
     exports_dir: Path | None = None  # FAULTDESK_HOME/exports: the worker's export files
     imports_dir: Path | None = None  # FAULTDESK_HOME/imports: uploaded tables between check and commit
     import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES  # an uploaded table

@@ -11,7 +11,7 @@ from faultdesk.domain.errors import NotFound, NotPermitted, RuleViolation
 from faultdesk.domain.roles import Permission, Role
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
-from faultdesk.services.ports import ExportJob, RecordTable
+from faultdesk.services.ports import ExportJob, LineRenderer, RecordTable
 from faultdesk.services.record_table import FaultRecord
 from faultdesk.services.records import Actor, AuditEvent, FaultFilter
 
@@ -31,16 +31,26 @@ def count_records(desk: Desk, flt: FaultFilter, *, actor: Actor) -> int:
         return table.count(flt)
 
 
-def stream_records(desk: Desk, flt: FaultFilter, *, actor: Actor, batch: int = 1000) -> Iterator[FaultRecord]:
-    """Every fault the filter finds, in its order, one snapshot, a batch in memory at a time.
+def record_batches(
+    desk: Desk, flt: FaultFilter, words_key: str, *, actor: Actor, batch: int = 1000
+) -> Iterator[list[FaultRecord | str]]:
+    """Every fault the filter finds, in its order, one snapshot, a batch in memory at a time: its
+    kept line (``RecordLines``) where that is current in ``words_key``'s words, else its record.
     The permission is checked before the first row, when the generator is created."""
     require(actor, Permission.VIEW)
-    return _stream(desk, flt, batch)
+    return _batches(desk, flt, words_key, batch)
 
 
-def _stream(desk: Desk, flt: FaultFilter, batch: int) -> Iterator[FaultRecord]:
+def _batches(desk: Desk, flt: FaultFilter, words_key: str, batch: int) -> Iterator[list[FaultRecord | str]]:
     with _table(desk) as table:
-        yield from table.stream(flt, batch)
+        yield from table.batches(flt, words_key, batch)
+
+
+def refresh_lines(desk: Desk, words_key: str, renderer: LineRenderer, *, limit: int = 500) -> int:
+    """The worker's: render up to ``limit`` changed faults' kept lines (0: all are current)."""
+    if desk.record_lines is None:
+        return 0
+    return desk.record_lines.refresh(words_key, renderer, limit)
 
 
 def _check(fmt: str, language: str) -> None:

@@ -1661,6 +1661,11 @@ class MemoryRecordTable:
         assert self._uow is not None
         return self._uow.faults.count(flt)
 
+    def batches(self, flt: FaultFilter, words_key: str, batch: int = 1000) -> Iterator[list[FaultRecord | str]]:
+        records: Iterator[FaultRecord | str] = iter(self.stream(flt, batch))  # the twin keeps no lines
+        while part := list(itertools.islice(records, batch)):
+            yield part
+
     def stream(self, flt: FaultFilter, batch: int = 1000) -> Iterator[FaultRecord]:
         uow = self._uow
         assert uow is not None and uow._tables is not None

@@ -354,7 +354,20 @@ class RecordTable(Protocol):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
     def count(self, flt: FaultFilter) -> int: ...
-    def stream(self, flt: FaultFilter, batch: int = 1000) -> Iterator[FaultRecord]: ...
+    # The faults a batch at a time: each one's kept CSV line where that is current in
+    # ``words_key``'s words, else its record.
+    def batches(self, flt: FaultFilter, words_key: str, batch: int = 1000) -> Iterator[list[FaultRecord | str]]: ...
+
+
+# Given the fault types' names (code -> (zh, en)), how a record is rendered as its kept line.
+LineRenderer = Callable[[dict[str, tuple[str, str]]], Callable[[FaultRecord], str]]
+
+
+class RecordLines(Protocol):
+    """The record table kept as the faults go: each fault's row as a CSV line, rendered again
+    after a change (``adapters/db/record_table_store.SqlRecordLines``)."""
+
+    def refresh(self, words_key: str, renderer: LineRenderer, limit: int = 500) -> int: ...
 
 
 class Metrics(Protocol):

@@ -13,9 +13,11 @@ fault_id IN batch``). Memory stays one batch deep, however many faults the filte
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -25,9 +27,12 @@ from sqlalchemy import (
     RootTransaction,
     Select,
     and_,
+    case,
+    delete,
     exists,
     func,
     insert,
+    null,
     select,
     true,
     update,
@@ -39,7 +44,7 @@ from faultdesk.adapters.db.fault_store import _order, _where
 from faultdesk.adapters.db.ids import among
 from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.lifecycle import ActionStatus, Recurrence
-from faultdesk.services.ports import ExportJob, RecordTable
+from faultdesk.services.ports import ExportJob, LineRenderer, RecordTable
 from faultdesk.services.record_table import (
     FINISHED_CLOCKS,
     FIRST_REPLY,
@@ -56,6 +61,7 @@ from faultdesk.services.record_table import (
 )
 from faultdesk.services.records import FaultFilter
 
+_lines, _changes, _words = t.record_lines, t.record_changes, t.record_line_words
 _f, _r, _s, _c, _ia, _a, _rt = (
     t.faults,
     t.reports,
@@ -230,73 +236,169 @@ class SqlRecordTable:
     def count(self, flt: FaultFilter) -> int:
         return int(self.conn.execute(select(func.count()).select_from(_f).where(_where(flt))).scalar_one())
 
-    def stream(self, flt: FaultFilter, batch: int = 1000) -> Iterator[FaultRecord]:
+    def _record_batches(self, flt: FaultFilter, batch: int) -> Iterator[list[FaultRecord | str]]:
         conn = self.conn
-        usernames = {uid: name for uid, name in conn.execute(select(t.users.c.id, t.users.c.username))}
+        usernames = _usernames(conn)
         stmt = _fault_rows(conn.dialect.name, flt).where(_where(flt)).order_by(*_order(flt.sort))
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
         try:
             for part in result.partitions(batch):
-                yield from self._records(part, usernames)
+                yield list(_records(conn, part, usernames))
         finally:
             result.close()
 
-    def _records(self, rows: Sequence[Any], usernames: dict[int, str]) -> Iterator[FaultRecord]:
-        steps = self._steps([r.id for r in rows if r.has_steps])
-        improvements = self._improvements([r.id for r in rows if r.has_improvements], usernames)
-        imported = self._imported([r.id for r in rows if r.has_imported])
-        none: list[Any] = []
-        for row in rows:
-            fault_id = row.id
-            yield assemble(
-                _head(row),
-                _first(row),
-                row.report_count,
-                steps.get(fault_id, none),
-                ClockSummary(row.finished, row.on_time, row.first_reply_at),
-                improvements.get(fault_id, none),
-                RatingSummary(row.rated, row.rating_total),
-                usernames,
-                imported.get(fault_id),
+    def batches(self, flt: FaultFilter, words_key: str, batch: int = 1000) -> Iterator[list[FaultRecord | str]]:
+        conn = self.conn
+        if conn.execute(select(_words.c.words_key)).scalar() != _kept_key(words_key):
+            yield from self._record_batches(flt, batch)  # the lines speak other words: none is current
+            return
+        usernames = _usernames(conn)
+        # NULL: no line, or a change logged since it was rendered.
+        current = case((exists().where(_changes.c.fault_id == _f.c.id), null()), else_=_lines.c.line)
+        stmt = (
+            select(_f.c.id, current.label("line"))
+            .select_from(_f.outerjoin(_lines, _lines.c.fault_id == _f.c.id))
+            .where(_where(flt))
+            .order_by(*_order(flt.sort))
+        )
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
+        dialect = conn.dialect.name
+        try:
+            for part in result.partitions(batch):
+                found: list[FaultRecord | str] = [line for _, line in part]
+                if None in found:  # a few faults changed since: their rows rendered from the records
+                    stale = [fault_id for fault_id, line in part if line is None]
+                    rows = conn.execute(_fault_rows(dialect, flt).where(among(conn, _f.c.id, stale))).all()
+                    live = dict(zip([r.id for r in rows], _records(conn, rows, usernames), strict=True))
+                    found = [live[fault_id] if line is None else line for fault_id, line in part]
+                yield found
+        finally:
+            result.close()
+
+
+def _usernames(conn: Connection) -> dict[int, str]:
+    return {uid: name for uid, name in conn.execute(select(t.users.c.id, t.users.c.username))}
+
+
+def _records(conn: Connection, rows: Sequence[Any], usernames: dict[int, str]) -> Iterator[FaultRecord]:
+    steps = _steps(conn, [r.id for r in rows if r.has_steps])
+    improvements = _improvements(conn, [r.id for r in rows if r.has_improvements], usernames)
+    imported = _imported(conn, [r.id for r in rows if r.has_imported])
+    none: list[Any] = []
+    for row in rows:
+        fault_id = row.id
+        yield assemble(
+            _head(row),
+            _first(row),
+            row.report_count,
+            steps.get(fault_id, none),
+            ClockSummary(row.finished, row.on_time, row.first_reply_at),
+            improvements.get(fault_id, none),
+            RatingSummary(row.rated, row.rating_total),
+            usernames,
+            imported.get(fault_id),
+        )
+
+
+def _steps(conn: Connection, ids: list[int]) -> dict[int, list[StepFact]]:
+    steps: dict[int, list[StepFact]] = defaultdict(list)
+    if ids:
+        for x in conn.execute(
+            select(_s.c.fault_id, _s.c.action, _s.c.data, _s.c.recorded_at)
+            .where(among(conn, _s.c.fault_id, ids), _s.c.action.in_(TABLE_ACTIONS))
+            .order_by(_s.c.fault_id, _s.c.id)
+        ):
+            steps[x.fault_id].append(StepFact(x.action, dict(x.data or {}), x.recorded_at))
+    return steps
+
+
+def _improvements(conn: Connection, ids: list[int], usernames: dict[int, str]) -> dict[int, list[ImprovementLine]]:
+    improvements: dict[int, list[ImprovementLine]] = defaultdict(list)
+    if ids:
+        for i in conn.execute(
+            select(_ia.c.fault_id, _ia.c.title, _ia.c.owner_id, _ia.c.due, _ia.c.status)
+            .where(among(conn, _ia.c.fault_id, ids))
+            .order_by(_ia.c.fault_id, _ia.c.due, _ia.c.id)
+        ):
+            improvements[i.fault_id].append(
+                ImprovementLine(i.title, usernames.get(i.owner_id, ""), i.due, ActionStatus(i.status))
             )
+    return improvements
 
-    def _steps(self, ids: list[int]) -> dict[int, list[StepFact]]:
-        steps: dict[int, list[StepFact]] = defaultdict(list)
-        if ids:
-            conn = self.conn
-            for x in conn.execute(
-                select(_s.c.fault_id, _s.c.action, _s.c.data, _s.c.recorded_at)
-                .where(among(conn, _s.c.fault_id, ids), _s.c.action.in_(TABLE_ACTIONS))
-                .order_by(_s.c.fault_id, _s.c.id)
-            ):
-                steps[x.fault_id].append(StepFact(x.action, dict(x.data or {}), x.recorded_at))
-        return steps
 
-    def _improvements(self, ids: list[int], usernames: dict[int, str]) -> dict[int, list[ImprovementLine]]:
-        improvements: dict[int, list[ImprovementLine]] = defaultdict(list)
-        if ids:
-            conn = self.conn
-            for i in conn.execute(
-                select(_ia.c.fault_id, _ia.c.title, _ia.c.owner_id, _ia.c.due, _ia.c.status)
-                .where(among(conn, _ia.c.fault_id, ids))
-                .order_by(_ia.c.fault_id, _ia.c.due, _ia.c.id)
-            ):
-                improvements[i.fault_id].append(
-                    ImprovementLine(i.title, usernames.get(i.owner_id, ""), i.due, ActionStatus(i.status))
-                )
-        return improvements
+def _imported(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    imported: dict[int, dict[str, Any]] = {}
+    if ids:
+        for fault_id, after in conn.execute(
+            select(_a.c.fault_id, _a.c.after)
+            .where(among(conn, _a.c.fault_id, ids), _a.c.entity == "fault", _a.c.action == IMPORTED)
+            .order_by(_a.c.id)
+        ):
+            imported[fault_id] = dict(after or {})
+    return imported
 
-    def _imported(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        imported: dict[int, dict[str, Any]] = {}
-        if ids:
-            conn = self.conn
-            for fault_id, after in conn.execute(
-                select(_a.c.fault_id, _a.c.after)
-                .where(among(conn, _a.c.fault_id, ids), _a.c.entity == "fault", _a.c.action == IMPORTED)
-                .order_by(_a.c.id)
-            ):
-                imported[fault_id] = dict(after or {})
-        return imported
+
+# The lines' words also depend on how this module reads the rows: a release that changes it renders them anew.
+_READING = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _kept_key(words_key: str) -> str:
+    return hashlib.sha256(f"{words_key}:{_READING}".encode()).hexdigest()
+
+
+_RENDERING = 0x7265636C  # the advisory lock of the one worker rendering lines ("recl")
+
+
+class SqlRecordLines:
+    """The record table's kept lines brought up to date (the worker's job): the faults with a
+    change logged are rendered again from one snapshot, and only the changes that snapshot saw are
+    deleted. A change committed meanwhile stays logged, and its fault's line is not current until
+    the next pass renders it again."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def refresh(self, words_key: str, renderer: LineRenderer, limit: int = 500) -> int:
+        """Render up to ``limit`` changed faults' lines; answers how many faults were rendered
+        (0: every line is current, or another worker is rendering). Lines in other words than
+        ``words_key`` are all rendered anew.
+        The fault types' and staff's names are read in the same snapshot as the faults: a renaming
+        committed meanwhile is a change logged after it."""
+        with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # One snapshot for what is rendered and for the changes deleted (see the class).
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                conn.exec_driver_sql("SET LOCAL jit = off")
+                # One worker renders at a time; another would render the same faults and collide.
+                if not conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({_RENDERING})").scalar():
+                    return 0
+            key = _kept_key(words_key)
+            if conn.execute(select(_words.c.words_key)).scalar() != key:
+                conn.execute(delete(_words))
+                conn.execute(insert(_words).values(id=1, words_key=key))
+                conn.execute(delete(_lines))
+                conn.execute(delete(_changes))
+                conn.execute(insert(_changes).from_select(["fault_id"], select(_f.c.id)))
+            ids = list(
+                dict.fromkeys(conn.execute(select(_changes.c.fault_id).order_by(_changes.c.id).limit(limit)).scalars())
+            )
+            if not ids:
+                return 0
+            found = conn.execute(_fault_rows(conn.dialect.name, FaultFilter()).where(among(conn, _f.c.id, ids))).all()
+            usernames = _usernames(conn)
+            ft = t.fault_types
+            render = renderer(
+                {c: (zh, en) for c, zh, en in conn.execute(select(ft.c.code, ft.c.label_zh, ft.c.label_en))}
+            )
+            lines = [
+                {"fault_id": fault_id, "line": render(record)}
+                for fault_id, record in zip([r.id for r in found], _records(conn, found, usernames), strict=True)
+            ]
+            conn.execute(delete(_lines).where(among(conn, _lines.c.fault_id, ids)))
+            if lines:
+                conn.execute(insert(_lines), lines)
+            conn.execute(delete(_changes).where(among(conn, _changes.c.fault_id, ids)))
+            return len(ids)
 
 
 _j = t.export_jobs

@@ -478,6 +478,28 @@ export_jobs = Table(
 )
 Index("ix_export_jobs_state_id", export_jobs.c.state, export_jobs.c.id)
 Index("ix_export_jobs_requested_by", export_jobs.c.requested_by)
+# The record table kept as the faults go (issue 13): each fault's row of the table as a CSV line,
+# in the words ``record_line_words`` names (zone, language, labels, names). Triggers (migration
+# 0026) log every write to a table the row reads from in ``record_changes``; a line is current
+# while its fault has no change logged, and the worker renders the changed ones again.
+record_lines = Table(
+    "record_lines",
+    metadata,
+    Column("fault_id", ForeignKey("faults.id", ondelete="CASCADE"), primary_key=True),
+    Column("line", Text, nullable=False),
+)
+record_changes = Table(
+    "record_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fault_id", Integer, nullable=False, index=True),  # no key: a log, written by triggers
+)
+record_line_words = Table(
+    "record_line_words",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row
+    Column("words_key", String(64), nullable=False),
+)
 # Deflection on the report form (issue 12.2): each suggestion shown to a reporter and each one
 # followed ("这就是我遇到的问题"), with its time, so the reports can chart them per period.
 deflection_events = Table(

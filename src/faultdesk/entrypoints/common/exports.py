@@ -13,11 +13,19 @@ from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from fastapi import BackgroundTasks, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from faultdesk.adapters.record_files import TooLarge, csv_chunks, read_sheets, write_xlsx
+from faultdesk.adapters.record_files import (
+    CsvLines,
+    TooLarge,
+    cells_of_line,
+    csv_chunks,
+    read_sheets,
+    write_xlsx,
+)
 from faultdesk.domain.errors import FieldProblem, NotFound, RuleViolation
 from faultdesk.domain.roles import Permission
 from faultdesk.entrypoints.common import record_table as rt
@@ -25,19 +33,46 @@ from faultdesk.services import catalogue, exports, history
 from faultdesk.services.access import actor_of, require
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import ExportJob
+from faultdesk.services.record_table import FaultRecord
 from faultdesk.services.records import Actor, FaultFilter
 
 log = logging.getLogger("faultdesk.exports")
 PROGRESS_EVERY = 5000  # rows between two progress writes of a job
 
 
-def _rows(desk: Desk, flt: FaultFilter, lang: str, actor: Actor) -> Iterator[list[rt.Cell]]:
+Batch = list[list[rt.Cell] | str]  # rows of the table: a row's cells, or its kept CSV line
+
+
+def _batches(desk: Desk, flt: FaultFilter, lang: str, actor: Actor) -> Iterator[Batch]:
+    """The table's rows a batch at a time: a fault's kept CSV line where it is current, else its
+    record in words."""
     names = rt.type_names(catalogue.list_fault_types(desk))
-    return rt.rows(exports.stream_records(desk, flt, actor=actor), lang, desk.timezone, names)
+    found = exports.record_batches(desk, flt, rt.words_key(lang, desk.timezone), actor=actor)
+    return rt.batches(found, lang, desk.timezone, names)
+
+
+def _cells(batches: Iterator[Batch]) -> Iterator[list[rt.Cell]]:
+    """Row by row, each as its cells (the .xlsx writer's)."""
+    numbers = rt.NUMBERS
+    for rows in batches:
+        for row in rows:
+            yield cells_of_line(row, numbers) if isinstance(row, str) else row
+
+
+def refresh_record_lines(desk: Desk, *, limit: int = 200) -> int:
+    """Render again up to ``limit`` kept lines of faults changed since (the worker's, and the
+    bench's); the lines are kept in the desk's language. Answers how many (0: all are current)."""
+    lang, zone, lines = desk.language, ZoneInfo(desk.timezone), CsvLines()
+
+    def renderer(type_names: dict[str, tuple[str, str]]) -> Callable[[FaultRecord], str]:
+        cells = rt.RowWords(lang, zone, type_names).cells
+        return lambda record: lines.line(cells(record))
+
+    return exports.refresh_lines(desk, rt.words_key(lang, desk.timezone), renderer, limit=limit)
 
 
 def csv_stream(desk: Desk, flt: FaultFilter, lang: str, *, actor: Actor) -> Iterator[bytes]:
-    return csv_chunks(rt.header(lang), _rows(desk, flt, lang, actor))
+    return csv_chunks(rt.header(lang), _batches(desk, flt, lang, actor))
 
 
 def write_export(
@@ -51,13 +86,13 @@ def write_export(
     on_rows: Callable[[int], None] | None = None,
 ) -> int:
     """Write the table to ``target`` (a path or a binary file); answers the rows written."""
-    rows = _rows(desk, flt, lang, actor)
+    rows = _batches(desk, flt, lang, actor)
     if fmt == "xlsx":
         return write_xlsx(
             target,
             rt.header(lang),
             rt.widths(),
-            rows,
+            _cells(rows),
             sheet_name=rt.SHEET[lang],
             continued_note=rt.CONTINUED[lang],
             on_rows=on_rows,
@@ -73,17 +108,18 @@ def write_export(
 
 
 class _Counter:
-    """Rows passed through, counted, with ``on_rows`` told every ``PROGRESS_EVERY``."""
+    """Batches of rows passed through, their rows counted, with ``on_rows`` told every
+    ``PROGRESS_EVERY`` rows or so (at the end of the batch that passes it)."""
 
-    def __init__(self, rows: Iterator[list[rt.Cell]], on_rows: Callable[[int], None] | None) -> None:
-        self.rows, self.on_rows, self.n = rows, on_rows, 0
+    def __init__(self, batches: Iterator[Batch], on_rows: Callable[[int], None] | None) -> None:
+        self.batches, self.on_rows, self.n = batches, on_rows, 0
 
-    def __iter__(self) -> Iterator[list[rt.Cell]]:
-        for row in self.rows:
-            self.n += 1
-            if self.on_rows is not None and self.n % PROGRESS_EVERY == 0:
+    def __iter__(self) -> Iterator[Batch]:
+        for rows in self.batches:
+            before, self.n = self.n, self.n + len(rows)
+            if self.on_rows is not None and self.n // PROGRESS_EVERY > before // PROGRESS_EVERY:
                 self.on_rows(self.n)
-            yield row
+            yield rows
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

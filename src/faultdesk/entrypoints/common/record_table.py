@@ -4,15 +4,21 @@ The API, the CLI, the console and the worker all write and read the table throug
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from faultdesk.adapters import record_files
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.reports import Channel
+from faultdesk.entrypoints.common import labels
 from faultdesk.entrypoints.common.labels import (
     CONFIRMATION,
     IMPROVEMENT_STATUS,
@@ -29,6 +35,7 @@ from faultdesk.entrypoints.common.labels import (
     words,
 )
 from faultdesk.entrypoints.common.text_guard import IN_TEXT
+from faultdesk.services import record_table as record_rules
 from faultdesk.services.history import RowProblem
 from faultdesk.services.record_table import FaultRecord
 from faultdesk.services.records import ClockQueue, ClockWindow, FaultFilter, TextMatch, WorkOf
@@ -152,12 +159,28 @@ _CELL_ORDER = (
 assert _CELL_ORDER == COLUMNS, "RowWords.cells lists its cells in the order of RECORD_COLUMN"
 
 
-def rows(
-    records: Iterable[FaultRecord], lang: Language, zone: str, type_names: dict[str, tuple[str, str]]
-) -> Iterator[list[Cell]]:
+# The cells that are numbers (a kept CSV line read back for an .xlsx gives them as numbers again).
+NUMBERS = frozenset(COLUMNS.index(key) for key in ("impact_users", "satisfaction", "report_count"))
+# What a row's words are made by: a release that changes any of these renders every kept line anew.
+_WORDING = hashlib.sha256(
+    b"".join(Path(inspect.getfile(m)).read_bytes() for m in (sys.modules[__name__], labels, record_files, record_rules))
+).hexdigest()
+
+
+def words_key(lang: Language, zone: str) -> str:
+    """Names the words a row is rendered in: kept lines are current only in the words they were
+    rendered in. (A staff member's or a fault type's new name marks the faults that show it as
+    changed: migration 0026's triggers.)"""
+    return hashlib.sha256(repr((_WORDING, lang, zone)).encode()).hexdigest()
+
+
+def batches(
+    found: Iterable[list[FaultRecord | str]], lang: Language, zone: str, type_names: dict[str, tuple[str, str]]
+) -> Iterator[list[list[Cell] | str]]:
+    """The faults' rows a batch at a time: a record put in words, a kept line as it is."""
     cells = RowWords(lang, ZoneInfo(zone), type_names).cells
-    for r in records:
-        yield cells(r)
+    for part in found:
+        yield [r if isinstance(r, str) else cells(r) for r in part]
 
 
 # ---- the filters an export carries (the list API's, kept in a job row as JSON) --------------
