@@ -66,6 +66,9 @@ from faultdesk.config import Settings
 from faultdesk.demo import load_demo
 from faultdesk.domain.clock import FixedClock
 from faultdesk.domain.numbering import NumberFormat, registration_day
+from faultdesk.entrypoints.web.followup import IMPROVEMENTS_PER_PAGE  # the rows each page shows:
+from faultdesk.entrypoints.web.queues import PAGE_SIZE as QUEUE_SIZE  # its API call reads as many
+from faultdesk.entrypoints.web.registration import PAGE_SIZE as REPORTS_SIZE
 from stores import (  # sibling module: run as `python bench/X.py`
     HOST,
     NO_CHANNELS,
@@ -90,7 +93,6 @@ WAITING_SHARE = 0.01  # of the reports, still waiting at intake
 WAITING_WINDOW = timedelta(hours=48)
 TARGET_P95_MS = 150.0
 TARGET_RATIO = 1.5
-QUEUE_SIZE = 50  # the rows a queue page shows (web/queues.py)
 FIRST_TIMEOUT_S = 1800.0
 REQUEST_TIMEOUT_S = 120.0
 # The staff the copies are handed to: a few hundred, by the demo's roles and its naming.
@@ -113,17 +115,20 @@ class Page:
 
 FAULT, REPORT = "/api/v1/faults/{fault}", "/api/v1/reports/{report}"
 PAGES = (
-    Page("queue: my work", "/", (f"/api/v1/faults?page_size={QUEUE_SIZE}",)),
-    Page("queue: breached", "/?queue=breached", (f"/api/v1/clocks?state=breached&limit={QUEUE_SIZE}",)),
+    # The faults list takes a queue view's own parameters (queue, q, owner …): the same rows.
+    Page("queue: my work", "/", (f"/api/v1/faults?queue=mine&page_size={QUEUE_SIZE}",)),
+    Page("queue: breached", "/?queue=breached", (f"/api/v1/faults?queue=breached&page_size={QUEUE_SIZE}",)),
     Page("queue: all", "/?queue=all", (f"/api/v1/faults?page_size={QUEUE_SIZE}",)),
-    Page("queue: P1", "/?queue=P1", (f"/api/v1/faults?severity=P1&page_size={QUEUE_SIZE}",)),
+    Page("queue: P1", "/?queue=P1", (f"/api/v1/faults?queue=P1&page_size={QUEUE_SIZE}",)),
     Page("queue: search", "/?queue=all&q={q}", (f"/api/v1/faults?q={{q}}&page_size={QUEUE_SIZE}",)),
     Page("queue rows fragment", "/queue/rows?queue=all", (f"/api/v1/faults?page_size={QUEUE_SIZE}",)),
     Page("fault page", "/faults/{fault}", (FAULT, f"{FAULT}/actions", f"{FAULT}/timeline")),
-    Page("waiting reports", "/reports", (f"/api/v1/reports?linked=false&page_size={QUEUE_SIZE}",)),
+    Page("waiting reports", "/reports", (f"/api/v1/reports?linked=false&page_size={REPORTS_SIZE}",)),
     Page("report + candidates", "/reports/{report}", (REPORT, f"{REPORT}/candidates")),
     Page("kb search", "/kb?q={kb}", ("/api/v1/kb?q={kb}",)),
-    Page("improvements", "/improvements", (f"/api/v1/improvement-actions?status=open&page_size={QUEUE_SIZE}",)),
+    Page(
+        "improvements", "/improvements", (f"/api/v1/improvement-actions?status=open&page_size={IMPROVEMENTS_PER_PAGE}",)
+    ),
     Page("admin users", "/admin/users", (), who="admin"),
 )
 

@@ -14,8 +14,9 @@ from faultdesk.domain.lifecycle import ActionStatus
 from faultdesk.domain.roles import Role
 from faultdesk.services.access import actor_of
 from faultdesk.services.desk import Desk
-from faultdesk.services.faults import FaultRegistration, list_faults, list_reports, register_fault
+from faultdesk.services.faults import FaultRegistration, list_reports, register_fault
 from faultdesk.services.lifecycle import improvements, search_kb, severity_history, stage_records
+from faultdesk.services.queues import Queue, QueueQuery, list_view
 from faultdesk.services.records import Actor, AuditEvent, FaultFilter, ReportFilter
 from faultdesk.services.staff import create_user
 from tests.conftest import a_report
@@ -29,7 +30,7 @@ def admin(desk: Desk) -> Actor:
 
 
 def faults_in(desk: Desk, actor: Actor, status: FaultStatus) -> list[str]:
-    page = list_faults(desk, FaultFilter(status=[status], page_size=100), actor=actor)
+    page = list_view(desk, QueueQuery(Queue.ALL, status=[status], page_size=100), actor=actor)
     return [f.number for f in page.items]
 
 
@@ -44,7 +45,7 @@ def test_the_demo_shows_every_state_with_retrospectives_and_knowledge(wiring):
     assert all(by_state.values()), [s.value for s, numbers in by_state.items() if not numbers]
     assert list_reports(desk, ReportFilter(page_size=1), actor=who).total >= 60
 
-    everything = list_faults(desk, FaultFilter(page_size=100), actor=who).items
+    everything = list_view(desk, QueueQuery(Queue.ALL, page_size=100), actor=who).items
     assert {Severity.P0, Severity.P1, Severity.P2} <= {f.severity for f in everything}
     assert any(f.reopen_count for f in everything if f.status is FaultStatus.ARCHIVED)
     p0 = next(f for f in everything if f.severity is Severity.P0)

@@ -331,3 +331,47 @@ def test_a_report_taken_here_shows_in_the_waiting_count_at_once(client, staff):
     assert waiting.search(page(client, "agent1").text).group(1) == "1"
     client.post("/api/v1/reports", json=a_report(symptom="首页轮播图显示错位"))
     assert waiting.search(page(client, "agent1").text).group(1) == "2"  # not the kept 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "queue=mine",
+        "queue=all",
+        "queue=stage2",
+        "queue=P1",
+        "queue=ungraded",
+        "queue=breaching",
+        "queue=all&q=支付",
+        "queue=all&owner=developer1",
+        "queue=all&type=02&sort=registered_at",
+    ],
+)
+def test_the_api_list_of_a_queue_view_is_its_rows(client, staff, clock, desk_of_four, query):
+    """``GET /api/v1/faults`` takes a console view's own parameters and answers its faults, in
+    its order: an integration sees what the console shows."""
+    clock.advance(timedelta(minutes=30))  # some clocks due within the hour
+    shown = numbers(page(client, "pm1", "?" + query).text)
+    listed = client.get(f"/api/v1/faults?{query}&page_size=50", headers=staff["pm"])
+    assert listed.status_code == 200, listed.text
+    assert [f["number"] for f in listed.json()["items"]] == shown and listed.json()["total"] == len(shown)
+    assert shown, "the view shows faults: not two empty lists compared"
+
+
+def test_the_api_list_refuses_an_unknown_queue_or_owner_naming_the_field(client, staff, desk_of_four):
+    bad_queue = client.get("/api/v1/faults?queue=nope", headers=staff["pm"])
+    assert bad_queue.status_code == 422 and "queue" in bad_queue.text
+    nobody = client.get("/api/v1/faults?owner=nobody", headers=staff["pm"])
+    assert nobody.status_code == 422 and "owner" in nobody.text and "没有这个人" in nobody.text
+    too_long = client.get("/api/v1/faults?q=" + "长" * 101, headers=staff["pm"])
+    assert too_long.status_code == 422 and "q" in too_long.text
+
+
+def test_the_api_export_takes_the_queue_view(client, staff, desk_of_four):
+    import csv
+    import io
+
+    res = client.get("/api/v1/faults/export?format=csv&queue=mine", headers=staff["developer"])
+    assert res.status_code == 200, res.text
+    rows = list(csv.reader(io.StringIO(res.content.decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == numbers(page(client, "developer1", "?queue=mine").text)

@@ -21,7 +21,6 @@ from faultdesk.services.records import (
     Actor,
     AuditEvent,
     FaultChanges,
-    FaultFilter,
     FaultView,
     Page,
     ReportFilter,
@@ -199,12 +198,6 @@ def get_fault(desk: Desk, number: str, *, actor: Actor) -> tuple[FaultView, list
     with desk.uow() as uow:
         fault = _fault_or_404(uow, number)
         return fault, uow.reports.for_fault(fault.id)
-
-
-def list_faults(desk: Desk, flt: FaultFilter, *, actor: Actor) -> Page[FaultView]:
-    require(actor, Permission.VIEW)
-    with desk.uow() as uow:
-        return uow.faults.search(flt)
 
 
 def list_reports(desk: Desk, flt: ReportFilter, *, actor: Actor) -> Page[ReportView]:

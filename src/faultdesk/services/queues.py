@@ -30,6 +30,7 @@ from faultdesk.services.records import (
     ClockWindow,
     FaultFilter,
     FaultView,
+    Page,
     ProductRecord,
     ReportFilter,
     TextMatch,
@@ -159,6 +160,15 @@ def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
     return QueuePage(
         rows, page.total, min(query.page, pages), pages, query.page_size, tab_counts, waiting, users, types, products
     )
+
+
+def list_view(desk: Desk, query: QueueQuery, *, actor: Actor) -> Page[FaultView]:
+    """A page of a queue view's faults without the console's extras (the API's list): the same
+    faults, in the same order, as ``open_queue`` shows."""
+    require(actor, Permission.VIEW)
+    with desk.uow() as uow:
+        users = uow.users.all() if query.owner else []  # only an owner filter looks a person up
+        return uow.faults.search(_filter(desk, uow, query, users, actor, desk.clock.now()))
 
 
 def _owner(f: FaultView, names: dict[int, str]) -> str | None:
