@@ -9,6 +9,10 @@ counts through ``LATERAL`` subqueries (one index probe each a fault); SQLite, wh
 ``LATERAL``, through correlated scalar subqueries. Only the faults that have them have their stage
 records, improvement actions and imported words read, with one query each a batch (``WHERE
 fault_id IN batch``). Memory stays one batch deep, however many faults the filter finds.
+
+The table is also kept: each fault's row as a CSV line (``record_lines``), rendered by the worker
+(``SqlRecordLines``) after a change that migration 0026's triggers log in ``record_changes``. An
+export reads a fault's line while no change is logged for it, and reads the others as above.
 """
 
 from __future__ import annotations
