@@ -375,3 +375,18 @@ def test_the_api_export_takes_the_queue_view(client, staff, desk_of_four):
     assert res.status_code == 200, res.text
     rows = list(csv.reader(io.StringIO(res.content.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == numbers(page(client, "developer1", "?queue=mine").text)
+
+
+def test_the_filters_choices_are_kept_with_the_counts_and_follow_this_process_changes_at_once(client, wiring, staff):
+    """The owner and product filters' choices are kept like the tabs' counts: a person or a
+    product added here is a choice on the next page at once."""
+    from faultdesk.domain.roles import Role
+    from faultdesk.services.records import Actor
+    from faultdesk.services.staff import create_user
+
+    assert 'value="newcomer1"' not in page(client, "pm1").text
+    create_user(wiring.desk, "newcomer1", Role.DEVELOPER, "correct-horse", actor=Actor.system())
+    assert 'value="newcomer1"' in page(client, "pm1").text
+    res = client.post("/api/v1/products", json={"code": "wallet", "name": "钱包"}, headers=staff["admin"])
+    assert res.status_code == 201, res.text
+    assert 'value="wallet"' in page(client, "pm1").text

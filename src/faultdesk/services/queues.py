@@ -142,7 +142,11 @@ def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
     require(actor, Permission.VIEW)
     now = desk.clock.now()
     with desk.uow() as uow:
-        users = uow.users.all()
+        # The filters' choices, kept with the tabs' counts (and cleared with them by a commit that
+        # writes staff, types or products): three reads every page and every refresh otherwise.
+        users, types, products = desk.queue_counts.get(
+            ("choices",), lambda: (uow.users.all(), uow.catalogue.fault_types(), uow.catalogue.products(MAX_PRODUCTS))
+        )
         flt = _filter(desk, uow, query, users, actor, now)
         page = uow.faults.search(flt)
         pages = max(1, -(-page.total // query.page_size))
@@ -155,8 +159,6 @@ def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
         names = {u.id: u.display_name for u in users}
         rows = [QueueRow(f, clocks.get(f.id), _owner(f, names)) for f in page.items]
         tab_counts, waiting = _counts(desk, uow, actor, now, known=_counted_already(query, page.total))
-        types = uow.catalogue.fault_types()
-        products = uow.catalogue.products(MAX_PRODUCTS)
     return QueuePage(
         rows, page.total, min(query.page, pages), pages, query.page_size, tab_counts, waiting, users, types, products
     )

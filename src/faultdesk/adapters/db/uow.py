@@ -40,9 +40,12 @@ from faultdesk.services.ports import (
     Users,
 )
 
-# What the queue tabs (services/queues.py) and the improvement tabs (services/followup.py) count:
-# a commit that wrote one of these clears the kept counts.
-COUNTED_TABLES = frozenset({"faults", "clocks", "reports", "improvement_actions"})
+# What the queue tabs (services/queues.py) and the improvement tabs (services/followup.py) count,
+# and the queue filters' choices (staff, fault types, products): a commit that wrote one of these
+# clears the kept counts and choices.
+COUNTED_TABLES = frozenset(
+    {"faults", "clocks", "reports", "improvement_actions", "users", "fault_types", "products", "product_functions"}
+)
 _WROTE_COUNTED = "faultdesk.wrote_counted"  # in the connection's info until the commit
 
 
