@@ -76,11 +76,16 @@ def _criticality(value: Criticality | str) -> Criticality:
 
 
 def list_products(desk: Desk, *, actor: Actor) -> list[ProductRecord]:
-    """Every product with its functions (staff pick them when registering a report)."""
+    """Every product with its functions (staff pick them when registering a report; pages name
+    them). Kept with the queue tabs' counts, and cleared with them by a commit that writes products."""
     if not actor.is_system:
         require(actor, Permission.VIEW)
-    with desk.uow() as uow:
-        return uow.catalogue.products(MAX_PRODUCTS)
+
+    def read() -> list[ProductRecord]:
+        with desk.uow() as uow:
+            return uow.catalogue.products(MAX_PRODUCTS)
+
+    return desk.queue_counts.get(("products",), read)
 
 
 def names_of(products: list[ProductRecord]) -> dict[str, str]:
