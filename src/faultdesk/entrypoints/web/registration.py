@@ -133,11 +133,13 @@ def waiting_reports(
         page=page,
         page_size=PAGE_SIZE,
     )
-    result = faults.list_reports(desk, flt, actor=actor)
-    pages = max(1, ceil(result.total / PAGE_SIZE))
-    if page > pages:  # past the end: the last page, not an empty one under "共 N 条"
-        result = faults.list_reports(desk, replace(flt, page=pages), actor=actor)
-    register = clocks.register_clocks(desk, [r.id for r in result.items], actor=actor)
+    with desk.one_read():  # the reports, their clocks and the products' names: one transaction
+        result = faults.list_reports(desk, flt, actor=actor)
+        pages = max(1, ceil(result.total / PAGE_SIZE))
+        if page > pages:  # past the end: the last page, not an empty one under "共 N 条"
+            result = faults.list_reports(desk, replace(flt, page=pages), actor=actor)
+        register = clocks.register_clocks(desk, [r.id for r in result.items], actor=actor)
+        names = catalogue.names_of(catalogue.list_products(desk, actor=actor))
     kept: list[tuple[str, str]] = [("channel", c.value) for c in channels]
     kept += [(k, v) for k, v in (("received_from", received_from), ("received_to", received_to), ("q", text)) if v]
     if sort != "-received_at":
@@ -155,7 +157,7 @@ def waiting_reports(
             "pages": pages,
             "page_url": page_url,
             "clocks": register,
-            "names": catalogue.names_of(catalogue.list_products(desk, actor=actor)),
+            "names": names,
             "channels": list(Channel),
             "chosen": {c.value for c in channels},
             "filters": {"received_from": received_from or "", "received_to": received_to or "", "q": text or ""},
