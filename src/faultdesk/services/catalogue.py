@@ -13,7 +13,7 @@ from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
 from faultdesk.domain.faults import DEFAULT_FAULT_TYPES, Criticality, FaultType
 from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
-from faultdesk.services.desk import Desk
+from faultdesk.services.desk import KEPT_PRODUCTS, Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, ProductFunctionRecord, ProductRecord
 
@@ -85,7 +85,7 @@ def list_products(desk: Desk, *, actor: Actor) -> list[ProductRecord]:
         with desk.uow() as uow:
             return uow.catalogue.products(MAX_PRODUCTS)
 
-    return desk.queue_counts.get(("products",), read)
+    return desk.queue_counts.get(KEPT_PRODUCTS, read)
 
 
 def names_of(products: list[ProductRecord]) -> dict[str, str]:

@@ -39,6 +39,11 @@ T = TypeVar("T")
 DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 
 
+# What ``Desk.queue_counts`` keeps besides the tabs' counts: the lists pages pick from and name
+# with. A commit that writes their tables clears them (adapters/db/uow.py ``COUNTED_TABLES``).
+KEPT_USERS, KEPT_TYPES, KEPT_PRODUCTS = ("users",), ("fault types",), ("products",)
+
+
 class ShortCache:
     """Values kept for a short while, by key: the organisation's settings, which change a few
     times a year (reading them per report or per fired clock cost more than the work itself),

@@ -21,7 +21,7 @@ from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Permission
 from faultdesk.services.access import require
 from faultdesk.services.catalogue import MAX_PRODUCTS
-from faultdesk.services.desk import Desk
+from faultdesk.services.desk import KEPT_PRODUCTS, KEPT_TYPES, KEPT_USERS, Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import (
     Actor,
@@ -144,9 +144,10 @@ def open_queue(desk: Desk, query: QueueQuery, *, actor: Actor) -> QueuePage:
     with desk.uow() as uow:
         # The filters' choices, kept with the tabs' counts (and cleared with them by a commit that
         # writes staff, types or products): three reads every page and every refresh otherwise.
-        users, types, products = desk.queue_counts.get(
-            ("choices",), lambda: (uow.users.all(), uow.catalogue.fault_types(), uow.catalogue.products(MAX_PRODUCTS))
-        )
+        kept = desk.queue_counts
+        users = kept.get(KEPT_USERS, uow.users.all)
+        types = kept.get(KEPT_TYPES, uow.catalogue.fault_types)
+        products = kept.get(KEPT_PRODUCTS, lambda: uow.catalogue.products(MAX_PRODUCTS))
         flt = _filter(desk, uow, query, users, actor, now)
         page = uow.faults.search(flt)
         pages = max(1, -(-page.total // query.page_size))

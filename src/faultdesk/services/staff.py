@@ -11,7 +11,7 @@ from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
 from faultdesk.domain.reports import Contact, ContactKind
 from faultdesk.domain.roles import Permission, Role
 from faultdesk.services.access import TOKEN_PREFIX, require
-from faultdesk.services.desk import Desk
+from faultdesk.services.desk import KEPT_USERS, Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import Actor, AuditEvent, UserRecord
 
@@ -235,6 +235,19 @@ def create_token(desk: Desk, username: str, *, actor: Actor, name: str = "cli") 
 
 
 def list_users(desk: Desk, *, actor: Actor) -> list[UserRecord]:
+    """Every user as stored now (the admin pages: what they change must show as it is)."""
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
         return uow.users.all()
+
+
+def directory(desk: Desk, *, actor: Actor) -> list[UserRecord]:
+    """Every user, for the pages' pickers and names: kept with the queue tabs' counts (a commit
+    that writes users clears it; another process's change shows within their time to live)."""
+    require(actor, Permission.VIEW)
+
+    def read() -> list[UserRecord]:
+        with desk.uow() as uow:
+            return uow.users.all()
+
+    return desk.queue_counts.get(KEPT_USERS, read)

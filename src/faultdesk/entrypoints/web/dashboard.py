@@ -190,7 +190,7 @@ def dashboard(request: Request, desk: DeskDep, actor: StaffDep, params: ParamsDe
         "params": params,
         "fault_types": catalogue.list_fault_types(desk),
         "products": catalogue.list_products(desk, actor=actor),
-        "people": [u for u in staff.list_users(desk, actor=actor) if u.active],
+        "people": [u for u in staff.directory(desk, actor=actor) if u.active],
         "channels": list(Channel),
         "severities": [Severity.P0, Severity.P1, Severity.P2],
         "problems": {},

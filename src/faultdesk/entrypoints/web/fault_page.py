@@ -85,7 +85,7 @@ class ActionForm:
 
 
 def _people(desk: Desk, actor: Actor) -> tuple[tl.People, list[Any]]:
-    users = staff.list_users(desk, actor=actor)
+    users = staff.directory(desk, actor=actor)
     by_name = {u.username: tl.Person(u.display_name, u.role) for u in users}
     by_id = {u.id: tl.Person(u.display_name, u.role) for u in users}
     order = list(Role)
