@@ -170,7 +170,7 @@ def list_view(desk: Desk, query: QueueQuery, *, actor: Actor) -> Page[FaultView]
     faults, in the same order, as ``open_queue`` shows."""
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
-        users = uow.users.all() if query.owner else []  # only an owner filter looks a person up
+        users = desk.queue_counts.get(KEPT_USERS, uow.users.all) if query.owner else []  # an owner filter's
         return uow.faults.search(_filter(desk, uow, query, users, actor, desk.clock.now()))
 
 
@@ -318,4 +318,4 @@ def view_filter(desk: Desk, query: QueueQuery, *, actor: Actor) -> FaultFilter:
     "export this view" exports, every page of it."""
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
-        return _filter(desk, uow, query, uow.users.all(), actor, desk.clock.now())
+        return _filter(desk, uow, query, desk.queue_counts.get(KEPT_USERS, uow.users.all), actor, desk.clock.now())

@@ -256,7 +256,7 @@ class SqlRecordTable:
         if conn.execute(select(_words.c.words_key)).scalar() != _kept_key(words_key):
             yield from self._record_batches(flt, batch)  # the lines speak other words: none is current
             return
-        usernames = _usernames(conn)
+        usernames: dict[int, str] | None = None  # read once, if a fault needs rendering
         # NULL: no line, or a change logged since it was rendered.
         current = case((exists().where(_changes.c.fault_id == _f.c.id), null()), else_=_lines.c.line)
         stmt = (
@@ -272,6 +272,7 @@ class SqlRecordTable:
                 found: list[FaultRecord | str] = [line for _, line in part]
                 if None in found:  # a few faults changed since: their rows rendered from the records
                     stale = [fault_id for fault_id, line in part if line is None]
+                    usernames = _usernames(conn) if usernames is None else usernames
                     rows = conn.execute(_fault_rows(dialect, flt).where(among(conn, _f.c.id, stale))).all()
                     live = dict(zip([r.id for r in rows], _records(conn, rows, usernames), strict=True))
                     found = [live[fault_id] if line is None else line for fault_id, line in part]
