@@ -281,6 +281,7 @@ improvement_actions = Table(
 # The console's overdue tab: open actions by due day; "mine" (the page's first tab): one owner's
 # actions in the page's order, read from the index in order rather than sorted after a scan.
 Index("ix_improvement_actions_status_due", improvement_actions.c.status, improvement_actions.c.due)
+Index("ix_improvement_actions_due", improvement_actions.c.due, improvement_actions.c.id)  # the "all" tab
 Index(
     "ix_improvement_actions_owner_id_due",
     improvement_actions.c.owner_id,

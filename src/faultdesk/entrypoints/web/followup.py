@@ -22,6 +22,7 @@ from faultdesk.entrypoints.common.commands import ImprovementStatusIn, ReleaseIn
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
 from faultdesk.entrypoints.common.fields import IdPath, PageNo
+from faultdesk.entrypoints.common.labels import label as label_in
 from faultdesk.entrypoints.common.refusals import reasons, said
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import catalogue, followup, known_issues, lifecycle
@@ -31,7 +32,7 @@ from faultdesk.services.records import Actor, ImprovementRecord
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 KB_LIMIT = 20
-IMPROVEMENTS_PER_PAGE = 50
+IMPROVEMENTS_PER_PAGE = 25  # as a queue page: each row carries its status form
 RELEASES_PER_PAGE = 20
 
 # A fault number in free text (both presets: 231025-01-001 and 20231025001), drawn as a link.
@@ -81,15 +82,19 @@ def _tab(tab: str | None) -> str:
     return tab if tab in followup.IMPROVEMENT_TABS else followup.MINE
 
 
-def _row_context(actor: Actor, item: ImprovementRecord, today: Any, tab: str, page: int) -> dict[str, Any]:
+def _row(actor: Actor, item: ImprovementRecord, today: Any, error: str | None = None) -> dict[str, Any]:
     return {
         "i": item,
         "may_change": followup.may_set_improvement_status(actor, item),
         "overdue": item.status is ActionStatus.OPEN and item.due < today,
-        "statuses": list(ActionStatus),
-        "tab": tab,
-        "page_no": page,
+        "error": error,
     }
+
+
+def _rows_context(lang: str, rows: list[dict[str, Any]], tab: str, page: int) -> dict[str, Any]:
+    """What ``_improvement_rows.html`` draws: the rows, and what every row's status form shares."""
+    statuses = [(s.value, label_in(s, lang)) for s in ActionStatus]
+    return {"rows": rows, "statuses": statuses, "tab": tab, "page_no": page}
 
 
 def _improvements_page(
@@ -104,12 +109,14 @@ def _improvements_page(
 ) -> Response:
     result, counts = followup.improvement_page(desk, tab, actor=actor, page=page, page_size=IMPROVEMENTS_PER_PAGE)
     today = followup.local_today(desk)
-    rows = []
-    for item in result.items:
-        row = _row_context(actor, item, today, tab, page)
-        row["error"] = error[1] if error and error[0] == item.id else None
-        rows.append(row)
-    context = {"nav": "improvements", "tab": tab, "result": result, "counts": counts, "rows": rows, "error": error}
+    rows = [_row(actor, item, today, error[1] if error and error[0] == item.id else None) for item in result.items]
+    context = {
+        "nav": "improvements",
+        "result": result,
+        "counts": counts,
+        "error": error,
+        **_rows_context(language_of(request, actor), rows, tab, page),
+    }
     return render(request, "improvements.html", context, desk=desk, actor=actor, status_code=status_code)
 
 
@@ -143,8 +150,9 @@ def change_improvement(
     except NotPermitted as exc:
         error, status_code = said(exc, lang), 403
     if request.headers.get("hx-request") == "true":
-        context = {**_row_context(actor, item, followup.local_today(desk), chosen, page), "error": error}
-        return render(request, "_improvement_row.html", context, desk=desk, actor=actor, status_code=status_code)
+        row = _row(actor, item, followup.local_today(desk), error)
+        context = _rows_context(lang, [row], chosen, page)
+        return render(request, "_improvement_rows.html", context, desk=desk, actor=actor, status_code=status_code)
     if error is not None:
         return _improvements_page(
             request, desk, actor, chosen, page, error=(improvement_id, error), status_code=status_code
