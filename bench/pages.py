@@ -126,8 +126,15 @@ PAGES = (
     Page("waiting reports", "/reports", (f"/api/v1/reports?linked=false&page_size={REPORTS_SIZE}",)),
     Page("report + candidates", "/reports/{report}", (REPORT, f"{REPORT}/candidates")),
     Page("kb search", "/kb?q={kb}", ("/api/v1/kb?q={kb}",)),
+    Page(  # the page opens on the caller's own actions ("mine")
+        "improvements",
+        "/improvements",
+        (f"/api/v1/improvement-actions?owner={STAFF_USER}&page_size={IMPROVEMENTS_PER_PAGE}",),
+    ),
     Page(
-        "improvements", "/improvements", (f"/api/v1/improvement-actions?status=open&page_size={IMPROVEMENTS_PER_PAGE}",)
+        "improvements: all",
+        "/improvements?tab=all",
+        (f"/api/v1/improvement-actions?page_size={IMPROVEMENTS_PER_PAGE}",),
     ),
     Page("admin users", "/admin/users", (), who="admin"),
 )

@@ -326,3 +326,23 @@ def test_improvement_actions_come_a_page_at_a_time_by_due_date(client, staff, wi
     assert len(ok(client.get("/api/v1/improvement-actions", headers=staff["pm"]))) == 5  # 50 a page unless asked
     for bad in ({"page_size": 201}, {"page": 0}, {"page_size": 0}):
         assert client.get("/api/v1/improvement-actions", params=bad, headers=staff["pm"]).status_code == 422
+
+
+def test_improvement_actions_of_one_owner_are_that_persons_as_the_page_shows(client, staff, wiring, clock):
+    """``owner`` (a username) lists one person's actions, as the console's "mine" tab does."""
+    from datetime import timedelta
+
+    number = new_fault(client, staff["agent"], symptom="导出报表时页面卡死")
+    with wiring.desk.uow() as uow:
+        fault = uow.faults.by_number(number)
+        assert fault is not None
+        for days, who in ((3, "developer"), (1, "tester"), (2, "developer")):
+            due = (clock.now() + timedelta(days=days)).date()
+            uow.knowledge.add_improvement(fault.id, f"措施 {days}", USER_ID[who], due, clock.now())
+        uow.commit()
+    mine = ok(client.get("/api/v1/improvement-actions", params={"owner": "developer1"}, headers=staff["pm"]))
+    assert [a["title"] for a in mine] == ["措施 2", "措施 3"] and {a["owner"] for a in mine} == {"developer1"}
+    unknown = client.get("/api/v1/improvement-actions", params={"owner": "nobody"}, headers=staff["pm"])
+    assert unknown.status_code == 422 and "owner" in unknown.text and "没有这个人" in unknown.text
+    too_long = client.get("/api/v1/improvement-actions", params={"owner": "x" * 65}, headers=staff["pm"])
+    assert too_long.status_code == 422

@@ -322,13 +322,23 @@ def improvements(
     actor: Actor,
     number: str | None = None,
     status: lc.ActionStatus | None = None,
+    owner: str | None = None,
     offset: int = 0,
     limit: int | None = None,
 ) -> list[ImprovementRecord]:
+    """Improvement actions by due day: of one fault, in one status, of one owner (a username)."""
     require(actor, Permission.VIEW)
     with desk.uow() as uow:
         fault_id = _fault(uow, number).id if number else None
-        return uow.knowledge.improvements(fault_id=fault_id, status=status, owner_id=None, offset=offset, limit=limit)
+        owner_id = None
+        if owner:
+            found = uow.users.by_username(owner)
+            if found is None:
+                raise RuleViolation.one("owner", "no such person", "没有这个人")
+            owner_id = found.id
+        return uow.knowledge.improvements(
+            fault_id=fault_id, status=status, owner_id=owner_id, offset=offset, limit=limit
+        )
 
 
 def set_improvement_status(

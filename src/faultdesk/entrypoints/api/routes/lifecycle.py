@@ -212,12 +212,13 @@ def improvement_actions(
     actor: ActorDep,
     fault: Annotated[str | None, Query(description="fault number")] = None,
     status: ActionStatus | None = None,
+    owner: Annotated[str | None, Query(max_length=64, description="a username: the actions this person owns")] = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> list[ImprovementOut]:
     """Improvement actions by due date, a page at a time (``page``, ``page_size``: at most 200)."""
     found = lifecycle.improvements(
-        desk, actor=actor, number=fault, status=status, offset=(page - 1) * page_size, limit=page_size
+        desk, actor=actor, number=fault, status=status, owner=owner, offset=(page - 1) * page_size, limit=page_size
     )
     return [ImprovementOut(**vars(i)) for i in found]
 
