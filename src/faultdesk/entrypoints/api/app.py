@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -110,6 +111,14 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     return app
 
 
+def _settle_heap() -> None:
+    """Move what the process holds for good (modules, wiring, the built index) out of the garbage
+    collector's sight. A full collection walks every tracked object: at start it paused a
+    request by about 130 ms on the bench corpus, and the index only adds to what it walks."""
+    gc.collect()
+    gc.freeze()
+
+
 def _warm_index(wiring: Wiring) -> None:
     """Build the known-issue index from the database now, not on the first agent's search."""
     try:
@@ -117,8 +126,12 @@ def _warm_index(wiring: Wiring) -> None:
             wiring.desk.known_issues.catch_up(uow)
     except Exception:  # the first search builds it instead
         logging.getLogger("faultdesk").exception("could not build the known-issue index at start")
+        return
+    _settle_heap()
 
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` (used by `faultdesk serve`): settings from the environment."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    _settle_heap()  # a serving process: what it built to serve stays for its life
+    return app
