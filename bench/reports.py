@@ -156,16 +156,10 @@ def child_export(url: str, home: str, fmt: str, out: str) -> None:
 def _lines_current(wiring) -> bool:  # type: ignore[no-untyped-def]
     """Whether the kept lines are in this process's words (a source edited since they were
     rendered makes them all stale: the export was then rendered live)."""
-    from sqlalchemy import select
-
-    from faultdesk.adapters.db import tables as t
-    from faultdesk.adapters.db.record_table_store import _kept_key
     from faultdesk.entrypoints.common import record_table as rt
 
-    desk = wiring.desk
-    with wiring.engine.connect() as conn:
-        kept = conn.execute(select(t.record_line_words.c.words_key)).scalar()
-    return bool(kept == _kept_key(rt.words_key("zh", desk.timezone)))
+    lines = wiring.desk.record_lines
+    return lines is not None and lines.in_words(rt.words_key("zh", wiring.desk.timezone))
 
 
 def _peak_rss_kb() -> int:

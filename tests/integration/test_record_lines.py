@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from faultdesk.domain.roles import Role
 from faultdesk.entrypoints.common import exports as common_exports
+from faultdesk.entrypoints.common import record_table as rt
 from faultdesk.services.records import Actor, FaultFilter
 from tests.conftest import a_report
 from tests.integration.lifecycle_helpers import BODIES, drive, new_fault, take
@@ -146,7 +147,11 @@ def test_lines_in_other_words_are_not_taken_and_are_all_rendered_anew(client, st
         return out.getvalue()
 
     assert b"KEPT-LINE" not in export_in_utc()
+    lines = wiring.desk.record_lines
+    assert lines is not None
+    assert lines.in_words(rt.words_key("zh", wiring.desk.timezone)) and not lines.in_words(rt.words_key("zh", "UTC"))
     assert render_all(moved) == 1
+    assert lines.in_words(rt.words_key("zh", "UTC"))
     assert b"KEPT-LINE" not in export_in_utc() and export(client, staff) != export_in_utc()
 
 

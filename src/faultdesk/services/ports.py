@@ -367,6 +367,7 @@ class RecordLines(Protocol):
     """The record table kept as the faults go: each fault's row as a CSV line, rendered again
     after a change (``adapters/db/record_table_store.SqlRecordLines``)."""
 
+    def in_words(self, words_key: str) -> bool: ...
     def refresh(self, words_key: str, renderer: LineRenderer, limit: int = 500) -> int: ...
 
 

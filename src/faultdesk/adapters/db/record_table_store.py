@@ -253,7 +253,7 @@ class SqlRecordTable:
 
     def batches(self, flt: FaultFilter, words_key: str, batch: int = 1000) -> Iterator[list[FaultRecord | str]]:
         conn = self.conn
-        if conn.execute(select(_words.c.words_key)).scalar() != _kept_key(words_key):
+        if not _in_words(conn, words_key):
             yield from self._record_batches(flt, batch)  # the lines speak other words: none is current
             return
         usernames: dict[int, str] | None = None  # read once, if a fault needs rendering
@@ -351,6 +351,10 @@ def _kept_key(words_key: str) -> str:
     return hashlib.sha256(f"{words_key}:{_READING}".encode()).hexdigest()
 
 
+def _in_words(conn: Connection, words_key: str) -> bool:
+    return bool(conn.execute(select(_words.c.words_key)).scalar() == _kept_key(words_key))
+
+
 _RENDERING = 0x7265636C  # the advisory lock of the one worker rendering lines ("recl")
 
 
@@ -362,6 +366,11 @@ class SqlRecordLines:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def in_words(self, words_key: str) -> bool:
+        """Whether the kept lines are written in these words (else an export renders every row)."""
+        with self._engine.connect() as conn:
+            return _in_words(conn, words_key)
 
     def refresh(self, words_key: str, renderer: LineRenderer, limit: int = 500) -> int:
         """Render up to ``limit`` changed faults' lines; answers how many faults were rendered
@@ -377,10 +386,9 @@ class SqlRecordLines:
                 # One worker renders at a time; another would render the same faults and collide.
                 if not conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({_RENDERING})").scalar():
                     return 0
-            key = _kept_key(words_key)
-            if conn.execute(select(_words.c.words_key)).scalar() != key:
+            if not _in_words(conn, words_key):
                 conn.execute(delete(_words))
-                conn.execute(insert(_words).values(id=1, words_key=key))
+                conn.execute(insert(_words).values(id=1, words_key=_kept_key(words_key)))
                 conn.execute(delete(_lines))
                 conn.execute(delete(_changes))
                 conn.execute(insert(_changes).from_select(["fault_id"], select(_f.c.id)))
