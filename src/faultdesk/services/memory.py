@@ -1049,11 +1049,11 @@ class MemoryKnowledge(_Store):
         ]
         return sorted(rows, key=lambda item: (item[1].due, item[0]))
 
-    def improvement_page(
+    def improvement_rows(
         self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None, offset: int, limit: int
-    ) -> tuple[list[ImprovementRecord], int]:
+    ) -> list[ImprovementRecord]:
         rows = self._improvements_where(owner_id, status, due_before)
-        return [self._improvement(i, row) for i, row in rows[offset : offset + limit]], len(rows)
+        return [self._improvement(i, row) for i, row in rows[offset : offset + limit]]
 
     def count_improvements(self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None) -> int:
         return len(self._improvements_where(owner_id, status, due_before))

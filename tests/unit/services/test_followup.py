@@ -31,6 +31,8 @@ def test_the_tabs_split_improvement_actions_by_owner_and_by_the_local_day(desk, 
         staff[Role.DEVELOPER], done
     )
     lifecycle.set_improvement_status(desk, done.id, ActionStatus.DONE, actor=tester)
+    _, kept = followup.improvement_page(desk, followup.OVERDUE, actor=tester)
+    assert kept["overdue"] == 1  # the change's commit cleared the counts kept for the tester's tabs
     overdue, counts = followup.improvement_page(desk, followup.OVERDUE, actor=pm)
     assert [i.title for i in overdue.items] == ["a"] and counts["overdue"] == 1  # done is not late
     clock.set(datetime(2026, 11, 25, 16, 0, tzinfo=UTC))  # midnight in Shanghai: the 25th is over there

@@ -105,13 +105,12 @@ class SqlKnowledge:
             where.append(_ia.c.due < due_before)
         return where
 
-    def improvement_page(
+    def improvement_rows(
         self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None, offset: int, limit: int
-    ) -> tuple[list[ImprovementRecord], int]:
+    ) -> list[ImprovementRecord]:
         where = self._improvement_where(owner_id, status, due_before)
         stmt = self._improvements().where(*where).order_by(_ia.c.due, _ia.c.id).offset(offset).limit(limit)
-        items = [self._improvement(x) for x in self.conn.execute(stmt)]
-        return items, self.count_improvements(owner_id=owner_id, status=status, due_before=due_before)
+        return [self._improvement(x) for x in self.conn.execute(stmt)]
 
     def count_improvements(self, *, owner_id: int | None, status: ActionStatus | None, due_before: date | None) -> int:
         where = self._improvement_where(owner_id, status, due_before)

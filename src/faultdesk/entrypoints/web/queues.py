@@ -8,22 +8,21 @@ in year 99999, a NUL) is shown beside its filter on the page itself, with status
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from datetime import date
+from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import Field, ValidationError
 
 from faultdesk.domain.errors import RuleViolation
-from faultdesk.domain.faults import FaultStatus, Severity
+from faultdesk.domain.faults import FaultStatus
 from faultdesk.domain.reports import Channel
 from faultdesk.entrypoints.common.context import DeskDep
 from faultdesk.entrypoints.common.csrf import check_csrf
-from faultdesk.entrypoints.common.fields import Day
 from faultdesk.entrypoints.common.labels import label
+from faultdesk.entrypoints.common.queue_views import QueueView
 from faultdesk.entrypoints.common.refusals import reasons
 from faultdesk.entrypoints.web.rendering import StaffDep, language_of, render
 from faultdesk.services import queues
@@ -35,26 +34,12 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000  # as the API's page numbers
-SortName = Literal[tuple(s for name in QUEUE_SORTS for s in (name, f"-{name}"))]  # type: ignore[valid-type]
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
-class QueueParams(BaseModel):
-    """The query string of a queue view; every name is the filter form's field name."""
+class QueueParams(QueueView):
+    """The query string of a queue page; every name is the filter form's field name."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    queue: Queue = Queue.MINE
-    status: list[FaultStatus] = []
-    severity: list[Literal["P0", "P1", "P2", "none"]] = []
-    type: list[Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,2}$")]] = []
-    product: list[Word] = []
-    channel: list[Channel] = []
-    owner: Annotated[str, StringConstraints(max_length=64)] | None = None
-    registered_from: Day | None = Field(None, alias="from")
-    registered_to: Day | None = Field(None, alias="to")
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    sort: SortName = "-registered_at"  # type: ignore[valid-type]
+    queue: Queue = Queue.MINE  # the home page opens on the caller's own work
     page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
@@ -71,38 +56,17 @@ def _read(request: Request, lang: str) -> tuple[QueueParams, dict[str, str]]:
         if values:
             raw[key] = values if key in LISTS else values[-1]
     try:
-        params = QueueParams.model_validate({k: v for k, v in raw.items() if k not in errors})
+        params = QueueParams.model_validate(raw)
     except ValidationError as exc:
-        errors = reasons(exc, lang) | errors
+        errors = reasons(exc, lang)
         params = QueueParams()
-    if not errors and params.registered_from and params.registered_to and params.registered_to < params.registered_from:
+    if not errors and params.from_day and params.to_day and params.to_day < params.from_day:
         errors["to"] = "不能早于开始日期" if lang == "zh" else "is before the start day"
     return params, errors
 
 
-def _start_of(day: date | None, zone: str) -> datetime | None:
-    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC) if day else None
-
-
 def _query(params: QueueParams, zone: str) -> QueueQuery:
-    severities = [Severity[s] for s in params.severity if s != "none"]
-    to = _start_of(params.registered_to + timedelta(days=1), zone) if params.registered_to else None
-    return QueueQuery(
-        queue=params.queue,
-        status=params.status,
-        severity=severities,
-        ungraded="none" in params.severity,
-        type_code=params.type,
-        product=params.product,
-        channel=params.channel,
-        owner=params.owner,
-        registered_from=_start_of(params.registered_from, zone),
-        registered_to=to,  # the whole of the last day
-        text=params.q,
-        sort=params.sort,
-        page=params.page,
-        page_size=PAGE_SIZE,
-    )
+    return params.query(zone, page=params.page, page_size=PAGE_SIZE)
 
 
 def _link(params: QueueParams, **changes: Any) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import StringConstraints
+from fastapi import APIRouter, Query, Response, status
 
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.reports import Channel
@@ -29,8 +27,8 @@ from faultdesk.entrypoints.api.schemas import (
 from faultdesk.entrypoints.common.commands import SeverityName
 from faultdesk.entrypoints.common.context import ActorDep, DeskDep
 from faultdesk.entrypoints.common.fields import IdPath, Moment, PageNo, PageSize, in_zone
+from faultdesk.entrypoints.common.queue_views import QueueView
 from faultdesk.services import catalogue, faults, queues, staff
-from faultdesk.services.queues import Queue, QueueQuery
 from faultdesk.services.records import ReportFilter
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
@@ -75,51 +73,14 @@ def register_fault(body: FaultIn, desk: DeskDep, actor: ActorDep) -> RegisteredF
     return RegisteredFaultOut(fault=detail, new_report_tokens=result.new_report_tokens)
 
 
-ProductCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-
-
-def fault_query(
-    desk: DeskDep,
-    queue: Annotated[
-        Queue,
-        Query(description="a console queue's faults (mine, stage1…6, P0…P2, ungraded, breaching, breached, paused)"),
-    ] = Queue.ALL,
-    status: Annotated[list[FaultStatus] | None, Query()] = None,
-    severity: Annotated[list[SeverityName] | None, Query()] = None,
-    type_code: Annotated[list[str] | None, Query(alias="type")] = None,
-    channel: Annotated[list[Channel] | None, Query()] = None,
-    product: Annotated[list[ProductCode] | None, Query(description="product codes")] = None,
-    owner: Annotated[str | None, Query(max_length=64, description="a username: the faults this person owns")] = None,
-    q: Annotated[
-        str | None, Query(max_length=100, description="a fault number or its start, or words (the known-issue index)")
-    ] = None,
-    registered_from: Moment | None = None,
-    registered_to: Moment | None = None,
-    sort: FaultSort = "-registered_at",
-) -> QueueQuery:
-    """The list's filters, the same for the list and its export, and the same as a console queue
-    view's: the list of ``queue=breached&q=支付`` is that view's rows."""
-    return QueueQuery(
-        queue=queue,
-        status=status or [],
-        severity=[Severity[s] for s in severity or []],
-        type_code=type_code or [],
-        product=product or [],
-        channel=channel or [],
-        owner=owner or None,
-        registered_from=in_zone(registered_from, desk.timezone),
-        registered_to=in_zone(registered_to, desk.timezone),
-        text=q.strip() if q and q.strip() else None,
-        sort=sort,
-    )
-
-
-ViewDep = Annotated[QueueQuery, Depends(fault_query)]
+# The list's filters, the same for the list and its export, and the same as a console queue view's
+# (common/queue_views.py): the list of ``queue=breached&q=支付`` is that view's rows.
+ViewDep = Annotated[QueueView, Query()]
 
 
 @router.get("/faults", response_model=FaultPage)
 def list_faults(desk: DeskDep, actor: ActorDep, view: ViewDep, page: PageNo = 1, page_size: PageSize = 20) -> FaultPage:
-    result = queues.list_view(desk, replace(view, page=page, page_size=page_size), actor=actor)
+    result = queues.list_view(desk, view.query(desk.timezone, page=page, page_size=page_size), actor=actor)
     return FaultPage(
         items=[FaultOut.model_validate(f) for f in result.items], total=result.total, page=page, page_size=page_size
     )
@@ -145,7 +106,12 @@ def export_faults(
     once; a larger one (or ``background=true``) is queued for the worker: 202 with the job, whose
     ``Location`` shows its progress and, when done, its file."""
     return export_response(
-        desk, actor, queues.view_filter(desk, view, actor=actor), format, lang, background=background
+        desk,
+        actor,
+        queues.view_filter(desk, view.query(desk.timezone), actor=actor),
+        format,
+        lang,
+        background=background,
     )
 
 
