@@ -390,3 +390,21 @@ def test_the_filters_choices_are_kept_with_the_counts_and_follow_this_process_ch
     res = client.post("/api/v1/products", json={"code": "wallet", "name": "钱包"}, headers=staff["admin"])
     assert res.status_code == 201, res.text
     assert 'value="wallet"' in page(client, "pm1").text
+
+
+def test_the_owner_choices_are_every_active_person_escaped_with_the_chosen_one_selected(client, wiring):
+    """The owner filter's options are drawn once per kept staff list and language: a name is
+    still escaped, a chosen owner still selected, a deactivated person gone."""
+    from faultdesk.domain.roles import Role
+    from faultdesk.services.records import Actor
+    from faultdesk.services.staff import create_user, deactivate_user
+
+    create_user(wiring.desk, "odd1", Role.DEVELOPER, "correct-horse", actor=Actor.system(), display_name='<b>"x"</b>')
+    body = page(client, "pm1").text
+    assert '<option value="odd1">&lt;b&gt;&#34;x&#34;&lt;/b&gt; · 研发工程师</option>' in body
+    assert "selected>" not in body.split('name="owner"')[1].split("</select>")[0]
+    chosen = page(client, "pm1", "?queue=all&owner=odd1").text
+    assert '<option value="odd1" selected>&lt;b&gt;' in chosen
+    assert '<option value="developer1">' in chosen  # the others stay unselected
+    deactivate_user(wiring.desk, "odd1", actor=Actor.system())
+    assert 'value="odd1"' not in page(client, "pm1").text
