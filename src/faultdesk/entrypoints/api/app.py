@@ -19,7 +19,7 @@ from faultdesk.config import Settings
 from faultdesk.domain.attachments import MAX_ATTACHMENTS
 from faultdesk.entrypoints import web, worker
 from faultdesk.entrypoints.api import errors, exports, openapi
-from faultdesk.entrypoints.api.limits import BodyLimit, PublicLimits
+from faultdesk.entrypoints.api.limits import IMPORT_PATH, UPLOAD_PATHS, BodyLimit, PublicLimits
 from faultdesk.entrypoints.api.routes import (
     clocks,
     faults,
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
     # The import page's table: the file at its limit and the form around it (the page refuses a
     # file past its limit beside the field; only a body past this one gets the bare 422).
     imports = settings.import_max_bytes + settings.max_body_bytes
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=uploads, import_limit=imports)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger={UPLOAD_PATHS: uploads, IMPORT_PATH: imports})
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)  # outermost: its time covers the other middleware too
     return app

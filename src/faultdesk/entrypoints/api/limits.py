@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,33 +14,29 @@ from faultdesk.entrypoints.common.limits import PublicLimits as PublicLimits
 from faultdesk.entrypoints.common.limits import limit_public as limit_public
 
 # The reporter's forms that carry attachments: the report form and the tracking page's addition.
-UPLOAD_PATHS = re.compile(r"^/(report|t/[^/]+/more)$")
+UPLOAD_PATHS = re.compile(r"/(report|t/[^/]+/more)")
 # The console's import page: one record table (FAULTDESK_IMPORT_MAX_BYTES), checked there beside its field.
-IMPORT_PATH = "/admin/import"
+IMPORT_PATH = re.compile(r"/admin/import")
 
 
 class BodyLimit:
-    """Refuses bodies over ``limit`` bytes with a 422 before anything parses them; the forms that
-    carry attachments (``UPLOAD_PATHS``) may send ``upload_limit`` bytes (their files checked one
-    by one beside the field), the import page (``IMPORT_PATH``) ``import_limit``."""
+    """Refuses bodies over ``limit`` bytes with a 422 before anything parses them. ``larger``
+    gives the paths that may send more their own limit (a path pattern, matched whole): the forms
+    that carry attachments, their files then checked one by one beside the field; the import page."""
 
-    def __init__(
-        self, app: ASGIApp, limit: int, upload_limit: int | None = None, import_limit: int | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[re.Pattern[str], int] | None = None) -> None:
         self.app = app
         self.limit = limit
-        self.upload_limit = max(limit, upload_limit or limit)
-        self.import_limit = max(limit, import_limit or limit)
+        self.larger = [(pattern, max(limit, n)) for pattern, n in (larger or {}).items()]
+
+    def limit_of(self, path: str) -> int:
+        return next((n for pattern, n in self.larger if pattern.fullmatch(path)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
-        if path == IMPORT_PATH:
-            limit = self.import_limit
-        else:
-            limit = self.upload_limit if UPLOAD_PATHS.match(path) else self.limit
+        limit = self.limit_of(scope.get("path", ""))
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         if length is not None:
