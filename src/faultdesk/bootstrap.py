@@ -18,6 +18,7 @@ from faultdesk.adapters.notify import DingTalkNotifier, FeishuNotifier, SmtpNoti
 from faultdesk.adapters.passwords import Argon2Passwords
 from faultdesk.adapters.rate_limits import MemoryRateCounters, RedisRateCounters, rate_of
 from faultdesk.adapters.search import KnownIssueIndex, build_analyzer
+from faultdesk.adapters.search.snapshots import FileIndexSnapshots
 from faultdesk.adapters.templating import JinjaRenderer
 from faultdesk.config import Settings
 from faultdesk.domain.clock import Clock, SystemClock
@@ -99,7 +100,9 @@ def bootstrap(
         policy=settings.clock_policy,
         language=settings.language,
         channels=frozenset(notifiers),
-        known_issues=KnownIssueLibrary(index_factory),
+        known_issues=KnownIssueLibrary(
+            index_factory, FileIndexSnapshots(settings.home / "index" / "known-issues.pickle")
+        ),
         rate_counters=rate_counters_from(settings, clock),
         auto_link_confidence=settings.auto_link_confidence,
         report_window=timedelta(days=settings.report_window_days),

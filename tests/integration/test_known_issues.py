@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from datetime import timedelta
 
 import pytest
 
@@ -240,3 +241,76 @@ def test_catch_up_reads_every_batch_once_even_when_a_batch_shares_one_instant(cl
     with desk.uow() as uow:
         library.catch_up(uow)
     assert len([k for k in added if k[0] == "fault"]) == 1  # the new fault, and only it
+
+
+def _candidates(desk, report_id):  # type: ignore[no-untyped-def]
+    with desk.uow() as uow:
+        report = uow.reports.get(report_id)
+        assert report is not None
+        return [(c.fault_number, round(c.confidence, 6), c.via) for c in known_issues.candidates_for(desk, uow, report)]
+
+
+def test_a_restart_restores_the_kept_index_and_reads_only_what_changed(client, staff, wiring, settings):
+    """The server keeps its index on disk (home/index/); the next process restores it and finds
+    the same candidates a fresh build does, catching up with what changed meanwhile."""
+    from faultdesk.adapters.search.snapshots import FileIndexSnapshots
+
+    login = fault_from(client, staff["agent"], "忘记密码时报错，无法登录")
+    fault_from(client, staff["agent"], "订单导出 Excel 乱码", "02")
+    with wiring.desk.uow() as uow:
+        wiring.desk.known_issues.catch_up(uow)
+    assert wiring.desk.known_issues.save()
+    kept = settings.home / "index" / "known-issues.pickle"
+    assert kept.is_file() and not list(kept.parent.glob("*.partial"))
+    later = fault_from(client, staff["agent"], "支付成功后订单状态没有更新", "03")  # after the snapshot
+
+    restarted = bootstrap(settings, clock=FixedClock(NOW), passwords=FAST_PASSWORDS)
+    library = restarted.desk.known_issues
+    assert isinstance(library.snapshots, FileIndexSnapshots) and library.snapshots.load() is not None
+    query = submit_report(
+        restarted.desk, ReportDraft(channel=Channel.WEB, symptom="登录时忘记密码报错"), actor=Actor.public(), client="x"
+    ).report.id
+    paid = submit_report(
+        restarted.desk,
+        ReportDraft(channel=Channel.WEB, symptom="支付后订单状态不更新"),
+        actor=Actor.public(),
+        client="x",
+    ).report.id
+    restored = (_candidates(restarted.desk, query), _candidates(restarted.desk, paid))
+    assert restored[0][0][0] == login and restored[1][0][0] == later  # the restored index, caught up
+    assert library.saved_after is not None  # (set by a restore; this process never saved)
+    kept.unlink()
+    fresh = bootstrap(settings, clock=FixedClock(NOW), passwords=FAST_PASSWORDS)  # built from the database
+    assert (_candidates(fresh.desk, query), _candidates(fresh.desk, paid)) == restored
+    restarted.engine.dispose()
+    fresh.engine.dispose()
+
+
+def test_a_kept_index_of_other_code_or_torn_is_not_read(wiring, settings):
+    import pickle
+
+    from faultdesk.adapters.search.snapshots import FileIndexSnapshots
+
+    path = settings.home / "index" / "known-issues.pickle"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        pickle.dump("another release's fingerprint", out)
+        pickle.dump(object(), out)
+    assert FileIndexSnapshots(path).load() is None
+    path.write_bytes(b"\x80\x05torn")
+    assert FileIndexSnapshots(path).load() is None
+    with wiring.desk.uow() as uow:
+        assert wiring.desk.known_issues.catch_up(uow) is not None  # built from the database instead
+
+
+def test_the_worker_keeps_the_index_now_and_then_when_it_read_something(client, staff, wiring, clock, settings):
+    kept = settings.home / "index" / "known-issues.pickle"
+    first = worker.keep_index(wiring.desk, None)
+    assert first == clock.now() and not kept.exists()  # nothing read yet: nothing kept
+    fault_from(client, staff["agent"], "忘记密码时报错，无法登录")
+    with wiring.desk.uow() as uow:
+        wiring.desk.known_issues.catch_up(uow)
+    clock.advance(worker.INDEX_SAVE_EVERY - timedelta(seconds=1))
+    assert worker.keep_index(wiring.desk, first) == first and not kept.exists()  # not yet
+    clock.advance(timedelta(seconds=1))
+    assert worker.keep_index(wiring.desk, first) == clock.now() and kept.is_file()

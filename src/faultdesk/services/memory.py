@@ -1834,6 +1834,12 @@ class MemoryKnownIssueSearch:
     def remove(self, key: DocumentKey) -> bool:
         return self.documents.pop(key, None) is not None
 
+    def copy_state(self) -> object:
+        return dict(self.documents)
+
+    def load_state(self, state: Any) -> None:
+        self.documents = dict(state)
+
     def __contains__(self, key: object) -> bool:
         return key in self.documents
 

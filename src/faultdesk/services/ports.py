@@ -415,6 +415,8 @@ class UnitOfWork(Protocol):
 class KnownIssueSearch(Protocol):
     def add(self, doc: MatchDocument) -> None: ...
     def remove(self, key: DocumentKey) -> bool: ...
+    def copy_state(self) -> object: ...  # the documents, for a snapshot (picklable, taken at once)
+    def load_state(self, state: Any) -> None: ...  # into an index of the same analyzer
     def __contains__(self, key: object) -> bool: ...
     def search(
         self,
@@ -428,6 +430,28 @@ class KnownIssueSearch(Protocol):
 
 
 IndexFactory = Callable[[list[str], list[list[str]]], KnownIssueSearch]  # (product terms, synonym groups)
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """This process's known-issue index as it was, and how far it had read the database: a new
+    process restores it and reads only what changed since, instead of analysing every document."""
+
+    synonyms_version: int
+    product_terms: list[str]
+    faults_after: tuple[datetime, int]  # the last fault read: (updated_at, id)
+    last_kb: int
+    last_release: int
+    indexed_reports: frozenset[int]
+    index_state: object  # KnownIssueSearch.copy_state()
+
+
+class IndexSnapshots(Protocol):
+    """Where a snapshot is kept between runs (``adapters/search/snapshots.py``): ``load`` answers
+    None when there is none, or it was written by other code (a release changed the index)."""
+
+    def save(self, snapshot: IndexSnapshot) -> None: ...
+    def load(self) -> IndexSnapshot | None: ...
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, wiring: Wiring | None = None
                 thread, stop = running
                 stop.set()
                 thread.join(timeout=10)
+            _keep_index(wiring)
             wiring.engine.dispose()
 
     app = FastAPI(
@@ -127,7 +128,16 @@ def _warm_index(wiring: Wiring) -> None:
     except Exception:  # the first search builds it instead
         logging.getLogger("faultdesk").exception("could not build the known-issue index at start")
         return
+    _keep_index(wiring)
     _settle_heap()
+
+
+def _keep_index(wiring: Wiring) -> None:
+    """Keep the known-issue index for the next start (when it read something since it was kept)."""
+    try:
+        wiring.desk.known_issues.save()
+    except Exception:
+        logging.getLogger("faultdesk").exception("could not keep the known-issue index")
 
 
 def app_from_env() -> FastAPI:
