@@ -123,6 +123,9 @@ def test_serve_runs_the_real_server(env, store, tmp_path):
         res = httpx.post(f"{base}/api/v1/reports", json={"channel": "web", "symptom": "首页白屏"}, timeout=WAIT_S)
         assert res.status_code == 201
         assert httpx.get(f"{base}/docs", timeout=WAIT_S).status_code == 200
+        # With no FAULTDESK_PUBLIC_URL, a receipt's tracking link is this server's own port.
+        receipt = httpx.get(f"{base}/report/receipt", cookies={"faultdesk_receipt": "abc123"}, timeout=WAIT_S)
+        assert f"{base}/t/abc123" in receipt.text, receipt.text[:500]
     finally:
         stop(proc)
 

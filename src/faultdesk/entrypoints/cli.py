@@ -583,6 +583,15 @@ def serve(
     settings.resolved_secret_key()
     if no_worker:
         os.environ["FAULTDESK_RUN_WORKER"] = "false"
+    if "public_url" not in settings.model_fields_set:
+        # The links in receipts and notices must reach this server: its own port when nobody said
+        # otherwise (`make run PORT=8123` sent reporters to :8000). Beyond this machine, say where.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        os.environ["FAULTDESK_PUBLIC_URL"] = f"http://{shown}:{port}"
+        if shown != host:
+            typer.echo(
+                f"FAULTDESK_PUBLIC_URL is not set: links in receipts and notices say http://{shown}:{port}", err=True
+            )
     uvicorn.run(
         "faultdesk.entrypoints.api.app:app_from_env",
         factory=True,
