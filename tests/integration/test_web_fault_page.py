@@ -333,3 +333,37 @@ def test_the_action_forms_speak_english_to_who_chose_it(client, staff, tokens):
     plan = _form_of(html, "propose_plan")
     assert "Choose" in plan and "Emergency" in plan.title(), plan[:2000]
     assert not re.findall(r"[\u4e00-\u9fff]+", plan)
+
+
+def reply_once(html: str) -> str:
+    m = re.search(r'id="reply-form">.*?name="once" value="([^"]+)"', html, re.S)
+    assert m
+    return m.group(1)
+
+
+def test_an_emptied_reply_is_refused_and_the_same_form_is_sent_once(client, staff, tokens):
+    """The reply box: emptied, it is refused beside the box (the first reply is not met by
+    nothing); sent, the page says to how many; the same form posted again (back, then send) is
+    refused, not sent twice."""
+    number = new_fault(client, staff["agent"], contact="li@example.com", reporter_id="u-2")
+    agent = with_cookie(tokens["agent"])
+    empty = client.post(f"/faults/{number}/updates", data={"text": "  ", "first_reply": "true"}, headers=agent)
+    assert empty.status_code == 422 and "请先填写回复内容" in empty.text
+    clocks = {c["kind"]: c for c in client.get(f"/api/v1/faults/{number}/clocks", headers=staff["admin"]).json()}
+    assert clocks["first_reply"]["met_at"] is None
+
+    once = reply_once(page(client, tokens["agent"], number))
+    form = {"text": "已收到，正在处理", "first_reply": "true", "once": once}
+    sent = client.post(f"/faults/{number}/updates", data=form, headers=agent, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == f"/faults/{number}?sent=1#reply-h"
+    assert "已发送给 1 位反馈人" in text_of(client.get(sent.headers["location"], headers=agent).text)
+    again = client.post(f"/faults/{number}/updates", data=form, headers=agent, follow_redirects=False)
+    assert again.status_code == 409 and "这条进展已经发送过了" in again.text
+    events = client.get(f"/api/v1/faults/{number}/timeline", headers=staff["admin"]).json()
+    assert [e["action"] for e in events].count("first_reply") == 1
+    fresh = reply_once(page(client, tokens["agent"], number))
+    assert fresh != once  # each page a form of its own: a second reply is sent
+    again_new = client.post(
+        f"/faults/{number}/updates", data={"text": "修复中", "once": fresh}, headers=agent, follow_redirects=False
+    )
+    assert again_new.status_code == 303

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
-from faultdesk.domain.errors import RuleViolation
+from faultdesk.domain.errors import Conflict, RuleViolation
 from faultdesk.domain.events import DomainEvent, Registered, Retrospected, SeverityChanged
 from faultdesk.domain.faults import Severity
 from faultdesk.domain.roles import Permission
@@ -154,15 +154,26 @@ def _end_of_day(day: date, zone: str) -> datetime:
 # ---- staff updates and pauses -------------------------------------------------------------------
 
 
-def post_update(desk: Desk, number: str, text: str | None, *, actor: Actor, first_reply: bool = False) -> int:
+def post_update(
+    desk: Desk, number: str, text: str | None, *, actor: Actor, first_reply: bool = False, once: str | None = None
+) -> int:
     """An update to every reporter of the fault. It meets the update clock and starts the next one
-    (and stops that clock's escalation: Zammad #3140); the first reply clock stays its own (#5177)."""
+    (and stops that clock's escalation: Zammad #3140); the first reply clock stays its own (#5177).
+    ``once`` names the form it came from: the same form posted again (the browser's back button,
+    then send) is refused rather than sent twice."""
     require(actor, Permission.MESSAGE_REPORTERS)
     if not first_reply and not (text and text.strip()):
         raise RuleViolation.one("text", "an update needs text", "进展内容不能为空")
     now = desk.clock.now()
     with desk.uow() as uow:
         fault = _fault(uow, number)
+        if once and any(
+            e.action in ("first_reply", "update_posted") and (e.after or {}).get("once") == once
+            for e in uow.audit.timeline(fault.id)
+        ):
+            raise Conflict(
+                "this update was sent already (the same form posted again)", "这条进展已经发送过了（同一表单重复提交）"
+            )
         rows = uow.clocks.of_fault(fault.id)
         key = "first_reply" if first_reply and not text else "progress"
         sent = messages.to_reporters(desk, uow, fault, key, {"text": text or "", "eta": None}, now)
@@ -181,7 +192,7 @@ def post_update(desk: Desk, number: str, text: str | None, *, actor: Actor, firs
                 number,
                 "first_reply" if first_reply else "update_posted",
                 fault_id=fault.id,
-                after={"text": text, "recipients": sent},
+                after={"text": text, "recipients": sent} | ({"once": once} if once else {}),
             )
         )
         uow.commit()

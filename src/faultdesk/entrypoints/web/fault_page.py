@@ -7,16 +7,17 @@ shows its reasons beside the fields, a stale version shows who changed what mean
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from faultdesk.domain import lifecycle as lc
-from faultdesk.domain.errors import DomainError, NotFound, NotPermitted, RuleViolation, StaleVersion
+from faultdesk.domain.errors import Conflict, DomainError, NotFound, NotPermitted, RuleViolation, StaleVersion
 from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Permission, Role, may
 from faultdesk.entrypoints.common.commands import BODY_OF, command_of, fields_of
@@ -163,6 +164,8 @@ def _read_page(
         "can_publish": role is not None and may(role, Permission.PUBLISH_KNOWN_ISSUE),
         "drafts": replies.drafts(desk, view, actor=actor) if can_message else [],
         "revealed": {},
+        "sent": None,  # a reply just sent: to how many
+        "once": secrets.token_urlsafe(12),  # names this page's reply form (post_update sends it once)
         "update_error": None,
         "pause_error": None,
         "public_error": None,
@@ -172,12 +175,20 @@ def _read_page(
 
 
 @router.get("/faults/{number}", response_class=HTMLResponse)
-def fault_page(request: Request, number: str, desk: DeskDep, actor: StaffDep) -> Response:
-    return render(request, "fault.html", _page(request, desk, actor, number), desk=desk, actor=actor)
+def fault_page(
+    request: Request,
+    number: str,
+    desk: DeskDep,
+    actor: StaffDep,
+    sent: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+) -> Response:
+    """``sent``: a reply just went out (the reply box said to how many reporters)."""
+    context = _page(request, desk, actor, number, sent=sent)
+    return render(request, "fault.html", context, desk=desk, actor=actor)
 
 
-def _back(request: Request, number: str) -> Response:
-    target = f"/faults/{number}"
+def _back(request: Request, number: str, then: str = "") -> Response:
+    target = f"/faults/{number}{then}"
     if request.headers.get("hx-request") == "true":  # the whole page again: every part may have moved
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
@@ -281,16 +292,24 @@ def resume(request: Request, number: str, desk: DeskDep, actor: StaffDep) -> Res
 
 @router.post("/faults/{number}/updates", response_class=HTMLResponse)
 def post_update(request: Request, number: str, data: PostedDep, desk: DeskDep, actor: StaffDep) -> Response:
+    """The reply box: the text as written (an emptied box is refused here, though the API sends the
+    template's first reply for none), sent once per form, then the page says to how many."""
     text = (data.get("text") or [""])[0].strip() or None
     first_reply = (data.get("first_reply") or [""])[0] == "true"
-    if text is not None and len(text) > 5000:
+    once = (data.get("once") or [""])[0][:64] or None
+    if text is None:
+        exc = RuleViolation.one("text", "write the reply first", "请先填写回复内容")
+        return _side_form(request, desk, actor, number, "update_error", exc, 422)
+    if len(text) > 5000:
         exc = RuleViolation.one("text", "at most 5000 characters", "长度不能超过 5000 个字符")
         return _side_form(request, desk, actor, number, "update_error", exc, 422)
     try:
-        clocks.post_update(desk, number, text, actor=actor, first_reply=first_reply)
+        sent = clocks.post_update(desk, number, text, actor=actor, first_reply=first_reply, once=once)
     except RuleViolation as exc:
         return _side_form(request, desk, actor, number, "update_error", exc, 422)
-    return _back(request, number)
+    except Conflict as exc:
+        return _side_form(request, desk, actor, number, "update_error", exc, 409)
+    return _back(request, number, f"?sent={sent}#reply-h")
 
 
 @router.post("/faults/{number}/public", response_class=HTMLResponse)
