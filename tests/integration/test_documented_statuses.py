@@ -74,3 +74,23 @@ def test_a_method_a_path_does_not_take_is_a_405_that_allows_every_method_it_does
             assert res.status_code == 405, (method, path, res.status_code)
             allowed = {m.strip() for m in res.headers["allow"].split(",")}
             assert allowed - {"HEAD"} == documented, (method, path, res.headers["allow"])
+
+
+def test_a_forms_address_opened_in_the_browser_goes_to_its_page_and_other_refusals_are_in_words(client, staff):
+    """After a refused reply the address bar shows /faults/N/updates; opening it showed an English
+    "Method Not Allowed". A browser now lands on the page above; other refusals say it in Chinese."""
+    from tests.integration.lifecycle_helpers import new_fault
+    from tests.integration.session_helpers import log_in, with_cookie
+
+    number = new_fault(client, staff["agent"])
+    page = {"Accept": "text/html", **with_cookie(log_in(client, "agent1"))}
+    res = client.get(f"/faults/{number}/updates", headers=page, follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"] == f"/faults/{number}"
+    res = client.get("/improvements/1/status", headers=page, follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"] == "/improvements"
+    api = client.get(f"/api/v1/faults/{number}/actions/grade", headers=staff["agent"])  # the API: still a 405
+    assert api.status_code in (404, 405)
+    refused = client.put("/report", headers={"Accept": "text/html"})
+    assert refused.status_code == 405 and "这个地址不能这样访问" in refused.text and "Method Not Allowed" not in refused.text
+    english = client.put("/report", headers={"Accept": "text/html", "Accept-Language": "en"})
+    assert "Method Not Allowed" in english.text

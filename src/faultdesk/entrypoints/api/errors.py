@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -96,6 +96,30 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+# Starlette's own refusals, in both languages (its words are English only).
+HTTP_WORDS = {
+    404: ("没有这个地址", "Not Found"),
+    405: ("这个地址不能这样访问", "Method Not Allowed"),
+}
+
+
+def _page_above(request: Request) -> str | None:
+    """For a browser opening a form's address (``/faults/N/updates``) as a page: the nearest page
+    above it (``/faults/N``), or None (the API's paths, other methods, nothing above)."""
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if request.method not in ("GET", "HEAD") or not wants_page or request.url.path.startswith("/api/"):
+        return None
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        path = "/".join(parts) or "/"
+        scope = {**request.scope, "path": path, "method": "GET"}
+        for route in routing.iter_route_contexts(request.app.routes):
+            if "GET" in (route.methods or ()) and route.matches(scope)[0] is Match.FULL:
+                return path
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -122,6 +146,12 @@ def install(app: FastAPI) -> None:
             error = UNREADABLE if exc.detail == UNREADABLE_BODY else _unreadable_form(str(exc.detail))
             return answer(request, invalid_input([error], wants_english(request.headers.get("accept-language"))))
         headers = getattr(exc, "headers", None)
+        english = wants_english(request.headers.get("accept-language"))
         if exc.status_code == 405:
+            page = _page_above(request)
+            if page is not None:  # a form's address opened as a page (after a refusal, say): its page
+                return RedirectResponse(page, status_code=303)
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return answer(request, Problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), headers=headers))
+        words = HTTP_WORDS.get(exc.status_code)
+        message = (words[1] if english else words[0]) if words else str(exc.detail)
+        return answer(request, Problem(exc.status_code, f"http_{exc.status_code}", message, headers=headers))
