@@ -91,6 +91,10 @@ def test_a_forms_address_opened_in_the_browser_goes_to_its_page_and_other_refusa
     api = client.get(f"/api/v1/faults/{number}/actions/grade", headers=staff["agent"])  # the API: still a 405
     assert api.status_code in (404, 405)
     refused = client.put("/report", headers={"Accept": "text/html"})
-    assert refused.status_code == 405 and "这个地址不能这样访问" in refused.text and "Method Not Allowed" not in refused.text
+    assert (
+        refused.status_code == 405
+        and "这个地址不能这样访问" in refused.text
+        and "Method Not Allowed" not in refused.text
+    )
     english = client.put("/report", headers={"Accept": "text/html", "Accept-Language": "en"})
     assert "Method Not Allowed" in english.text

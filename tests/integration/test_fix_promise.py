@@ -10,7 +10,7 @@ from faultdesk.services.records import Actor
 from tests.conftest import a_report
 from tests.integration import test_notifications as notifications
 from tests.integration.lifecycle_helpers import take
-from tests.integration.session_helpers import form
+from tests.integration.session_helpers import form, log_in, with_cookie
 from tests.integration.test_web_reporter import HTML, a_form, to_confirmation
 
 # The notification tests' desk with a real SMTP server and robots on loopback, and their worker tick.
@@ -122,3 +122,33 @@ def test_a_p1_release_keeps_its_own_message_and_waits_on_nothing(desk_env):
     mails = mails_to(smtp, "p1@example.com")
     assert any("已修复并全量发布" in m for m in mails)
     assert not any(PLANNED in m or SHIPPED in m for m in mails)
+
+
+def test_a_full_release_is_kept_as_the_products_release_and_keeps_the_promises_on_it(desk_env):
+    """全量发布 of a P1 in product shop, version 5.2.2: the releases page lists it with the
+    announcement as its notes (it said "还没有记录任何版本"), a P2 waiting on shop 5.2.2 hears it
+    shipped once, and a second fault released in the same version adds no second release."""
+    from tests.integration.lifecycle_helpers import drive
+
+    wired, client, h, smtp, _ = desk_env
+    add_product(wired.desk, "shop", "shop", [("login", "登录", Criticality.MAIN)], actor=Actor.system())
+    waiting, _ = a_fault(client, h, "waits@example.com")
+    to_confirmation(client, h["admin"], waiting)  # a P2 whose fix is version 5.2.2
+    assert take(client, h["agent"], waiting, "confirm", outcome="recovered").json()["waiting_release"] == "5.2.2"
+    p1, _ = a_fault(client, h, "p1@example.com")
+    drive(client, h["admin"], p1, "resolved")  # its release_full: version 5.2.2 with an announcement
+    with wired.desk.uow() as uow:
+        releases, total = uow.knowledge.release_page(0, 10)
+    assert total == 1 and (releases[0].product_code, releases[0].version) == ("shop", "5.2.2")
+    assert releases[0].notes == "支付问题已修复，请升级至 5.2.2"
+    pm_page = client.get("/releases", headers={"Accept": "text/html", **with_cookie(log_in(client, "pm1"))})
+    assert "5.2.2" in pm_page.text and "还没有记录任何版本" not in pm_page.text
+    assert client.get(f"/api/v1/faults/{waiting}", headers=h["agent"]).json()["waiting_release"] is None
+    tick(wired)
+    assert sum(SHIPPED in m for m in mails_to(smtp, "waits@example.com")) == 1
+    assert not any(SHIPPED in m for m in mails_to(smtp, "p1@example.com"))  # it heard its own release
+
+    again, _ = a_fault(client, h, "again@example.com")
+    drive(client, h["admin"], again, "resolved")  # the same version: no second release, no error
+    with wired.desk.uow() as uow:
+        assert uow.knowledge.release_page(0, 10)[1] == 1

@@ -129,8 +129,12 @@ def test_filters_stay_in_the_links_of_tabs_and_pages(client, desk_of_four):
 def test_search_finds_by_number_and_by_words(client, desk_of_four):
     only = lambda q: numbers(page(client, "pm1", "?queue=all&q=" + q).text)  # noqa: E731
     number = desk_of_four["triaging"]
-    assert only(number) == [number]
+    pm = with_cookie(log_in(client, "pm1"))
+    goes = lambda q: client.get("/" + q, headers=pm, follow_redirects=False).headers.get("location")  # noqa: E731
+    assert goes("?queue=all&q=" + number) == f"/faults/{number}"  # the whole number: its page
     assert set(only(number[:6])) == set(desk_of_four.values())  # today's date starts every number
+    assert goes("?q=" + number[:6]) == f"/?queue=all&q={number[:6]}"  # on my work: looked for among all
+    assert goes("?queue=P1&q=" + number) == f"/?queue=all&q={number}"
     assert only("轮播图") == [number]
     assert only("十几秒") == [desk_of_four["locating"]]  # a word of the report's symptom, not the title
     assert only("完全无关的词语") == []

@@ -71,4 +71,8 @@ def test_registration_and_release_are_rows_of_the_table():
     from faultdesk.services import clocks, reactions
 
     assert REACTIONS[ev.Registered] == (clocks.on_registered, reactions.tell_on_duty_of_registration)
-    assert REACTIONS[ev.Released] == (reactions.publish_release_announcement, reactions.tell_reporters_released)
+    assert REACTIONS[ev.Released] == (
+        reactions.publish_release_announcement,
+        reactions.tell_reporters_released,
+        reactions.keep_release,
+    )

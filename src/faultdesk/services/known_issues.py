@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from faultdesk.domain import lifecycle as lc
-from faultdesk.domain.errors import NotFound, RuleViolation
+from faultdesk.domain.errors import Conflict, NotFound, RuleViolation
 from faultdesk.domain.matching.candidates import MatchCandidate
 from faultdesk.domain.matching.documents import (
     DocumentKind,
@@ -230,12 +230,12 @@ def add_release(
     require(actor, Permission.MANAGE_CATALOGUE)
     now = desk.clock.now()
     with desk.uow() as uow:
-        product_id = uow.catalogue.product_id(product)
-        if product_id is None:
+        if uow.catalogue.product_id(product) is None:
             raise RuleViolation.one("product", "unknown product", "未知产品")
-        release_id = uow.knowledge.add_release(product_id, version, released_on, notes, known_issues, actor, now)
-        uow.audit.record(AuditEvent(now, actor, "release", f"{product}/{version}", "created", after={"notes": notes}))
-        promises.tell_released(desk, uow, product, version, actor, now)  # the P2 promise kept
+        note = promises.ReleaseNote(product, version, released_on, notes, known_issues)
+        release_id = promises.record_release(desk, uow, note, actor, now)  # the P2 promises kept
+        if release_id is None:
+            raise Conflict("this product already has that version", "该产品已有此版本")
         [record] = uow.knowledge.releases_by_ids([release_id])
         uow.commit()
     return record

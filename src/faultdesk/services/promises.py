@@ -10,7 +10,8 @@ reporters hear at once that it is out, and nothing waits.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from faultdesk.domain.events import DomainEvent, Resolved
 from faultdesk.services import messages
@@ -46,10 +47,46 @@ def tell_new_follower(desk: Desk, uow: UnitOfWork, fault: FaultView, report: Rep
         messages.to_reporter(desk, uow, report, "fix_planned", ctx, now)
 
 
-def tell_released(desk: Desk, uow: UnitOfWork, product_code: str, version: str, actor: Actor, now: datetime) -> int:
+@dataclass(frozen=True)
+class ReleaseNote:
+    product: str  # the product's code
+    version: str
+    released_on: date
+    notes: str
+    known_issues: str | None = None
+
+
+def record_release(
+    desk: Desk, uow: UnitOfWork, release: ReleaseNote, actor: Actor, now: datetime, *, quiet: int | None = None
+) -> int | None:
+    """Keep a release of a product (the releases page, the known-issue index's release notes),
+    audited, and tell the faults waiting on it (``tell_released``; not the fault ``quiet``, which
+    says so itself). None when the product has that version already, or no such product."""
+    product_id = uow.catalogue.product_id(release.product)
+    if product_id is None or uow.knowledge.has_release(release.version, release.product):
+        return None
+    release_id = uow.knowledge.add_release(
+        product_id, release.version, release.released_on, release.notes, release.known_issues, actor, now
+    )
+    where = f"{release.product}/{release.version}"
+    uow.audit.record(AuditEvent(now, actor, "release", where, "created", after={"notes": release.notes}))
+    tell_released(desk, uow, release.product, release.version, actor, now, quiet=quiet)
+    return release_id
+
+
+def tell_released(
+    desk: Desk,
+    uow: UnitOfWork,
+    product_code: str,
+    version: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    quiet: int | None = None,
+) -> int:
     """A release of ``version`` was recorded: every fault waiting on it tells its reporters it is
     out and stops waiting (audited). Returns how many faults were waiting."""
-    waiting = uow.faults.waiting_on_release(product_code, version)
+    waiting = [f for f in uow.faults.waiting_on_release(product_code, version) if f.id != quiet]
     for fault in waiting:
         messages.to_reporters(desk, uow, fault, "fix_shipped", {"version": version}, now)
         uow.faults.update(fault.id, fault.version, FaultChanges(waiting_release=None), now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from faultdesk.domain.events import (
     Acknowledged,
@@ -120,6 +121,17 @@ def publish_release_announcement(desk: Desk, uow: UnitOfWork, step: Step, event:
     messages.to_staff(desk, uow, step.after, audience, "release_announced", ctx, step.now, robots=True)
 
 
+def keep_release(desk: Desk, uow: UnitOfWork, step: Step, event: Released) -> None:
+    """The full release is a release of the fault's product: on the releases page, in the index's
+    release notes, and told to the faults waiting on that version (a version already kept, with
+    its own notes, stays as it is)."""
+    product = step.after.product_code
+    if product:
+        day = step.now.astimezone(ZoneInfo(desk.timezone)).date()
+        note = promises.ReleaseNote(product, event.version, day, event.announcement)
+        promises.record_release(desk, uow, note, step.actor, step.now, quiet=step.after.id)
+
+
 def tell_reporters_released(desk: Desk, uow: UnitOfWork, step: Step, event: Released) -> None:
     """Every reporter hears, in their own words, that the fix is live and in which version."""
     messages.to_reporters(desk, uow, step.after, "fix_released", {"version": event.version}, step.now)
@@ -161,7 +173,7 @@ REACTIONS: dict[type[DomainEvent], tuple[Handler[DomainEvent], ...]] = dict(
             clocks.start(K.ARCHIVE, K.RETROSPECT),
             promises.tell_planned,
         ),
-        _on(Released, publish_release_announcement, tell_reporters_released),
+        _on(Released, publish_release_announcement, tell_reporters_released, keep_release),
         _on(Archived, clocks.meet(K.ARCHIVE)),
         # the improvement actions are kept first: their clocks start from the stored ones
         _on(Retrospected, keep_retrospective, clocks.meet(K.RETROSPECT), clocks.start_improvements),

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import Field, ValidationError
 
@@ -112,12 +112,18 @@ def _owner_options(users: list[UserRecord], lang: str, chosen: str | None) -> Ma
 def _view(request: Request, desk: Desk, actor: Actor, *, fragment: bool) -> Response:
     lang = language_of(request, actor)
     params, errors = _read(request, lang)
+    number = params.q if params.q and queues.NUMBER_LIKE.fullmatch(params.q) else None
+    if number and not errors and not fragment and params.queue is not Queue.ALL:
+        # A fault number is looked for among all faults, not only the tab's (on "my work" it found none).
+        return RedirectResponse("/" + _link(params, queue=Queue.ALL, page=1), status_code=303)
     result = None
     if not errors:
         try:
             result = queues.open_queue(desk, _query(params, desk.timezone), actor=actor)
         except RuleViolation as exc:
             errors = reasons(exc, lang)
+    if result is not None and not fragment and number and result.total == 1 and result.rows[0].fault.number == number:
+        return RedirectResponse(f"/faults/{number}", status_code=303)  # the whole number: its page
     if result is None:  # the bad view is shown with its problems; the queue's numbers are the default view's
         result = queues.open_queue(desk, _query(QueueParams(), desk.timezone), actor=actor)
         result = replace(result, rows=[], total=0, page=1, pages=1)
