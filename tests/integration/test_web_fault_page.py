@@ -367,3 +367,11 @@ def test_an_emptied_reply_is_refused_and_the_same_form_is_sent_once(client, staf
         f"/faults/{number}/updates", data={"text": "修复中", "once": fresh}, headers=agent, follow_redirects=False
     )
     assert again_new.status_code == 303
+
+
+def test_the_page_says_whose_turn_it_is(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    assert "下一步：产品经理：记录复发判断与影响" in text_of(page(client, tokens["agent"], number)).replace(" ", "")
+    drive(client, staff["admin"], number, "releasing")
+    words = text_of(page(client, tokens["developer"], number)).replace(" ", "")
+    assert "下一步：产品经理：全量发布" in words and "您在当前阶段没有可执行的操作" in words

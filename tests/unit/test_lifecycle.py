@@ -297,3 +297,19 @@ def test_the_readme_prints_the_role_table_of_the_code():
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert lc.role_table() in readme
+
+
+def test_next_steps_say_whose_turn_it_is_without_the_administrator():
+    from faultdesk.domain.faults import FaultStatus
+    from faultdesk.domain.lifecycle import Action, FaultLife, next_steps
+    from faultdesk.domain.roles import Role
+
+    def steps(status: FaultStatus) -> dict[str, list[Action]]:
+        life = FaultLife(number="261204-01-007", status=status)
+        return {("reporter" if p.is_reporter else p.role.value): a for p, a in next_steps(life)}  # type: ignore[union-attr]
+
+    releasing = steps(FaultStatus.RELEASING)
+    assert set(releasing) == {"pm"} and Action.RELEASE_FULL in releasing["pm"]
+    awaiting = steps(FaultStatus.AWAITING_CONFIRMATION)
+    assert awaiting["reporter"] == [Action.CONFIRM] and Action.CONFIRM in awaiting["agent"]
+    assert all(role != Role.ADMIN.value for status in FaultStatus for role in steps(status))

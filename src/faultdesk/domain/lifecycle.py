@@ -668,3 +668,18 @@ def role_table() -> str:
             to += " (also the reporter, by tracking token)"
         rows.append(f"| `{action.value}` | {starts} | {to} | " + " | ".join(cells) + " |")
     return "\n".join([head, rule, *rows])
+
+
+# The steps that move a fault on through the template's stages (the retrospective, which keeps
+# its state, included): not the side doors open at many stages (regrade, assign, acknowledge,
+# cases, a gray step, merge, the closures).
+_EXITS = frozenset({Action.MERGE, Action.CLOSE_NOT_A_FAULT, Action.CLOSE_CANNOT_REPRODUCE})
+ONWARD = frozenset({a for a, to in TARGETS.items() if to is not None and a not in _EXITS} | {Action.RETROSPECT})
+
+
+def next_steps(life: FaultLife) -> list[tuple[Party, list[Action]]]:
+    """Whose turn it is: each role (then the reporter) with the onward steps it may take now. The
+    administrator, who may take every action, is left out: it would be on every fault."""
+    parties = [Party(role) for role in Role if role is not Role.ADMIN] + [Party(None, is_reporter=True)]
+    steps = [(party, [a for a in available(life, party) if a in ONWARD]) for party in parties]
+    return [(party, actions) for party, actions in steps if actions]

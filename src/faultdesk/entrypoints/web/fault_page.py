@@ -145,6 +145,8 @@ def _read_page(
     types = {t.code: t for t in catalogue.list_fault_types(desk)}
     return {
         "fault": view,
+        "next_steps": lc.next_steps(view.life),  # whose turn it is: each role's actions now
+        "finished": view.status in lc.CLOSED_STATES,
         "reports": reports,
         "attachments": attachments.of_reports(desk, [r.id for r in reports], actor=actor),
         "reach": {r.report_id: r for r in replies.reach(desk, reports)},
