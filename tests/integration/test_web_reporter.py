@@ -16,7 +16,7 @@ from faultdesk.entrypoints.api.app import create_app
 from faultdesk.services.catalogue import add_product
 from faultdesk.services.records import Actor
 from tests.conftest import FAST_PASSWORDS, a_report
-from tests.integration.lifecycle_helpers import take
+from tests.integration.lifecycle_helpers import drive, take
 from tests.integration.session_helpers import form, log_in, with_cookie
 
 HTML = {"Accept": "text/html"}
@@ -399,3 +399,20 @@ def test_the_reporter_adds_information_later_and_the_owner_hears_of_it(client, w
     with wiring.desk.uow() as uow:
         assert uow.reports.get(rid).description == report.description  # nothing half-stored
     assert client.post(path + "/more", data={"text": "no token"}, headers=HTML).status_code == 403
+
+
+def test_after_the_agent_records_recovery_the_rollout_reads_fixed_not_fixing(client, wiring, staff):
+    """A P1 confirmed recovered goes on to releasing: the reporter's word moves on to 已修复, never
+    back to 修复中, and reads 已解决 after the full release."""
+    path, _ = receipt_link(client)
+    number = register(client, staff["agent"], report_id_of(wiring, path))
+    drive(client, staff["admin"], number, "awaiting_confirmation")
+    assert "待您确认" in client.get(path, headers=HTML).text
+    assert take(client, staff["agent"], number, "confirm").status_code == 200  # the agent, for the reporter
+    assert client.get(f"/api/v1/faults/{number}", headers=staff["admin"]).json()["status"] == "releasing"
+    html = client.get(path, headers=HTML).text
+    assert 'class="status state-fixed"><span class="status-word">已修复</span>' in html
+    assert "问题已修复，修复版本正在陆续发布给所有用户。" in html and "问题已找到，正在修复" not in html
+    for action in ("record_gray_step", "release_full"):
+        assert take(client, staff["admin"], number, action).status_code == 200, action
+    assert "已解决" in client.get(path, headers=HTML).text

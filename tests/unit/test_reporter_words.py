@@ -1,12 +1,22 @@
-"""The reporter's status words: every fault state has one of the six, never a staff stage name."""
+"""The reporter's status words: every fault state has one of the seven, never a staff stage name,
+and along the lifecycle they only move forward."""
 
 from __future__ import annotations
 
+from faultdesk.domain import lifecycle as lc
 from faultdesk.domain.faults import FaultStatus
-from faultdesk.domain.reporter_status import BY_FAULT_STATUS, EXPLAINED, WORDS, ReporterStatus, status_words
+from faultdesk.domain.reporter_status import (
+    BY_FAULT_STATUS,
+    EXPLAINED,
+    PROGRESS,
+    WORDS,
+    ReporterStatus,
+    reporter_status,
+    status_words,
+)
 from faultdesk.entrypoints.common.labels import STATUS
 
-SIX = {"已受理", "处理中", "修复中", "待您确认", "已解决", "已关闭"}
+SIX = {"已受理", "处理中", "修复中", "待您确认", "已修复", "已解决", "已关闭"}  # seven since 已修复
 
 
 def test_every_fault_state_has_a_reporter_word():
@@ -25,7 +35,7 @@ def test_the_words_are_the_reporters_not_the_staffs():
         FaultStatus.FIXING: "修复中",
         FaultStatus.VERIFYING: "修复中",
         FaultStatus.AWAITING_CONFIRMATION: "待您确认",
-        FaultStatus.RELEASING: "修复中",
+        FaultStatus.RELEASING: "已修复",  # the reporter said 已恢复: never 修复中 again
         FaultStatus.RESOLVED: "已解决",
         FaultStatus.ARCHIVED: "已解决",
         FaultStatus.DUPLICATE: "处理中",
@@ -46,3 +56,17 @@ def test_a_report_not_registered_yet_is_received_and_english_is_complete():
     for state in FaultStatus:
         word, line = status_words(state, "en")
         assert word.isascii() and line.isascii() and word and line
+
+
+def test_no_step_but_a_reopen_moves_the_reporters_word_back():
+    """After 已恢复 (the reporter's, or the agent's for them) the rollout reads 已修复, not 修复中."""
+    reopens = {(lc.Action.RECORD_VERIFICATION, FaultStatus.LOCATING), (lc.Action.CONFIRM, FaultStatus.LOCATING)}
+    for action, starts in lc.FROM.items():
+        for start in starts:
+            for target in lc.TARGETS[action] or ():
+                before, after = reporter_status(start), reporter_status(target)
+                if (action, target) in reopens or action is lc.Action.MERGE or after not in PROGRESS:
+                    continue  # "still broken" goes back on purpose; merged follows its survivor; closed sits beside
+                assert PROGRESS.index(after) >= PROGRESS.index(before), (action, start, target)
+    assert status_words(FaultStatus.RELEASING, "zh") == ("已修复", "问题已修复，修复版本正在陆续发布给所有用户。")
+    assert status_words(FaultStatus.RELEASING, "en")[0] == "Fixed"

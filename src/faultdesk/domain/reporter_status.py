@@ -1,5 +1,6 @@
-"""The reporter's words for where their report stands (../shared/UI.md): six plain states, never a
-staff stage name. One table over every ``FaultStatus``, so a new state cannot go unworded."""
+"""The reporter's words for where their report stands (../shared/UI.md): seven plain states, never a
+staff stage name. One table over every ``FaultStatus``, so a new state cannot go unworded; along
+the lifecycle the words only move forward (``PROGRESS``), a reopen ("still broken") aside."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class ReporterStatus(StrEnum):
     HANDLING = "handling"  # 处理中: being analysed, located, planned
     FIXING = "fixing"  # 修复中: being fixed, verified or rolled out
     CONFIRM = "confirm"  # 待您确认: the reporter is asked whether it works again
+    FIXED = "fixed"  # 已修复: it works again (confirmed); the fix is rolling out to everyone
     RESOLVED = "resolved"  # 已解决
     CLOSED = "closed"  # 已关闭: closed without a fix (not a fault, cannot reproduce)
 
@@ -22,6 +24,7 @@ WORDS: dict[ReporterStatus, tuple[str, str]] = {
     ReporterStatus.HANDLING: ("处理中", "Being handled"),
     ReporterStatus.FIXING: ("修复中", "Being fixed"),
     ReporterStatus.CONFIRM: ("待您确认", "Please confirm"),
+    ReporterStatus.FIXED: ("已修复", "Fixed"),
     ReporterStatus.RESOLVED: ("已解决", "Resolved"),
     ReporterStatus.CLOSED: ("已关闭", "Closed"),
 }
@@ -34,6 +37,10 @@ EXPLAINED: dict[ReporterStatus, tuple[str, str]] = {
     ReporterStatus.CONFIRM: (
         "我们已修复该问题，请告诉我们在您那里是否已恢复。",
         "We fixed the problem: please tell us whether it works for you again.",
+    ),
+    ReporterStatus.FIXED: (
+        "问题已修复，修复版本正在陆续发布给所有用户。",
+        "The problem is fixed; the fix is being rolled out to everyone.",
     ),
     ReporterStatus.RESOLVED: ("问题已解决，感谢您的反馈。", "The problem is resolved. Thank you for reporting it."),
     ReporterStatus.CLOSED: (
@@ -51,13 +58,26 @@ BY_FAULT_STATUS: dict[FaultStatus, ReporterStatus] = {
     FaultStatus.FIXING: ReporterStatus.FIXING,
     FaultStatus.VERIFYING: ReporterStatus.FIXING,
     FaultStatus.AWAITING_CONFIRMATION: ReporterStatus.CONFIRM,
-    FaultStatus.RELEASING: ReporterStatus.FIXING,  # confirmed; the fix is rolling out to everyone
+    # reached only by a confirmed recovery: never back to 修复中 after the reporter's 已恢复
+    FaultStatus.RELEASING: ReporterStatus.FIXED,
     FaultStatus.RESOLVED: ReporterStatus.RESOLVED,
     FaultStatus.ARCHIVED: ReporterStatus.RESOLVED,  # archived only from resolved
     FaultStatus.DUPLICATE: ReporterStatus.HANDLING,  # merged: its reports follow the surviving fault
     FaultStatus.NOT_A_FAULT: ReporterStatus.CLOSED,
     FaultStatus.CANNOT_REPRODUCE: ReporterStatus.CLOSED,
 }
+
+
+# The order a report moves through (closed, beside it, ends it): a step of the lifecycle other than
+# a reopen never moves a reporter's word back in this order.
+PROGRESS: tuple[ReporterStatus, ...] = (
+    ReporterStatus.RECEIVED,
+    ReporterStatus.HANDLING,
+    ReporterStatus.FIXING,
+    ReporterStatus.CONFIRM,
+    ReporterStatus.FIXED,
+    ReporterStatus.RESOLVED,
+)
 
 
 def reporter_status(status: FaultStatus | None) -> ReporterStatus:
