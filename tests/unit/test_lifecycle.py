@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -313,3 +314,45 @@ def test_next_steps_say_whose_turn_it_is_without_the_administrator():
     awaiting = steps(FaultStatus.AWAITING_CONFIRMATION)
     assert awaiting["reporter"] == [Action.CONFIRM] and Action.CONFIRM in awaiting["agent"]
     assert all(role != Role.ADMIN.value for status in FaultStatus for role in steps(status))
+
+
+def test_acknowledging_is_offered_until_the_response_clock_is_met_then_refused_in_words():
+    fresh = life(S.LOCATING)
+    assert Action.ACKNOWLEDGE in lc.available(fresh, DEV) and Action.ACKNOWLEDGE in lc.available(fresh, LEAD)
+    acknowledged = lc.decide(fresh, lc.Acknowledge("在处理"), DEV).after
+    assert acknowledged.responded
+    # recording the cause meets the response clock too (services/reactions.py): no acknowledging after it
+    located = lc.decide(fresh, lc.RecordCause("参数校验错误", lc.CauseCategory.CODE_LOGIC), DEV).after
+    for met in (acknowledged, located, life(S.FIXING, responded=True)):
+        assert Action.ACKNOWLEDGE not in lc.available(met, DEV) + lc.available(met, LEAD)
+        with pytest.raises(InvalidTransition) as refused:
+            lc.decide(met, lc.Acknowledge(), LEAD)
+        assert "响应时限已达成" in refused.value.message_zh and "response clock is met" in refused.value.message
+        assert refused.value.data["allowed"] == [a.value for a in lc.available(met, LEAD)]
+
+
+def test_the_retrospective_is_recorded_once():
+    retro = lc.Retrospect("需求评审遗漏边界场景")
+    resolved = life(S.RESOLVED)
+    assert Action.RETROSPECT in lc.available(resolved, PM)
+    done = lc.decide(resolved, retro, PM).after
+    assert done.retrospected and Action.RETROSPECT not in lc.available(done, PM)
+    archived = lc.decide(done, lc.Archive("原因", "方案"), PM).after
+    assert archived.status is S.ARCHIVED and Action.RETROSPECT not in lc.available(archived, PM)
+    assert Action.RETROSPECT not in dict(lc.next_steps(archived)).get(PM, [])
+    for state in (done, archived):
+        with pytest.raises(InvalidTransition, match="retrospective is recorded already") as refused:
+            lc.decide(state, retro, PM)
+        assert "该故障单已复盘" in refused.value.message_zh
+
+
+def test_a_plan_deadline_earlier_than_now_is_refused_on_the_deadline():
+    planning = life(S.PLANNING)
+    past = lc.ProposePlan(lc.PlanKind.EMERGENCY_PATCH, "今日18:00前发布紧急补丁", AT - timedelta(minutes=1), AT)
+    with pytest.raises(RuleViolation) as refused:
+        lc.decide(planning, past, PM)
+    assert [(p.field, p.reason_zh, p.reason_en) for p in refused.value.problems] == [
+        ("deadline", "不能早于现在", "is in the past")
+    ]
+    now_or_later = replace(past, deadline=AT)
+    assert lc.decide(planning, now_or_later, PM).after.status is S.PLAN_REVIEW

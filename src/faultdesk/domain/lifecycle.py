@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from faultdesk.domain import events as ev
-from faultdesk.domain.errors import InvalidTransition, NotPermitted, RuleViolation
+from faultdesk.domain.errors import FieldProblem, InvalidTransition, NotPermitted, RuleViolation
 from faultdesk.domain.faults import FaultStatus, Severity
 from faultdesk.domain.roles import ROLE_WORDS, Role
 from faultdesk.domain.severity import Impact
@@ -265,6 +265,7 @@ class ProposePlan:
     kind: PlanKind
     description: str
     deadline: datetime
+    proposed_at: datetime | None = None  # now, filled in by the service: a deadline is not in the past
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,8 @@ class FaultLife:
     cases: tuple[TestCase, ...] = ()
     gray_steps: int = 0
     fix_version: str | None = None
+    responded: bool = False  # the response clock is met: acknowledging again changes nothing
+    retrospected: bool = False  # the retrospective is recorded: one per fault
 
 
 @dataclass(frozen=True)
@@ -435,7 +438,21 @@ class Party:
 
 
 def allowed(life: FaultLife, action: Action, actor: Party) -> bool:
-    return life.status in FROM[action] and may_act(action, life.severity, actor)
+    return life.status in FROM[action] and _done(life, action) is None and may_act(action, life.severity, actor)
+
+
+# Actions that keep the state but have an effect only once: offered (and taken) until it is had.
+DONE_WORDS: dict[Action, tuple[str, str]] = {
+    Action.ACKNOWLEDGE: ("响应时限已达成，无需再确认响应", "the response clock is met already: nothing to acknowledge"),
+    Action.RETROSPECT: ("该故障单已复盘", "the retrospective is recorded already"),
+}
+
+
+def _done(life: FaultLife, action: Action) -> tuple[str, str] | None:
+    """Why this action would change nothing now (zh, en), or None."""
+    if (action is Action.ACKNOWLEDGE and life.responded) or (action is Action.RETROSPECT and life.retrospected):
+        return DONE_WORDS[action]
+    return None
 
 
 def may_act(action: Action, severity: Severity | None, actor: Party) -> bool:
@@ -460,6 +477,15 @@ def decide(life: FaultLife, command: Command, actor: Party) -> Decision:
             f"fault {life.number} is {life.status.value}: cannot {en} now; you may: "
             f"{'; '.join(ACTION_WORDS[a][1] for a in possible) or 'nothing at this stage'}",
             f"故障单 {life.number} 当前状态下不能{zh}；您现在可以：{'、'.join(ACTION_WORDS[a][0] for a in possible) or '暂无可执行的操作'}",
+            state=life.status.value,
+            allowed=[a.value for a in possible],
+        )
+    if (done := _done(life, action)) is not None:
+        possible = available(life, actor)
+        raise InvalidTransition(
+            f"fault {life.number}: {done[1]}; you may: "
+            f"{'; '.join(ACTION_WORDS[a][1] for a in possible) or 'nothing at this stage'}",
+            f"故障单 {life.number}：{done[0]}；您现在可以：{'、'.join(ACTION_WORDS[a][0] for a in possible) or '暂无可执行的操作'}",
             state=life.status.value,
             allowed=[a.value for a in possible],
         )
@@ -526,12 +552,18 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
             _need(bool(c.owners), "owners", "names no owner", "未指定负责人")
             return life, _record(c), (ev.OwnersChanged(dict(c.owners)),)
         case Acknowledge():
-            return life, _record(c), (ev.Acknowledged(),)
+            return replace(life, responded=True), _record(c), (ev.Acknowledged(),)
         case RecordCause():
             _need(_text(c.cause), "cause", "is empty", "不能为空")
-            return replace(life, status=S.PLANNING), _record(c), (ev.CauseRecorded(c.category),)
+            return replace(life, status=S.PLANNING, responded=True), _record(c), (ev.CauseRecorded(c.category),)
         case ProposePlan():
-            _need(_text(c.description), "description", "is empty", "不能为空")
+            problems = []
+            if not _text(c.description):
+                problems.append(FieldProblem("description", "is empty", "不能为空"))
+            if c.proposed_at is not None and c.deadline < c.proposed_at:
+                problems.append(FieldProblem("deadline", "is in the past", "不能早于现在"))
+            if problems:
+                raise RuleViolation(problems)
             return replace(life, status=S.PLAN_REVIEW), _record(c), ()
         case ReviewPlan():
             _need(_text(c.comments) or c.approved, "comments", "a rejection needs comments", "驳回须填写评审意见")
@@ -588,7 +620,7 @@ def _apply(life: FaultLife, c: Command) -> tuple[FaultLife, dict[str, Any], tupl
             return replace(life, status=S.ARCHIVED), record, (ev.Archived(c.durations, life.fix_version),)
         case Retrospect():
             _need(_text(c.analysis), "analysis", "is empty", "不能为空")
-            return life, _record(c), (ev.Retrospected(c.actions, c.article),)
+            return replace(life, retrospected=True), _record(c), (ev.Retrospected(c.actions, c.article),)
         case Merge():
             _need(c.into != life.number, "into", "a fault cannot merge into itself", "不能合并到自身")
             return replace(life, status=S.DUPLICATE), _record(c), (ev.Merged(c.into),)

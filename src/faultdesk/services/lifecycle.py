@@ -155,6 +155,8 @@ def _resolve(
         case lc.Assign():
             _users_exist(uow, {"owners": list(command.owners.values())})
             changes = FaultChanges(owners=_owners(view, command.owners))
+        case lc.ProposePlan():
+            command = replace(command, proposed_at=now)  # the deadline is checked against the desk's clock
         case lc.Archive():
             steps = [(r.action, r.recorded_at, r.data) for r in uow.faults.stage_records(view.id)]
             command = replace(command, durations=lc.durations(view.registered_at, steps, now))

@@ -793,7 +793,24 @@ class MemoryFaults(_Store):
             merged_into=self._number(row.merged_into_id),
             owners=_json(v.owners) or {},
             team=_json(v.team),
+            responded=any(
+                r.fault_id == v.id and r.clock.kind is ClockKind.RESPONSE and r.clock.met_at is not None
+                for r in self.t.clocks.values()
+            ),
+            retrospected=any(
+                f == v.id and record.action == Action.RETROSPECT.value for f, record in self.t.stage_records.values()
+            ),
+            released_version=self._released_version(v.id),
         )
+
+    def _released_version(self, fault_id: int) -> str | None:
+        """The version of the fault's latest full release, as the SQL store reads it."""
+        released = [
+            str(record.data.get("version"))
+            for _, (f, record) in sorted(self.t.stage_records.items())
+            if f == fault_id and record.action == Action.RELEASE_FULL.value
+        ]
+        return released[-1] if released else None
 
     def _number(self, fault_id: int | None) -> str | None:
         return self.t.faults[fault_id].view.number if fault_id is not None else None

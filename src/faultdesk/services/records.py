@@ -125,6 +125,12 @@ class FaultView:
     public_status: str | None = None
     # A P2 resolved as "ships in version X" waits for X's release to tell its reporters (12.5).
     waiting_release: str | None = None
+    # Read from the clocks and stage records (not stored on the fault): what the lifecycle needs
+    # to stop offering an action that has had its effect.
+    responded: bool = False  # its response clock is met
+    retrospected: bool = False  # its retrospective is recorded
+    # The version released to everyone (全量发布), which may differ from the developer's fix build.
+    released_version: str | None = None
 
     @property
     def is_public(self) -> bool:
@@ -140,6 +146,8 @@ class FaultView:
             cases=self.cases,
             gray_steps=self.gray_steps,
             fix_version=self.fix_version,
+            responded=self.responded,
+            retrospected=self.retrospected,
         )
 
     @property

@@ -59,6 +59,26 @@ _fault_function = _pf.alias("fault_function")
 _related = _f.alias("related_fault")
 _merged = _f.alias("merged_fault")
 _report_count = select(func.count()).where(_r.c.fault_id == _f.c.id).correlate(_f).scalar_subquery()
+# What the lifecycle reads beside the row (FaultView.responded / .retrospected): each one probe
+# of an index on (fault_id, …).
+_responded = (
+    exists()
+    .where(_c.c.fault_id == _f.c.id, _c.c.kind == ClockKind.RESPONSE.value, _c.c.met_at.is_not(None))
+    .correlate(_f)
+)
+_retrospected = (
+    exists()
+    .where(t.stage_records.c.fault_id == _f.c.id, t.stage_records.c.action == Action.RETROSPECT.value)
+    .correlate(_f)
+)
+_released_version = (
+    select(t.stage_records.c.data["version"].as_string())
+    .where(t.stage_records.c.fault_id == _f.c.id, t.stage_records.c.action == Action.RELEASE_FULL.value)
+    .order_by(t.stage_records.c.id.desc())
+    .limit(1)
+    .correlate(_f)
+    .scalar_subquery()
+)
 
 
 # Columns of the faults table that the view does not carry as they are stored.
@@ -78,6 +98,9 @@ def _fault_select() -> Select[Any]:
             _report_count.label("report_count"),
             _related.c.number.label("related_fault"),
             _merged.c.number.label("merged_into"),
+            _responded.label("responded"),
+            _retrospected.label("retrospected"),
+            _released_version.label("released_version"),
         )
         .outerjoin(_fault_product, _fault_product.c.id == _f.c.product_id)
         .outerjoin(_fault_function, _fault_function.c.id == _f.c.function_id)

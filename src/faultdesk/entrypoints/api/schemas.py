@@ -121,7 +121,8 @@ class FaultOut(BaseModel):
     version: int
     report_count: int
     reopen_count: int = 0
-    fix_version: str | None = None
+    fix_version: str | None = Field(None, description="the build the developer marked ready (修复完成)")
+    released_version: str | None = Field(None, description="the version released to everyone (全量发布)")
     gray_steps: int = 0
     cases: list[TestCaseOut] = Field(default_factory=list)
     impact: Impact | None = None
