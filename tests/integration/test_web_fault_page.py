@@ -59,6 +59,12 @@ def text_of(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
+def actions(client, headers, number: str) -> list[dict[str, Any]]:
+    res = client.get(f"/api/v1/faults/{number}/actions", headers=headers)
+    assert res.status_code == 200, res.text
+    return list(res.json()["actions"])
+
+
 def status(client, staff, number: str) -> dict[str, Any]:
     return client.get(f"/api/v1/faults/{number}", headers=staff["admin"]).json()
 
@@ -375,3 +381,121 @@ def test_the_page_says_whose_turn_it_is(client, staff, tokens):
     drive(client, staff["admin"], number, "releasing")
     words = text_of(page(client, tokens["developer"], number)).replace(" ", "")
     assert "下一步：产品经理：全量发布" in words and "您在当前阶段没有可执行的操作" in words
+
+
+def test_acknowledging_is_offered_until_the_response_clock_is_met_and_refused_after(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    drive(client, staff["admin"], number, "locating")
+    for role in ("developer", "tech_lead"):
+        assert "acknowledge" in {a["action"] for a in actions(client, staff[role], number)}
+    assert "acknowledge" in offered(page(client, tokens["developer"], number))
+    assert take(client, staff["developer"], number, "acknowledge", note="在处理").status_code == 200
+    clocks = {c["kind"]: c for c in client.get(f"/api/v1/faults/{number}/clocks", headers=staff["admin"]).json()}
+    assert clocks["response"]["met_at"] is not None
+    for role in ("developer", "tech_lead"):
+        assert "acknowledge" not in {a["action"] for a in actions(client, staff[role], number)}
+        assert "acknowledge" not in offered(page(client, tokens[role], number))
+    again = take(client, staff["tech_lead"], number, "acknowledge")
+    assert again.status_code == 409 and "响应时限已达成" in again.json()["error"]["message"]
+    assert "record_cause" in again.json()["error"]["allowed"]
+
+
+def test_the_retrospective_is_offered_until_it_is_recorded(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    drive(client, staff["admin"], number, "resolved")
+    assert "retrospect" in offered(page(client, tokens["pm"], number))
+    assert take(client, staff["pm"], number, "retrospect").status_code == 200
+    assert take(client, staff["pm"], number, "archive").status_code == 200
+    assert "retrospect" not in {a["action"] for a in actions(client, staff["pm"], number)}
+    html = page(client, tokens["pm"], number)
+    assert "retrospect" not in offered(html)
+    again = take(client, staff["pm"], number, "retrospect")
+    assert again.status_code == 409 and "该故障单已复盘" in again.json()["error"]["message"]
+    assert len(client.get("/api/v1/improvement-actions", headers=staff["admin"]).json()) == 1
+
+
+def test_an_archived_fault_runs_no_clock_and_its_reply_box_starts_from_the_closing(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    drive(client, staff["admin"], number, "archived")
+    html = page(client, tokens["agent"], number)
+    assert "暂停计时" not in html and "/clocks/pause" not in html and "/clocks/resume" not in html
+    for path, body in (("pause", {"reason": "等待用户"}), ("resume", {})):
+        res = client.post(f"/api/v1/faults/{number}/clocks/{path}", json=body, headers=staff["agent"])
+        assert res.status_code == 409 and "已结束" in res.json()["error"]["message"], res.text
+        web = client.post(f"/faults/{number}/clocks/{path}", data=body, headers=with_cookie(tokens["agent"]))
+        assert web.status_code == 409 and "已结束（已归档）" in text_of(web.text)
+    # the reply box: no first reply, no "we are fixing it"; the box is not ticked as the first reply
+    reply = html[html.index('id="reply-form"') :]
+    assert re.findall(r'<option value="\d+">([^<]+)</option>', reply[: reply.index("</select>")]) == [
+        "闭环沟通：已修复，请协助验证"
+    ]
+    assert not re.search(r'name="first_reply" value="true"\s+checked', reply)
+    first = client.post(f"/api/v1/faults/{number}/updates", json={"first_reply": True}, headers=staff["agent"])
+    assert first.status_code == 409 and "首次反馈" in first.json()["error"]["message"]
+    # publishing stays: the report form then shows its knowledge-base article (domain/public_issues.publishable)
+    assert "此故障已解决。公开后" in text_of(html)
+    published = {"public_title": "支付失败已修复", "public_status": "请升级到 5.2.2"}
+    assert client.post(f"/api/v1/faults/{number}/public", json=published, headers=staff["agent"]).status_code == 200
+
+
+def test_the_first_reply_is_not_sent_twice_and_the_box_moves_on_to_progress(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    html = page(client, tokens["agent"], number)
+    assert re.search(r'name="first_reply" value="true"\s+checked', html)
+    assert (
+        client.post(f"/api/v1/faults/{number}/updates", json={"first_reply": True}, headers=staff["agent"]).status_code
+        == 201
+    )
+    again = client.post(f"/api/v1/faults/{number}/updates", json={"first_reply": True}, headers=staff["agent"])
+    assert again.status_code == 409
+    reply = page(client, tokens["agent"], number)
+    reply = reply[reply.index('id="reply-form"') :]
+    options = re.findall(r'<option value="\d+">([^<]+)</option>', reply[: reply.index("</select>")])
+    assert not any(o.startswith("首次反馈") for o in options) and options[-1] == "闭环沟通：已修复，请协助验证"
+    assert not re.search(r'name="first_reply" value="true"\s+checked', reply)
+    progress = {"text": "已完成问题定位，正在修复中"}
+    assert client.post(f"/api/v1/faults/{number}/updates", json=progress, headers=staff["agent"]).status_code == 201
+
+
+def test_a_fault_closed_without_a_fix_cannot_be_published(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    assert take(client, staff["pm"], number, "close_not_a_fault").status_code == 200
+    body = {"public_title": "不是故障", "public_status": "操作说明"}
+    res = client.post(f"/api/v1/faults/{number}/public", json=body, headers=staff["agent"])
+    assert res.status_code == 409 and "没有可公开的已知问题" in res.json()["error"]["message"]
+    assert "无法公开" in text_of(page(client, tokens["agent"], number))
+
+
+def test_a_plan_deadline_in_the_past_is_refused_on_the_deadline(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    drive(client, staff["admin"], number, "planning")
+    past = take(client, staff["pm"], number, "propose_plan", deadline="2026-11-25T09:59:00")  # now: 10:00 local
+    assert past.status_code == 422
+    assert past.json()["error"]["fields"] == [{"field": "deadline", "reason": "不能早于现在"}]
+    english = {**staff["pm"], "Accept-Language": "en"}
+    en = take(client, english, number, "propose_plan", deadline="2026-11-24T18:00:00")
+    assert en.json()["error"]["fields"] == [{"field": "deadline", "reason": "is in the past"}]
+    form = {"kind": "emergency_patch", "description": "紧急补丁", "deadline": "2026-11-25T09:00"}
+    res = act(client, tokens["pm"], number, "propose_plan", form)
+    assert res.status_code == 422 and "不能早于现在" in res.text
+    assert status(client, staff, number)["status"] == "planning"
+    assert take(client, staff["pm"], number, "propose_plan", deadline="2026-11-25T10:00:00").status_code == 200
+
+
+def test_after_the_full_release_the_page_shows_the_released_version_beside_the_fix_build(client, staff, tokens):
+    number = new_fault(client, staff["agent"])
+    drive(client, staff["admin"], number, "fixing")
+    assert take(client, staff["admin"], number, "attach_cases").status_code == 200
+    assert (
+        take(client, staff["admin"], number, "mark_fix_ready", fix_version="admin-web 3.8.2-hotfix1").status_code == 200
+    )
+    for action in ("record_verification", "confirm", "record_gray_step"):
+        assert take(client, staff["admin"], number, action).status_code == 200, action
+    before = status(client, staff, number)
+    assert before["fix_version"] == "admin-web 3.8.2-hotfix1" and before["released_version"] is None
+    assert "尚未全量发布" in text_of(page(client, tokens["pm"], number))
+    assert take(client, staff["pm"], number, "release_full", version="admin-web 3.8.2").status_code == 200
+    after = status(client, staff, number)
+    assert after["released_version"] == "admin-web 3.8.2" and after["fix_version"] == "admin-web 3.8.2-hotfix1"
+    words = text_of(page(client, tokens["pm"], number))
+    assert "修复版本 admin-web 3.8.2 （全量发布） · 研发提交的修复构建：admin-web 3.8.2-hotfix1" in words

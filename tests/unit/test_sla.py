@@ -16,6 +16,7 @@ from faultdesk.domain.sla import (
     ClockState,
     Mode,
     fire,
+    first_reply_owed,
     meet,
     parse_budget,
     pause,
@@ -193,3 +194,12 @@ def test_the_toml_file_sets_the_clock_policy(tmp_path, monkeypatch):
     cfg.write_text('[clock_budgets]\n"response.P1" = "whenever"\n')
     with pytest.raises(ValidationError, match="cannot read the clock budget"):
         Settings()
+
+
+def test_the_first_reply_is_owed_while_its_clock_runs():
+    """The reply box's "这是首次反馈" default, and the refusal of a second first reply."""
+    first = start_clock(ClockKind.FIRST_REPLY, None, sh(25, 10), POLICY, CAL)
+    grade = start_clock(ClockKind.GRADE, None, sh(25, 10), POLICY, CAL)
+    assert first_reply_owed([grade, first])
+    assert not first_reply_owed([grade, meet(first, sh(25, 10, 20))])
+    assert not first_reply_owed([grade])  # no first reply clock: none is owed

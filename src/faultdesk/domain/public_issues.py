@@ -56,3 +56,12 @@ def followable(status: FaultStatus, *, public: bool, waiting_release: str | None
     """A reporter may join this fault from the report form."""
     waiting = status in (FaultStatus.RESOLVED, FaultStatus.ARCHIVED) and waiting_release is not None
     return public and (status in OPEN_STATES or waiting)
+
+
+def publishable(status: FaultStatus) -> bool:
+    """A fault may be made public (or its public words changed) while it is worked on, and once
+    resolved or archived: then the report form shows its knowledge-base article (symptoms and
+    workaround) and lets a reporter follow a P2 still waiting for the version that ships its
+    fix. A fault closed without a fix (not a fault, cannot reproduce) or merged has nothing to
+    show; withdrawing is always allowed."""
+    return status in OPEN_STATES or status in (FaultStatus.RESOLVED, FaultStatus.ARCHIVED)

@@ -9,6 +9,7 @@ ends. ``next_fire_at`` is the one instant the worker must look at it again.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -203,6 +204,12 @@ def meet(clock: SlaClock, now: datetime) -> SlaClock:
         return clock
     state = ClockState.BREACHED if clock.state is ClockState.BREACHED else ClockState.MET
     return replace(clock, state=state, met_at=now, next_fire_at=None)
+
+
+def first_reply_owed(clocks: Iterable[SlaClock]) -> bool:
+    """The fault's first reply is still to be sent: its clock runs (met by a first reply, by any
+    update, or when the fault was resolved or closed)."""
+    return any(c.kind is ClockKind.FIRST_REPLY and c.met_at is None for c in clocks)
 
 
 def pause(clock: SlaClock, now: datetime, cal: BusinessCalendar) -> SlaClock:

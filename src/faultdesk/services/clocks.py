@@ -15,7 +15,7 @@ from faultdesk.domain import lifecycle as lc
 from faultdesk.domain import sla
 from faultdesk.domain.errors import Conflict, RuleViolation
 from faultdesk.domain.events import DomainEvent, Registered, Retrospected, SeverityChanged
-from faultdesk.domain.faults import Severity
+from faultdesk.domain.faults import STATUS_WORDS, Severity
 from faultdesk.domain.roles import Permission
 from faultdesk.domain.sla import ClockKind, ClockState
 from faultdesk.services import messages
@@ -175,6 +175,11 @@ def post_update(
                 "this update was sent already (the same form posted again)", "这条进展已经发送过了（同一表单重复提交）"
             )
         rows = uow.clocks.of_fault(fault.id)
+        if first_reply and not sla.first_reply_owed(r.clock for r in rows):
+            raise Conflict(
+                f"fault {number}'s first reply was sent already (or is no longer owed): send it as an update",
+                f"故障单 {number} 已发送过首次反馈（或已无需首次反馈），请作为进展更新发送",
+            )
         key = "first_reply" if first_reply and not text else "progress"
         sent = messages.to_reporters(desk, uow, fault, key, {"text": text or "", "eta": None}, now)
         if first_reply or not any(r.clock.kind is ClockKind.FIRST_REPLY and r.clock.met_at for r in rows):
@@ -207,6 +212,12 @@ def pause_clocks(desk: Desk, number: str, *, actor: Actor, reason: str, resume: 
     now = desk.clock.now()
     with desk.uow() as uow:
         fault = _fault(uow, number)
+        if fault.status not in lc.OPEN_STATES:  # its handling clocks were met when it closed: none to stop
+            zh, en = STATUS_WORDS[fault.status]
+            raise Conflict(
+                f"fault {number} is closed ({en}): no clock runs to {'resume' if resume else 'pause'}",
+                f"故障单 {number} 已结束（{zh}），没有可{'恢复' if resume else '暂停'}的计时",
+            )
         cal = messages.calendar(desk, uow)
         changed = 0
         for row in uow.clocks.of_fault(fault.id):

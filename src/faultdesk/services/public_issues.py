@@ -19,9 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from faultdesk.domain.errors import Conflict
-from faultdesk.domain.faults import FaultStatus
+from faultdesk.domain.faults import STATUS_WORDS, FaultStatus
 from faultdesk.domain.matching.documents import DocumentKind, MatchDocument
-from faultdesk.domain.public_issues import SUGGEST_MAX_CHARS, SUGGEST_MIN_CHARS, followable, public_words
+from faultdesk.domain.public_issues import (
+    SUGGEST_MAX_CHARS,
+    SUGGEST_MIN_CHARS,
+    followable,
+    public_words,
+    publishable,
+)
 from faultdesk.domain.roles import Permission
 from faultdesk.services import clocks, impact, known_issues, promises
 from faultdesk.services.access import fault_by_number, require
@@ -62,6 +68,12 @@ def _set(
             raise Conflict(
                 f"fault {number} was merged into {view.merged_into}: publish that one",
                 f"故障单 {number} 已合并到 {view.merged_into}，请公开该故障单",
+            )
+        if title is not None and not publishable(view.status):
+            zh, en = STATUS_WORDS[view.status]
+            raise Conflict(
+                f"fault {number} was closed without a fix ({en}): there is no known issue to publish",
+                f"故障单 {number} 未经修复即已关闭（{zh}），没有可公开的已知问题",
             )
         if (view.public_title, view.public_status) == (title, status):
             return view  # nothing to change: no audit event, no new version

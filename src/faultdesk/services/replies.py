@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faultdesk.domain.faults import FaultStatus
+from faultdesk.domain.lifecycle import OPEN_STATES
 from faultdesk.domain.reports import ContactKind
 from faultdesk.domain.roles import Permission
+from faultdesk.domain.sla import first_reply_owed
 from faultdesk.services import messages
 from faultdesk.services.access import require
 from faultdesk.services.desk import Desk
@@ -41,6 +44,15 @@ class Reach:
     why_not: str | None  # "no_contact" / "no_sms": the page says it in words
 
 
+def draft_keys(status: FaultStatus, *, first_reply_owed: bool) -> list[str]:
+    """The drafts a fault's reply box offers, the one it starts from first: the first reply while
+    it is owed (never again once sent), progress while the fault is worked on, the closing message
+    once it is closed (no "we are fixing it" on an archived fault)."""
+    if status not in OPEN_STATES:
+        return ["closing"]
+    return [*(["first_reply"] if first_reply_owed else []), *CANNED, "closing"]
+
+
 def drafts(desk: Desk, fault: FaultView, *, actor: Actor) -> list[Draft]:
     """The reply texts to start from, rendered for this fault in the reporters' language (the
     desk's; edited templates win)."""
@@ -48,10 +60,13 @@ def drafts(desk: Desk, fault: FaultView, *, actor: Actor) -> list[Draft]:
     context = {**messages.reporter_context(desk, fault), "eta": None, "text": ""}
     out: list[Draft] = []
     with desk.uow() as uow:
-        for key in ("first_reply", "closing"):
-            _subject, body = messages.render(desk, uow, key, context)
-            out.append(Draft(key, body))
-    out.extend(Draft(key, texts.get(desk.language) or texts["zh"]) for key, texts in CANNED.items())
+        owed = first_reply_owed(r.clock for r in uow.clocks.of_fault(fault.id))
+        for key in draft_keys(fault.status, first_reply_owed=owed):
+            if key in CANNED:
+                out.append(Draft(key, CANNED[key].get(desk.language) or CANNED[key]["zh"]))
+            else:
+                _subject, body = messages.render(desk, uow, key, context)
+                out.append(Draft(key, body))
     return out
 
 

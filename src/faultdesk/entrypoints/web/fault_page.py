@@ -17,7 +17,9 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from faultdesk.domain import lifecycle as lc
+from faultdesk.domain import sla
 from faultdesk.domain.errors import Conflict, DomainError, NotFound, NotPermitted, RuleViolation, StaleVersion
+from faultdesk.domain.public_issues import publishable
 from faultdesk.domain.reports import Channel
 from faultdesk.domain.roles import Permission, Role, may
 from faultdesk.entrypoints.common.commands import BODY_OF, command_of, fields_of
@@ -143,6 +145,7 @@ def _read_page(
     role = actor.role
     can_message = role is not None and may(role, Permission.MESSAGE_REPORTERS)
     types = {t.code: t for t in catalogue.list_fault_types(desk)}
+    clock_rows = [row for row, _ in clocks.fault_clocks(desk, number, actor=actor)]
     return {
         "fault": view,
         "next_steps": lc.next_steps(view.life),  # whose turn it is: each role's actions now
@@ -151,7 +154,8 @@ def _read_page(
         "attachments": attachments.of_reports(desk, [r.id for r in reports], actor=actor),
         "reach": {r.report_id: r for r in replies.reach(desk, reports)},
         "impact": impact.breakdown(desk, number, actor=actor),
-        "clocks": [row for row, _ in clocks.fault_clocks(desk, number, actor=actor)],
+        "clocks": clock_rows,
+        "first_reply_owed": sla.first_reply_owed(row.clock for row in clock_rows),  # the checkbox's default
         "entries": entries,
         "severity_history": lifecycle.severity_history(desk, number, actor=actor),
         "forms": forms,
@@ -161,9 +165,11 @@ def _read_page(
         "names": catalogue.names_of(catalogue.list_products(desk, actor=actor)) if view.product_code else {},
         "seen": max((e.id or 0 for e in events), default=0),
         "can_reveal": role is not None and may(role, Permission.REVEAL_CONTACT),
-        "can_pause": role is not None and may(role, Permission.PAUSE_CLOCKS),
+        # a closed fault's clocks were met as it closed: nothing to pause or resume
+        "can_pause": role is not None and may(role, Permission.PAUSE_CLOCKS) and view.status in lc.OPEN_STATES,
         "can_message": can_message,
         "can_publish": role is not None and may(role, Permission.PUBLISH_KNOWN_ISSUE),
+        "publishable": publishable(view.status),
         "drafts": replies.drafts(desk, view, actor=actor) if can_message else [],
         "revealed": {},
         "sent": None,  # a reply just sent: to how many
@@ -281,14 +287,17 @@ def pause(request: Request, number: str, data: PostedDep, desk: DeskDep, actor: 
         return _side_form(request, desk, actor, number, "pause_error", exc, 422)
     try:
         clocks.pause_clocks(desk, number, actor=actor, reason=reason)
-    except RuleViolation as exc:
-        return _side_form(request, desk, actor, number, "pause_error", exc, 422)
+    except (RuleViolation, Conflict) as exc:  # a blank reason (422), a closed fault (409)
+        return _side_form(request, desk, actor, number, "pause_error", exc, status_of(exc))
     return _back(request, number)
 
 
 @router.post("/faults/{number}/clocks/resume", response_class=HTMLResponse)
 def resume(request: Request, number: str, desk: DeskDep, actor: StaffDep) -> Response:
-    clocks.pause_clocks(desk, number, actor=actor, reason="", resume=True)
+    try:
+        clocks.pause_clocks(desk, number, actor=actor, reason="", resume=True)
+    except Conflict as exc:  # a closed fault
+        return _side_form(request, desk, actor, number, "pause_error", exc, 409)
     return _back(request, number)
 
 
