@@ -466,29 +466,26 @@ def available(life: FaultLife, actor: Party) -> list[Action]:
     return [a for a in Action if allowed(life, a, actor)]
 
 
+def _out_of_turn(life: FaultLife, actor: Party, why_en: str, why_zh: str) -> InvalidTransition:
+    """Why not, then only what this caller may take now, in words: a list of others' actions helps nobody."""
+    possible = available(life, actor)
+    return InvalidTransition(
+        f"fault {life.number}{why_en}; you may: "
+        f"{'; '.join(ACTION_WORDS[a][1] for a in possible) or 'nothing at this stage'}",
+        f"故障单 {life.number}{why_zh}；您现在可以：{'、'.join(ACTION_WORDS[a][0] for a in possible) or '暂无可执行的操作'}",
+        state=life.status.value,
+        allowed=[a.value for a in possible],
+    )
+
+
 def decide(life: FaultLife, command: Command, actor: Party) -> Decision:
     """Check state, role and preconditions; return the new lifecycle state, the record and events."""
     action = ACTION_OF[type(command)]
     if life.status not in FROM[action]:
-        # Only what this caller may take now, in words: a list of others' actions helps nobody.
-        possible = available(life, actor)
         zh, en = ACTION_WORDS[action]
-        raise InvalidTransition(
-            f"fault {life.number} is {life.status.value}: cannot {en} now; you may: "
-            f"{'; '.join(ACTION_WORDS[a][1] for a in possible) or 'nothing at this stage'}",
-            f"故障单 {life.number} 当前状态下不能{zh}；您现在可以：{'、'.join(ACTION_WORDS[a][0] for a in possible) or '暂无可执行的操作'}",
-            state=life.status.value,
-            allowed=[a.value for a in possible],
-        )
+        raise _out_of_turn(life, actor, f" is {life.status.value}: cannot {en} now", f" 当前状态下不能{zh}")
     if (done := _done(life, action)) is not None:
-        possible = available(life, actor)
-        raise InvalidTransition(
-            f"fault {life.number}: {done[1]}; you may: "
-            f"{'; '.join(ACTION_WORDS[a][1] for a in possible) or 'nothing at this stage'}",
-            f"故障单 {life.number}：{done[0]}；您现在可以：{'、'.join(ACTION_WORDS[a][0] for a in possible) or '暂无可执行的操作'}",
-            state=life.status.value,
-            allowed=[a.value for a in possible],
-        )
+        raise _out_of_turn(life, actor, f": {done[1]}", f"：{done[0]}")
     if not may_act(action, life.severity, actor):
         zh, en = ACTION_WORDS[action]
         if actor.is_reporter:
