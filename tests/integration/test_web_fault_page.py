@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import a_report
 from tests.integration.lifecycle_helpers import drive, new_fault, take
 from tests.integration.session_helpers import TEST_CSRF, log_in, with_cookie
 
@@ -499,3 +500,11 @@ def test_after_the_full_release_the_page_shows_the_released_version_beside_the_f
     assert after["released_version"] == "admin-web 3.8.2" and after["fix_version"] == "admin-web 3.8.2-hotfix1"
     words = text_of(page(client, tokens["pm"], number))
     assert "修复版本 admin-web 3.8.2 （全量发布） · 研发提交的修复构建：admin-web 3.8.2-hotfix1" in words
+
+
+def test_a_reports_version_is_called_the_apps_only_when_it_came_from_the_app(client, staff, tokens):
+    number = new_fault(client, staff["agent"], channel="app", app_version="5.2.1")
+    web = client.post("/api/v1/reports", json=a_report(channel="web", app_version="Chrome 120.0")).json()
+    client.post(f"/api/v1/faults/{number}/reports", json={"report_ids": [web["report"]["id"]]}, headers=staff["pm"])
+    words = text_of(page(client, tokens["agent"], number))
+    assert "App 5.2.1" in words and "Chrome 120.0" in words and "App Chrome" not in words
