@@ -416,3 +416,28 @@ def test_after_the_agent_records_recovery_the_rollout_reads_fixed_not_fixing(cli
     for action in ("record_gray_step", "release_full"):
         assert take(client, staff["admin"], number, action).status_code == 200, action
     assert "已解决" in client.get(path, headers=HTML).text
+
+
+def test_a_reporter_who_cannot_be_reached_reads_the_receipt_and_the_replies_on_the_tracking_page(client, wiring, staff):
+    """Only a phone number and no SMS channel: nothing can be sent, so the messages are kept for
+    the tracking page ("暂无消息" there before), never claimed by the worker; staff see the
+    delivery state in words, and the reply box still says nobody was reached."""
+    path, _ = receipt_link(client, symptom="付款按钮没反应", contact="13812341234")
+    rid = report_id_of(wiring, path)
+    assert "已收到您的故障反馈" in client.get(path, headers=HTML).text  # the receipt
+    number = register(client, staff["agent"], rid)
+    reply = client.post(
+        f"/api/v1/faults/{number}/updates", json={"text": "已定位到支付服务，正在修复"}, headers=staff["agent"]
+    )
+    assert reply.status_code == 201 and reply.json()["recipients"] == 0
+    assert "已定位到支付服务，正在修复" in client.get(path, headers=HTML).text
+    kept = client.get("/api/v1/messages", params={"state": "shown"}, headers=staff["admin"]).json()
+    assert {m["channel"] for m in kept} == {"page"} and {m["kind"] for m in kept} >= {"receipt", "progress"}
+    from faultdesk.entrypoints import worker
+
+    assert worker.tick(wiring.desk, {})["messages_sent"] == 0  # nothing to claim
+    assert len(client.get("/api/v1/messages", params={"state": "shown"}, headers=staff["admin"]).json()) == len(kept)
+    from tests.integration.session_helpers import log_in, with_cookie
+
+    fault_page = client.get(f"/faults/{number}", headers=with_cookie(log_in(client, "agent1"))).text
+    assert "（查询页）：无法联系，仅在查询页显示" in fault_page

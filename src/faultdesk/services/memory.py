@@ -1275,7 +1275,6 @@ class MemoryOutbox(_Store):
         stored = StoredMessage(
             **given,
             id=row_id,
-            state="pending",
             attempts=0,
             next_attempt_at=message.not_before,
             last_error=None,

@@ -106,6 +106,7 @@ def _outgoing(
     report_id: int | None = None,
 ) -> Outgoing:
     subject, body = render(desk, uow, key, context)
+    state = SHOWN if channel == TRACKING_PAGE else "pending"
     return Outgoing(
         message_id=new_message_id(),
         channel=channel,
@@ -117,12 +118,19 @@ def _outgoing(
         created_at=now,
         fault_id=fault_id,
         report_id=report_id,
+        state=state,
     )
 
 
 def tracking_link(desk: Desk, token: str) -> str:
     """The reporter's own page (``/t/{token}``) at ``FAULTDESK_PUBLIC_URL``: what the receipt carries."""
     return f"{desk.public_url.rstrip('/')}/t/{token}"
+
+
+# The "channel" of a message nobody can send: kept in the outbox as already there (state
+# ``SHOWN``), never claimed by the worker, and read by the reporter on their tracking page.
+TRACKING_PAGE = "page"
+SHOWN = "shown"
 
 
 def reporter_channel(desk: Desk, report: ReportView) -> str | None:
@@ -136,23 +144,23 @@ def reporter_channel(desk: Desk, report: ReportView) -> str | None:
 def to_reporter(
     desk: Desk, uow: UnitOfWork, report: ReportView, key: str, context: dict[str, Any], now: datetime
 ) -> int:
+    """A message to one reporter; answers 1 when it goes out by a channel, 0 when the reporter can
+    only read it on their tracking page (no usable contact: it is kept there, ``TRACKING_PAGE``)."""
     channel = reporter_channel(desk, report)
-    if channel is None:
-        return 0
     uow.outbox.add(
         _outgoing(
             desk,
             uow,
             key,
             context,
-            channel=channel,
+            channel=channel or TRACKING_PAGE,
             recipient=f"report:{report.id}",
             now=now,
             fault_id=report.fault_id,
             report_id=report.id,
         )
     )
-    return 1
+    return 0 if channel is None else 1
 
 
 def to_reporters(

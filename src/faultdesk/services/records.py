@@ -393,6 +393,7 @@ class Outgoing:
     created_at: datetime
     fault_id: int | None = None
     report_id: int | None = None
+    state: str = "pending"  # "shown": only on the reporter's tracking page, never sent
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ def test_a_report_starts_its_register_clock(desk):
 
 def test_an_email_reporter_gets_a_receipt_queued_in_the_same_commit(desk):
     view = submit(desk, contact="li.lei@example.com").report
-    submit(desk, contact="13812341234", reporter_id="u-2")  # no SMS gateway configured: nothing to send
-    [receipt] = outbox(desk)
+    phone = submit(desk, contact="13812341234", reporter_id="u-2").report  # no SMS gateway: nothing to send
+    receipt, kept = outbox(desk)
+    # ... the phone-only reporter's receipt is kept for their tracking page, never sent
+    assert (kept.channel, kept.state, kept.report_id, kept.kind) == ("page", "shown", phone.id, "receipt")
     assert (receipt.kind, receipt.channel, receipt.recipient) == ("receipt", "email", f"report:{view.id}")
     assert (receipt.state, receipt.next_attempt_at, receipt.report_id) == ("pending", NOW, view.id)
     assert receipt.subject == "【故障快响】已收到您的故障反馈" and view.symptom in receipt.body

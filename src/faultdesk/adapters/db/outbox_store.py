@@ -80,7 +80,7 @@ class SqlOutbox:
                 message.body,
                 message.fault_id,
                 message.report_id,
-                "pending",
+                message.state,
                 0,
                 message.not_before,
                 message.created_at,

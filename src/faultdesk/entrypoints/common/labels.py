@@ -119,12 +119,14 @@ DELIVERY_CHANNEL: dict[str, tuple[str, str]] = {
     "feishu": ("飞书群", "Feishu group"),
     "wecom": ("企业微信群", "WeCom group"),
     "webhook": ("Webhook", "webhook"),
+    "page": ("查询页", "tracking page"),
 }
 DELIVERY_STATE: dict[str, tuple[str, str]] = {
     "pending": ("待发送", "waiting to be sent"),
     "sending": ("发送中", "being sent"),
     "sent": ("已送达", "delivered"),
     "dead": ("发送失败", "failed"),
+    "shown": ("无法联系，仅在查询页显示", "cannot be reached: on the tracking page only"),
 }
 MESSAGE_KIND: dict[str, tuple[str, str]] = {
     "receipt": ("受理回执", "receipt"),

@@ -133,7 +133,7 @@ class MessageOut(BaseModel):
 def list_messages(
     desk: DeskDep,
     actor: ActorDep,
-    state: Literal["pending", "sending", "sent", "dead"] | None = None,
+    state: Literal["pending", "sending", "sent", "dead", "shown"] | None = None,
     fault: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[MessageOut]:
