@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from faultdesk.domain.errors import RuleViolation
 from faultdesk.domain.events import DomainEvent, Resolved
 from faultdesk.services import messages
 from faultdesk.services.desk import Desk
@@ -61,9 +62,11 @@ def record_release(
 ) -> int | None:
     """Keep a release of a product (the releases page, the known-issue index's release notes),
     audited, and tell the faults waiting on it (``tell_released``; not the fault ``quiet``, which
-    says so itself). None when the product has that version already, or no such product."""
+    says so itself). None when the product has that version already; an unknown product is a 422."""
     product_id = uow.catalogue.product_id(release.product)
-    if product_id is None or uow.knowledge.has_release(release.version, release.product):
+    if product_id is None:
+        raise RuleViolation.one("product", "unknown product", "未知产品")
+    if uow.knowledge.has_release(release.version, release.product):
         return None
     release_id = uow.knowledge.add_release(
         product_id, release.version, release.released_on, release.notes, release.known_issues, actor, now

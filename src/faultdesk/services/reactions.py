@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from faultdesk.domain.events import (
     Acknowledged,
@@ -33,7 +32,7 @@ from faultdesk.domain.events import (
     Verified,
 )
 from faultdesk.domain.sla import ClockKind
-from faultdesk.services import clocks, impact, messages, promises
+from faultdesk.services import clocks, followup, impact, messages, promises
 from faultdesk.services.desk import Desk
 from faultdesk.services.ports import UnitOfWork
 from faultdesk.services.records import AuditEvent, Step
@@ -127,8 +126,7 @@ def keep_release(desk: Desk, uow: UnitOfWork, step: Step, event: Released) -> No
     its own notes, stays as it is)."""
     product = step.after.product_code
     if product:
-        day = step.now.astimezone(ZoneInfo(desk.timezone)).date()
-        note = promises.ReleaseNote(product, event.version, day, event.announcement)
+        note = promises.ReleaseNote(product, event.version, followup.local_today(desk), event.announcement)
         promises.record_release(desk, uow, note, step.actor, step.now, quiet=step.after.id)
 
 
